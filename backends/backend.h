@@ -1,0 +1,129 @@
+// torsion/backends/backend.h: the contract every I/O backend implements.
+//
+// A backend is an OS multiplexer and nothing more: select, poll, epoll,
+// kqueue, io_uring, IOCP. It never runs user code and never sees a
+// DelayedCall, a Deferred or a Protocol; the reactor (core/) owns time, the
+// ready queue and the read/write dispatch policy. The shape is the one that
+// libevent's `eventop`, KJ's `EventPort` and Twisted's `doIteration` share.
+//
+//   absl::StatusOr<std::unique_ptr<Backend>> b = createBackend("epoll");
+//   if (!b.ok()) { ...b.status() names why... }
+//   (*b)->setInterest(fd, Interest::kNone, Interest::kRead);
+//   (*b)->poll(std::chrono::milliseconds(10), sink);
+//
+// Thread-safety: only wakeUp() may be called from another thread.
+#ifndef TORSION_BACKENDS_BACKEND_H_
+#define TORSION_BACKENDS_BACKEND_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace torsion {
+
+// What the reactor wants to hear about for one file descriptor.
+enum class Interest : std::uint8_t {
+  kNone = 0,
+  kRead = 1,
+  kWrite = 2,
+  kReadWrite = 3,
+};
+
+constexpr Interest operator|(Interest a, Interest b) {
+  return static_cast<Interest>(static_cast<std::uint8_t>(a) |
+                               static_cast<std::uint8_t>(b));
+}
+constexpr Interest operator&(Interest a, Interest b) {
+  return static_cast<Interest>(static_cast<std::uint8_t>(a) &
+                               static_cast<std::uint8_t>(b));
+}
+constexpr Interest operator~(Interest a) {
+  return static_cast<Interest>(~static_cast<std::uint8_t>(a) & 3);
+}
+constexpr bool hasInterest(Interest set, Interest bit) {
+  return (set & bit) != Interest::kNone;
+}
+
+// What a backend saw on one descriptor in one poll. Several bits may be set.
+// kHangup and kError are reported whatever the interest was, as poll(2)
+// reports POLLHUP and POLLERR; the reactor's dispatch policy decides what
+// they mean (Twisted's _doReadOrWrite).
+enum ReadyEvents : std::uint8_t {
+  kReadable = 1,
+  kWritable = 2,
+  kHangup = 4,   // the peer closed; data may still be pending
+  kError = 8,    // an error is pending on the descriptor
+  kInvalid = 16  // the descriptor is not open (POLLNVAL, EBADF)
+};
+
+// What a backend can do. Tests skip by feature, never by backend name.
+struct BackendFeatures {
+  // Readiness is reported per (fd, direction): addReader/addWriter work.
+  // False for completion-model backends such as IOCP.
+  bool fdReadiness = true;
+  // Completions rather than readiness: the backend supplies its own
+  // transports behind the net/ interfaces.
+  bool completionModel = false;
+  // Cost per poll does not grow with the number of registered descriptors.
+  bool constantTimePerEvent = false;
+  // Regular files are accepted and are always ready (epoll refuses them
+  // with EPERM; the backend hides that, as Twisted's epollreactor does).
+  bool regularFilesAlwaysReady = true;
+  // The backend's kernel object does not survive fork(): call
+  // reinitializeAfterFork() in the child.
+  bool needsReinitAfterFork = false;
+  // Descriptors at or above this value are refused (select's FD_SETSIZE);
+  // -1 when there is no such limit.
+  int maxFd = -1;
+};
+
+// Receives what one poll() found. Implemented by the reactor.
+class ReadinessSink {
+ public:
+  virtual void onReady(int fd, std::uint8_t readyEvents) = 0;
+
+ protected:
+  ~ReadinessSink() = default;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Stable lowercase id: "select", "poll", "epoll", "kqueue", "iocp",
+  // "io_uring".
+  virtual std::string_view name() const noexcept = 0;
+
+  virtual BackendFeatures features() const noexcept = 0;
+
+  // Changes what is watched on `fd` from `previous` to `wanted`: one call
+  // for add (previous == kNone), modify, and remove (wanted == kNone). The
+  // backend updates its own state only after the system call succeeded, so
+  // a failed call leaves everything as it was. Errors name the call and fd.
+  virtual absl::Status setInterest(int fd, Interest previous, Interest wanted) = 0;
+
+  // `fd` is about to be closed (or was): drop it without a system call that
+  // could fail, and ignore events for it already gathered in this round.
+  virtual void forget(int fd) noexcept = 0;
+
+  // Waits at most `timeout` (std::nullopt: no limit; zero: do not block)
+  // and reports readiness to `sink`. Returns the number of events reported.
+  // An interrupted wait (EINTR) reports zero events, not an error.
+  virtual absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,
+                                   ReadinessSink& sink) = 0;
+
+  // Makes a poll() that is blocked, or the next one, return soon. The only
+  // call that is safe from any thread; async-signal-safe too.
+  virtual void wakeUp() const noexcept = 0;
+
+  // Rebuilds kernel state in a child process after fork().
+  virtual absl::Status reinitializeAfterFork() { return absl::OkStatus(); }
+};
+
+}  // namespace torsion
+
+#endif  // TORSION_BACKENDS_BACKEND_H_

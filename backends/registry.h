@@ -1,0 +1,54 @@
+// torsion/backends/registry.h: which backends exist, and how one is chosen.
+//
+// Backends register themselves from their own .cc file (their Bazel target
+// is `alwayslink`), so linking a backend in is all it takes to offer it.
+// Which backends are compiled in is a Bazel select() on the platform.
+//
+// Choice, in order: an explicit name (ReactorOptions::backend), else the
+// environment variable TORSION_BACKEND, else the first available backend in
+// preference order (epoll, poll, select on Linux). An explicit or
+// environment name that is unknown or unavailable is an error whose message
+// lists the available backends; skipping an unavailable backend during the
+// automatic choice is logged with its reason.
+#ifndef TORSION_BACKENDS_REGISTRY_H_
+#define TORSION_BACKENDS_REGISTRY_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "backends/backend.h"
+
+namespace torsion {
+
+struct BackendRegistration {
+  std::string_view name;
+  // Lower runs first in the automatic choice.
+  int preference = 100;
+  // Returns OK when the backend can be created on this machine, or a status
+  // saying why not (ENOSYS from io_uring_setup, say). Must be cheap.
+  absl::Status (*probe)() = nullptr;
+  absl::StatusOr<std::unique_ptr<Backend>> (*create)() = nullptr;
+};
+
+// Adds a backend. Called from a static initializer in the backend's .cc.
+// Returns true so that it can initialise a namespace-scope bool.
+bool registerBackend(const BackendRegistration& registration);
+
+// Every registered backend, in preference order.
+std::vector<std::string> registeredBackends();
+
+// The registered backends whose probe succeeds, in preference order.
+std::vector<std::string> availableBackends();
+
+// Creates the named backend; an empty name means "choose": the environment
+// variable TORSION_BACKEND if set, else the first available. Errors list
+// the available backends.
+absl::StatusOr<std::unique_ptr<Backend>> createBackend(std::string_view name = {});
+
+}  // namespace torsion
+
+#endif  // TORSION_BACKENDS_REGISTRY_H_
