@@ -1,0 +1,120 @@
+// torsion/core/timer_queue.h: the queue of scheduled calls behind callLater.
+//
+// One TimerQueue orders the calls of a Reactor and, later, of task::Clock,
+// so both follow the same rules (see docs/timers.md):
+//   * calls run in deadline order; equal deadlines run first-in first-out
+//     (Twisted's heap does not promise that, twisted#6718; we do);
+//   * in the reactor's mode, a call scheduled (or reset / delayed) while a
+//     pass runs waits for the next pass, so a call that reschedules itself
+//     with zero delay cannot starve I/O (Twisted's runUntilCurrent);
+//   * schedule, cancel, reset and delay cost O(log n); a cancelled call
+//     leaves the heap at once and its callable is destroyed at once.
+// It is a 4-ary min-heap on (deadline, sequence) of intrusive,
+// reference-counted nodes that know their own heap index.
+//
+//   torsion::internal::TimerQueue queue(clock);   // clock: a ReactorTime
+//   torsion::DelayedCall c = queue.schedule(clock.seconds() + 1.0, f);
+//   queue.runDue(clock.seconds(), TimerQueue::NewCalls::kNextPass,
+//                [](std::exception_ptr e) { log(e); });
+//
+// Deadlines are plain doubles in the owner's time base; the queue never reads
+// a clock except through `time.seconds()` for DelayedCall::reset.
+//
+// Thread-safety: none; one thread (the reactor's) uses a queue and its
+// DelayedCall handles.
+#ifndef TORSION_CORE_TIMER_QUEUE_H_
+#define TORSION_CORE_TIMER_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
+#include "core/delayed_call.h"
+
+namespace torsion {
+
+class ReactorTime;
+
+namespace internal {
+
+class TimerQueue {
+ public:
+  // Whether calls scheduled while runDue() runs may run in that same pass.
+  enum class NewCalls {
+    kNextPass,  // the reactor's rule (Twisted runUntilCurrent)
+    kSamePass,  // task::Clock's rule (Twisted Clock.advance, C6)
+  };
+
+  // `time` supplies "now" for DelayedCall::reset; it must outlive the queue.
+  explicit TimerQueue(const ReactorTime& time);
+  // Every pending call is cancelled: its callable destroyed, its handles
+  // report cancelled().
+  ~TimerQueue();
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  // Schedules `f` at absolute time `deadline`. Throws std::invalid_argument
+  // if `deadline` is NaN.
+  DelayedCall schedule(double deadline, absl::AnyInvocable<void()> f);
+
+  // Runs, in (deadline, sequence) order, every pending call whose deadline
+  // is <= `now` (with kNextPass: and that was scheduled before this pass
+  // began). A call is consumed before it runs. When a call throws, the
+  // exception goes to `onError` and the pass goes on. Returns how many calls
+  // ran. Re-entrant: a call may schedule, cancel, or run another pass.
+  std::size_t runDue(double now, NewCalls mode,
+                     absl::FunctionRef<void(std::exception_ptr)> onError);
+
+  // As above, but an exception escapes: the throwing call is consumed and
+  // the calls not yet run stay pending (task::Clock's rule, C7).
+  std::size_t runDue(double now, NewCalls mode);
+
+  // The earliest pending deadline, if any.
+  std::optional<double> nextDeadline() const {
+    if (heap_.empty()) return std::nullopt;
+    return heap_[0]->deadline;
+  }
+
+  std::size_t size() const { return heap_.size(); }
+  bool empty() const { return heap_.empty(); }
+
+  // Every pending call, in the order they would run.
+  std::vector<DelayedCall> pending() const;
+
+  // Cancels every pending call (as DelayedCall::cancel would).
+  void clear();
+
+ private:
+  friend class torsion::DelayedCall;
+
+  void cancel(TimerNode* node);
+  void reschedule(TimerNode* node, double deadline);
+  double now() const;
+
+  static bool before(const TimerNode* a, const TimerNode* b) {
+    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+  }
+  void place(TimerNode* node, std::size_t i) {
+    heap_[i] = node;
+    node->index = static_cast<std::int32_t>(i);
+  }
+  void siftUp(std::size_t i, TimerNode* node);
+  void siftDown(std::size_t i, TimerNode* node);
+  // Takes `node` out of the heap; does not touch its state or references.
+  void removeAt(std::size_t i);
+  // Pops the earliest node if it may run in this pass.
+  TimerNode* popDue(double now, std::uint64_t seqLimit);
+
+  const ReactorTime& time_;
+  std::vector<TimerNode*> heap_;
+  std::uint64_t nextSeq_ = 0;
+};
+
+}  // namespace internal
+}  // namespace torsion
+
+#endif  // TORSION_CORE_TIMER_QUEUE_H_
