@@ -1,0 +1,349 @@
+#include "backends/epoll_backend.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "backends/errno_status.h"
+#include "backends/interest.h"
+#include "backends/registry.h"
+#include "backends/timeout.h"
+
+// epoll_pwait2 arrived in glibc 2.35 (kernel 5.11). Older C libraries build
+// the millisecond path only.
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+#define TORSION_HAVE_EPOLL_PWAIT2 1
+#else
+#define TORSION_HAVE_EPOLL_PWAIT2 0
+#endif
+
+namespace torsion {
+namespace {
+
+std::uint32_t toEpoll(Interest interest) {
+  return (hasInterest(interest, Interest::kRead) ? EPOLLIN : 0u) |
+         (hasInterest(interest, Interest::kWrite) ? EPOLLOUT : 0u);
+}
+
+std::uint8_t fromEpoll(std::uint32_t events) {
+  return static_cast<std::uint8_t>(
+      ((events & EPOLLIN) ? kReadable : 0) | ((events & EPOLLOUT) ? kWritable : 0) |
+      ((events & EPOLLHUP) ? kHangup : 0) | ((events & EPOLLERR) ? kError : 0));
+}
+
+std::string ctlCall(const char* op, int fd) {
+  return absl::StrCat("epoll_ctl(", op, ", fd=", fd, ")");
+}
+
+// Whether epoll_pwait2 works here: the C library may have it while the
+// kernel (ENOSYS) or a seccomp filter (EPERM) does not.
+bool pwait2Works([[maybe_unused]] int epfd) {
+#if TORSION_HAVE_EPOLL_PWAIT2
+  epoll_event ev;
+  timespec zero{0, 0};
+  if (::epoll_pwait2(epfd, &ev, 1, &zero, nullptr) >= 0) return true;
+  return errno != ENOSYS && errno != EPERM;
+#else
+  return false;
+#endif
+}
+
+// Marks the backend as dispatching for the lifetime of one poll's delivery,
+// also when the sink throws.
+class DispatchScope {
+ public:
+  explicit DispatchScope(bool& flag) : flag_(flag) { flag_ = true; }
+  ~DispatchScope() { flag_ = false; }
+  DispatchScope(const DispatchScope&) = delete;
+  DispatchScope& operator=(const DispatchScope&) = delete;
+
+ private:
+  bool& flag_;
+};
+
+// Registers the waker's descriptor for reading in `epfd`.
+absl::Status addWaker(int epfd, int wakerFd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wakerFd;
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, wakerFd, &ev) != 0) {
+    return ErrnoToStatus(errno, ctlCall("ADD", wakerFd) + " for the waker");
+  }
+  return absl::OkStatus();
+}
+
+// Creates an epoll instance with the waker in it; on error nothing leaks.
+absl::StatusOr<std::pair<int, internal::Waker>> newInstance() {
+  const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return ErrnoToStatus(errno, "epoll_create1(EPOLL_CLOEXEC)");
+  absl::StatusOr<internal::Waker> waker = internal::Waker::create();
+  absl::Status status = waker.ok() ? addWaker(epfd, waker->fd()) : waker.status();
+  if (!status.ok()) {
+    ::close(epfd);
+    return status;
+  }
+  return std::make_pair(epfd, *std::move(waker));
+}
+
+}  // namespace
+
+absl::Status EpollBackend::probe() {
+  const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return ErrnoToStatus(errno, "epoll_create1(EPOLL_CLOEXEC)");
+  ::close(epfd);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> EpollBackend::create() {
+  return create(Options{});
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> EpollBackend::create(const Options& options) {
+  if (options.maxEventsPerPoll < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("epoll backend: maxEventsPerPoll must be at least 1, got ",
+                     options.maxEventsPerPoll));
+  }
+  absl::StatusOr<std::pair<int, internal::Waker>> instance = newInstance();
+  if (!instance.ok()) return instance.status();
+  const int epfd = instance->first;
+  const bool usePwait2 = options.useEpollPwait2 && pwait2Works(epfd);
+  return std::unique_ptr<Backend>(new EpollBackend(epfd, std::move(instance->second),
+                                                   usePwait2, options.maxEventsPerPoll));
+}
+
+EpollBackend::EpollBackend(int epfd, internal::Waker waker, bool usePwait2, int maxEvents)
+    : epfd_(epfd),
+      waker_(std::move(waker)),
+      usePwait2_(usePwait2),
+      events_(static_cast<std::size_t>(maxEvents)) {}
+
+EpollBackend::~EpollBackend() { ::close(epfd_); }
+
+BackendFeatures EpollBackend::features() const noexcept {
+  BackendFeatures f;
+  f.constantTimePerEvent = true;
+  f.regularFilesAlwaysReady = true;
+  f.needsReinitAfterFork = true;
+  return f;
+}
+
+void EpollBackend::ensureSlot(int fd) {
+  if (static_cast<std::size_t>(fd) >= fds_.size()) {
+    fds_.resize(static_cast<std::size_t>(fd) + 1);
+  }
+}
+
+absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wanted) {
+  const Interest recorded = fd >= 0 && static_cast<std::size_t>(fd) < fds_.size()
+                                ? fds_[fd].interest
+                                : Interest::kNone;
+  if (absl::Status s = internal::checkSetInterest("epoll", fd, previous, recorded);
+      !s.ok()) {
+    return s;
+  }
+  if (fd == waker_.fd()) {
+    return absl::InvalidArgumentError(absl::StrCat("epoll backend: setInterest(fd=", fd,
+                                                   "): that is the backend's own waker"));
+  }
+  if (previous == wanted) return absl::OkStatus();
+  ensureSlot(fd);  // before any system call: a bad_alloc leaves nothing half-done
+  FdState& slot = fds_[fd];
+
+  if (slot.alwaysReady) {  // not in the epoll set: no system call to make
+    if (wanted == Interest::kNone) {
+      removeAlwaysReady(fd);
+    } else {
+      slot.interest = wanted;
+      slot.mask = internal::reportMask(wanted);
+    }
+    return absl::OkStatus();
+  }
+
+  epoll_event ev{};
+  ev.events = toEpoll(wanted);
+  ev.data.fd = fd;  // poll() needs no lookup to know whose event it is
+  if (wanted == Interest::kNone) {
+    // Kernels before 2.6.9 want a non-null event even for DEL.
+    if (::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev) != 0) {
+      return ErrnoToStatus(errno, ctlCall("DEL", fd));
+    }
+  } else if (previous == Interest::kNone) {
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      if (errno != EPERM) return ErrnoToStatus(errno, ctlCall("ADD", fd));
+      // EPERM: the file does not support polling (a regular file or a
+      // directory). poll(2) and select(2) call such files always ready, and
+      // so do Twisted's epollreactor and we.
+      addAlwaysReady(fd, wanted);
+      return absl::OkStatus();
+    }
+  } else if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
+    return ErrnoToStatus(errno, ctlCall("MOD", fd));
+  }
+  slot.interest = wanted;
+  slot.mask = internal::reportMask(wanted);
+  return absl::OkStatus();
+}
+
+void EpollBackend::addAlwaysReady(int fd, Interest wanted) {
+  alwaysReady_.push_back(fd);  // the only step that can throw: first
+  FdState& slot = fds_[fd];
+  slot.alwaysReady = true;
+  slot.alwaysReadyIndex = static_cast<std::uint32_t>(alwaysReady_.size() - 1);
+  slot.interest = wanted;
+  slot.mask = internal::reportMask(wanted);
+}
+
+void EpollBackend::removeAlwaysReady(int fd) noexcept {
+  FdState& slot = fds_[fd];
+  const std::uint32_t index = slot.alwaysReadyIndex;
+  const int last = alwaysReady_.back();
+  alwaysReady_[index] = last;
+  fds_[last].alwaysReadyIndex = index;
+  alwaysReady_.pop_back();
+  slot.alwaysReady = false;
+  slot.interest = Interest::kNone;
+  slot.mask = 0;
+}
+
+void EpollBackend::forget(int fd) noexcept {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
+  FdState& slot = fds_[fd];
+  // Even when nothing is registered: the fd may have been removed and a new
+  // file given the same number earlier in this round.
+  slot.forgottenInRound = round_;
+  if (slot.interest == Interest::kNone) return;
+  if (slot.alwaysReady) {
+    removeAlwaysReady(fd);
+    return;
+  }
+  // Best effort. Closing the fd removes the registration by itself unless
+  // the open file is shared (dup, fork); then this DEL keeps it from
+  // reporting events for a number we no longer watch. Failure (EBADF when
+  // the fd is already closed) changes nothing we rely on.
+  epoll_event ev{};
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev);
+  slot.interest = Interest::kNone;
+  slot.mask = 0;
+}
+
+absl::StatusOr<int> EpollBackend::poll(std::optional<std::chrono::nanoseconds> timeout,
+                                       ReadinessSink& sink) {
+  if (dispatching_) {
+    return absl::FailedPreconditionError(
+        "epoll backend: poll() called from inside ReadinessSink::onReady");
+  }
+  if (!alwaysReady_.empty()) timeout = std::chrono::nanoseconds(0);
+  const int capacity = static_cast<int>(events_.size());
+  int n;
+#if TORSION_HAVE_EPOLL_PWAIT2
+  if (usePwait2_) {
+    timespec storage;
+    n = ::epoll_pwait2(epfd_, events_.data(), capacity,
+                       internal::toTimespec(timeout, storage), nullptr);
+  } else {
+    n = ::epoll_wait(epfd_, events_.data(), capacity, internal::ceilToMillis(timeout));
+  }
+#else
+  n = ::epoll_wait(epfd_, events_.data(), capacity, internal::ceilToMillis(timeout));
+#endif
+  if (n < 0) {
+    if (errno == EINTR) return 0;
+    return ErrnoToStatus(
+        errno, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait", "(epfd=", epfd_,
+                            ", maxevents=", capacity, ")"));
+  }
+
+  ++round_;  // forget() during this round marks fds with the new value
+  DispatchScope scope(dispatching_);
+  int reported = 0;
+  const int wakerFd = waker_.fd();
+  for (int i = 0; i < n; ++i) {
+    const int fd = events_[i].data.fd;
+    if (fd == wakerFd) {
+      waker_.drain();
+      continue;
+    }
+    // Ghost events (an fd closed while a dup kept the file registered) can
+    // name any number we once used; the table never shrinks, so check bounds.
+    if (static_cast<std::size_t>(fd) >= fds_.size()) continue;
+    const FdState& slot = fds_[fd];
+    if (slot.forgottenInRound == round_) continue;  // forgotten by the sink
+    const std::uint8_t ready = fromEpoll(events_[i].events) & slot.mask;
+    if (ready == 0) continue;
+    sink.onReady(fd, ready);
+    ++reported;
+  }
+  if (!alwaysReady_.empty()) reported += reportAlwaysReady(sink);
+  return reported;
+}
+
+int EpollBackend::reportAlwaysReady(ReadinessSink& sink) {
+  // The sink may add or remove files while we walk them: walk a snapshot
+  // (its buffer is reused, so this allocates only when the list grew).
+  alwaysReadyScratch_.assign(alwaysReady_.begin(), alwaysReady_.end());
+  int reported = 0;
+  for (int fd : alwaysReadyScratch_) {
+    const FdState& slot = fds_[fd];
+    if (!slot.alwaysReady || slot.forgottenInRound == round_) continue;
+    const std::uint8_t ready = slot.mask & (kReadable | kWritable);
+    if (ready == 0) continue;
+    sink.onReady(fd, ready);
+    ++reported;
+  }
+  return reported;
+}
+
+absl::Status EpollBackend::reinitializeAfterFork() {
+  // After fork() the child shares the parent's epoll instance and eventfd:
+  // a registration changed here would change the parent's, and a wake-up in
+  // either process could be eaten by the other. Build our own.
+  absl::StatusOr<std::pair<int, internal::Waker>> instance = newInstance();
+  if (!instance.ok()) return instance.status();
+  const int newEpfd = instance->first;
+  std::string failures;
+  absl::StatusCode firstCode = absl::StatusCode::kOk;
+  for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
+    FdState& slot = fds_[fd];
+    if (slot.interest == Interest::kNone || slot.alwaysReady) continue;
+    epoll_event ev{};
+    ev.events = toEpoll(slot.interest);
+    ev.data.fd = static_cast<int>(fd);
+    if (::epoll_ctl(newEpfd, EPOLL_CTL_ADD, static_cast<int>(fd), &ev) != 0) {
+      const absl::Status failed =
+          ErrnoToStatus(errno, ctlCall("ADD", static_cast<int>(fd)));
+      if (failures.empty()) firstCode = failed.code();
+      absl::StrAppend(&failures, failures.empty() ? "" : "; ", failed.message());
+      slot.interest = Interest::kNone;  // no longer watched: say so
+      slot.mask = 0;
+    }
+  }
+  ::close(epfd_);  // drops only this process's reference
+  epfd_ = newEpfd;
+  waker_ = std::move(instance->second);
+  if (!failures.empty()) {
+    return absl::Status(
+        firstCode,
+        absl::StrCat("epoll backend: reinitializeAfterFork() could not re-register every "
+                     "descriptor; these are no longer watched: ",
+                     failures));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+[[maybe_unused]] const bool kRegistered = registerBackend({
+    .name = "epoll",
+    .preference = 10,
+    .probe = &EpollBackend::probe,
+    .create = [] { return EpollBackend::create(); },
+});
+
+}  // namespace
+
+}  // namespace torsion
