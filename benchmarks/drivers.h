@@ -1,0 +1,284 @@
+// torsion/benchmarks/drivers.h: the workloads W1 (pipes), W2 (timers) and W4
+// (call soon), written once over the EventLoop concept, and the registration
+// that names them `W<k>_<workload>/<impl>/<N>` for the report.
+//
+// Every benchmark uses manual timing: only the measured phases count, and
+// each reports a counter `ns_per_<operation>` (nanoseconds per event, per
+// timer scheduled, cancelled or fired, per call), which is what the report
+// and tools/bench-compare read.
+//
+//   // In an adapter's .cc file:
+//   const bool kRegistered =
+//       registerWorkloads("libuv", [] { return UvLoop::create(); });
+#ifndef TORSION_BENCHMARKS_DRIVERS_H_
+#define TORSION_BENCHMARKS_DRIVERS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "benchmark/benchmark.h"
+#include "benchmarks/pipe_ring.h"
+#include "benchmarks/workload.h"
+
+namespace torsion::bench {
+
+namespace internal {
+
+using Clock = std::chrono::steady_clock;
+
+inline double secondsBetween(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Runs `loop.runOnce()` until `finished()`; false when it stalled for
+// kStallLimitSeconds (a broken adapter), so the benchmark reports an error
+// instead of hanging.
+template <typename L, typename Done>
+bool runUntil(L& loop, Done finished) {
+  const Clock::time_point start = Clock::now();
+  std::uint32_t passes = 0;
+  while (!finished()) {
+    loop.runOnce();
+    if ((++passes & 0xfff) == 0 &&
+        secondsBetween(start, Clock::now()) > kStallLimitSeconds) {
+      return finished();
+    }
+  }
+  return true;
+}
+
+template <typename Factory>
+auto makeLoop(benchmark::State& state, const Factory& factory) -> decltype(factory()) {
+  auto loop = factory();
+  if (!loop.ok()) state.SkipWithError(std::string(loop.status().message()).c_str());
+  return loop;
+}
+
+inline void countUp(void* counter) { ++*static_cast<std::int64_t*>(counter); }
+
+// W1: see pipe_ring.h. N pairs, kPipeActiveChains chains, N writes a round.
+template <typename Factory>
+void pipes(benchmark::State& state, const Factory& factory) {
+  const int n = static_cast<int>(state.range(0));
+  const long needed = 2L * n + 64;
+  if (const long limit = raiseFdLimit(needed); limit < needed) {
+    state.SkipWithError(("N=" + std::to_string(n) + " needs " + std::to_string(needed) +
+                         " descriptors; RLIMIT_NOFILE allows " + std::to_string(limit))
+                            .c_str());
+    return;
+  }
+  auto ring = PipeRing::create(n);
+  if (!ring.ok()) {
+    state.SkipWithError(std::string(ring.status().message()).c_str());
+    return;
+  }
+  auto loop = makeLoop(state, factory);
+  if (!loop.ok()) return;
+  int watched = 0;
+  for (; watched < n; ++watched) {
+    absl::Status status =
+        (*loop)->watchReadable((*ring)->readFd(watched), (*ring)->readCallback(watched));
+    if (!status.ok()) {
+      state.SkipWithError(std::string(status.message()).c_str());
+      break;
+    }
+  }
+  double seconds = 0;
+  const std::int64_t before = (*ring)->received();
+  if (watched == n) {
+    for (auto _ : state) {
+      const Clock::time_point start = Clock::now();
+      (*ring)->seed(kPipeActiveChains, n);
+      if (!runUntil(**loop, [&] { return (*ring)->done(); })) {
+        state.SkipWithError("W1 stalled: bytes written were never reported readable");
+        break;
+      }
+      const double elapsed = secondsBetween(start, Clock::now());
+      seconds += elapsed;
+      state.SetIterationTime(elapsed);
+    }
+  }
+  for (int i = 0; i < watched; ++i) (*loop)->unwatch((*ring)->readFd(i));
+  const std::int64_t events = (*ring)->received() - before;
+  if ((*ring)->failures() != 0) state.SkipWithError("W1: a read or write failed");
+  state.SetItemsProcessed(events);
+  if (events > 0) state.counters["ns_per_event"] = seconds * 1e9 / events;
+}
+
+// W2: n one-shot timers with delays in [0, 1 s), every other one cancelled,
+// the rest fired. Instead of measuring a wait, the driver sleeps (untimed)
+// until every deadline has passed, then times the passes that fire them.
+template <typename Factory>
+void timers(benchmark::State& state, const Factory& factory) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<double> delays(n);
+  std::mt19937_64 random(kTimerSeed);
+  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
+  for (double& delay : delays) delay = uniform(random);
+
+  auto loop = makeLoop(state, factory);
+  if (!loop.ok()) return;
+  (*loop)->reserveTimers(n);
+  std::int64_t fired = 0;
+  const Callback onFire{&countUp, &fired};
+  const std::int64_t expected = static_cast<std::int64_t>((n + 1) / 2);
+  double scheduleSeconds = 0, cancelSeconds = 0, fireSeconds = 0;
+  std::int64_t rounds = 0;
+  for (auto _ : state) {
+    fired = 0;
+    const Clock::time_point t0 = Clock::now();
+    for (std::size_t i = 0; i < n; ++i) (*loop)->startTimer(i, delays[i], &onFire);
+    const Clock::time_point t1 = Clock::now();
+    for (std::size_t i = 1; i < n; i += 2) (*loop)->cancelTimer(i);
+    const Clock::time_point t2 = Clock::now();
+    std::this_thread::sleep_until(
+        t0 + std::chrono::duration_cast<Clock::duration>(
+                 std::chrono::duration<double>(kTimerSpanSeconds + 0.005)));
+    const Clock::time_point t3 = Clock::now();
+    if (!runUntil(**loop, [&] { return fired >= expected; })) {
+      state.SkipWithError("W2 stalled: due timers did not fire");
+      break;
+    }
+    const Clock::time_point t4 = Clock::now();
+    // One more pass: a cancelled timer that still fires is a failure.
+    (*loop)->runOnce();
+    if (fired != expected) {
+      state.SkipWithError(("W2: " + std::to_string(fired) + " timers fired, expected " +
+                           std::to_string(expected))
+                              .c_str());
+      break;
+    }
+    scheduleSeconds += secondsBetween(t0, t1);
+    cancelSeconds += secondsBetween(t1, t2);
+    fireSeconds += secondsBetween(t3, t4);
+    state.SetIterationTime(secondsBetween(t0, t2) + secondsBetween(t3, t4));
+    ++rounds;
+  }
+  if (rounds == 0) return;
+  const double scale = 1e9 / static_cast<double>(rounds);
+  state.SetItemsProcessed(rounds * static_cast<std::int64_t>(n));
+  state.counters["ns_per_schedule"] = scheduleSeconds * scale / static_cast<double>(n);
+  state.counters["ns_per_cancel"] =
+      cancelSeconds * scale / static_cast<double>(n - static_cast<std::size_t>(expected));
+  state.counters["ns_per_fire"] = fireSeconds * scale / static_cast<double>(expected);
+}
+
+// W4 chain: each call schedules the next, n calls a round.
+template <typename L>
+struct Chain {
+  L* loop;
+  std::int64_t left;
+  Callback self;
+  static void step(void* arg) {
+    auto* chain = static_cast<Chain*>(arg);
+    if (--chain->left > 0) chain->loop->callSoon(&chain->self);
+  }
+};
+
+template <typename Factory>
+void callSoonChain(benchmark::State& state, const Factory& factory) {
+  const std::int64_t n = state.range(0);
+  auto loop = makeLoop(state, factory);
+  if (!loop.ok()) return;
+  using L = typename std::remove_reference_t<decltype(**loop)>;
+  Chain<L> chain{loop->get(), 0, {}};
+  chain.self = Callback{&Chain<L>::step, &chain};
+  double seconds = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    chain.left = n;
+    (*loop)->callSoon(&chain.self);
+    if (!runUntil(**loop, [&] { return chain.left <= 0; })) {
+      state.SkipWithError("W4 chain stalled");
+      break;
+    }
+    const double elapsed = secondsBetween(start, Clock::now());
+    seconds += elapsed;
+    state.SetIterationTime(elapsed);
+  }
+  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
+  state.SetItemsProcessed(calls);
+  if (calls > 0)
+    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+}
+
+// W4 batch: n calls scheduled back to back, then run.
+template <typename Factory>
+void callSoonBatch(benchmark::State& state, const Factory& factory) {
+  const std::int64_t n = state.range(0);
+  auto loop = makeLoop(state, factory);
+  if (!loop.ok()) return;
+  std::int64_t ran = 0;
+  const Callback onCall{&countUp, &ran};
+  double seconds = 0;
+  for (auto _ : state) {
+    const Clock::time_point start = Clock::now();
+    ran = 0;
+    for (std::int64_t i = 0; i < n; ++i) (*loop)->callSoon(&onCall);
+    if (!runUntil(**loop, [&] { return ran >= n; })) {
+      state.SkipWithError("W4 batch stalled");
+      break;
+    }
+    const double elapsed = secondsBetween(start, Clock::now());
+    seconds += elapsed;
+    state.SetIterationTime(elapsed);
+  }
+  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
+  state.SetItemsProcessed(calls);
+  if (calls > 0)
+    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+}
+
+}  // namespace internal
+
+// Registers every workload for one implementation. `factory()` returns
+// absl::StatusOr<std::unique_ptr<L>> for an EventLoop L; a failed factory
+// turns into a skipped benchmark carrying its message. Returns true so it can
+// initialise a namespace-scope constant.
+template <typename Factory>
+requires EventLoop<
+    typename std::remove_reference_t<decltype(*std::declval<Factory>()().value())>>
+bool registerWorkloads(const std::string& impl, Factory factory) {
+  namespace bm = benchmark;
+  bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
+                        [factory](bm::State& s) { internal::pipes(s, factory); })
+      ->Arg(100)
+      ->Arg(1000)
+      ->Arg(5000)  // a point between, since 10,000 pairs may exceed RLIMIT_NOFILE
+      ->Arg(10000)
+      ->UseManualTime()
+      ->Unit(bm::kMicrosecond);
+  // One round of a million timers is long enough to time, and each round
+  // sleeps a second (untimed) for the deadlines to pass: one iteration each.
+  bm::RegisterBenchmark(("W2_timers/" + impl).c_str(),
+                        [factory](bm::State& s) { internal::timers(s, factory); })
+      ->Arg(100000)
+      ->Arg(1000000)
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(bm::kMillisecond);
+  bm::RegisterBenchmark(("W4_chain/" + impl).c_str(),
+                        [factory](bm::State& s) { internal::callSoonChain(s, factory); })
+      ->Arg(10000)
+      ->UseManualTime()
+      ->Unit(bm::kMicrosecond);
+  bm::RegisterBenchmark(("W4_batch/" + impl).c_str(),
+                        [factory](bm::State& s) { internal::callSoonBatch(s, factory); })
+      ->Arg(kCallSoonBatch)
+      ->UseManualTime()
+      ->Unit(bm::kMicrosecond);
+  return true;
+}
+
+}  // namespace torsion::bench
+
+#endif  // TORSION_BENCHMARKS_DRIVERS_H_
