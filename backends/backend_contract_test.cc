@@ -50,7 +50,9 @@ class BackendContractTest : public ::testing::TestWithParam<std::string> {
     RecordingSink sink;
     absl::StatusOr<int> n = backend_->poll(timeout, sink);
     EXPECT_TRUE(n.ok()) << n.status();
-    if (n.ok()) EXPECT_EQ(*n, static_cast<int>(sink.events().size()));
+    if (n.ok()) {
+      EXPECT_EQ(*n, static_cast<int>(sink.events().size()));
+    }
     return sink;
   }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
 #include "backends/interest.h"
 #include "backends/registry.h"
@@ -51,19 +52,6 @@ bool pwait2Works([[maybe_unused]] int epfd) {
   return false;
 #endif
 }
-
-// Marks the backend as dispatching for the lifetime of one poll's delivery,
-// also when the sink throws.
-class DispatchScope {
- public:
-  explicit DispatchScope(bool& flag) : flag_(flag) { flag_ = true; }
-  ~DispatchScope() { flag_ = false; }
-  DispatchScope(const DispatchScope&) = delete;
-  DispatchScope& operator=(const DispatchScope&) = delete;
-
- private:
-  bool& flag_;
-};
 
 // Registers the waker's descriptor for reading in `epfd`.
 absl::Status addWaker(int epfd, int wakerFd) {
@@ -259,7 +247,7 @@ absl::StatusOr<int> EpollBackend::poll(std::optional<std::chrono::nanoseconds> t
   }
 
   ++round_;  // forget() during this round marks fds with the new value
-  DispatchScope scope(dispatching_);
+  internal::DispatchScope scope(dispatching_);
   int reported = 0;
   const int wakerFd = waker_.fd();
   for (int i = 0; i < n; ++i) {

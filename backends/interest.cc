@@ -1,7 +1,11 @@
 #include "backends/interest.h"
 
+#include <errno.h>
+#include <fcntl.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "backends/errno_status.h"
 
 namespace torsion::internal {
 
@@ -37,6 +41,14 @@ absl::Status checkSetInterest(std::string_view backend, int fd, Interest previou
                      "' recorded; was forget() or a failed setInterest() missed?"));
   }
   return absl::OkStatus();
+}
+
+absl::Status checkDescriptorOpen(std::string_view backend, int fd) {
+  if (::fcntl(fd, F_GETFD) >= 0) return absl::OkStatus();
+  return ErrnoToStatus(
+      errno,
+      absl::StrCat(absl::string_view(backend.data(), backend.size()),
+                   " backend: setInterest(fd=", fd, "): fcntl(F_GETFD, fd=", fd, ")"));
 }
 
 }  // namespace torsion::internal

@@ -43,6 +43,12 @@ std::string_view interestName(Interest interest);
 absl::Status checkSetInterest(std::string_view backend, int fd, Interest previous,
                               Interest recorded);
 
+// OK when `fd` is an open descriptor. poll(2) and select(2) only notice a
+// closed one at the next wait; backends without a registration system call
+// check here so that every backend refuses a closed fd in setInterest().
+// The error names the backend, the fd and the failed fcntl(F_GETFD).
+absl::Status checkDescriptorOpen(std::string_view backend, int fd);
+
 }  // namespace torsion::internal
 
 #endif  // TORSION_BACKENDS_INTEREST_H_
