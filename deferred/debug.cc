@@ -1,0 +1,40 @@
+#include "deferred/debug.h"
+
+#include <atomic>
+#include <cstdio>
+
+#include "absl/debugging/stacktrace.h"
+#include "absl/debugging/symbolize.h"
+
+namespace torsion {
+namespace {
+std::atomic<bool> debugging{false};
+}  // namespace
+
+void setDebugging(bool on) { debugging.store(on, std::memory_order_relaxed); }
+bool getDebugging() { return debugging.load(std::memory_order_relaxed); }
+
+namespace internal {
+
+std::string captureStack(int skip, const char* indent) {
+  constexpr int kMaxFrames = 32;
+  void* pcs[kMaxFrames];
+  int depth = absl::GetStackTrace(pcs, kMaxFrames, skip + 1);
+  std::string out;
+  for (int i = 0; i < depth; ++i) {
+    char name[512];
+    const char* symbol = "(unknown)";
+    // Symbolize the return address minus one: it lies inside the call
+    // instruction, so inlined or tail code does not show the next function.
+    if (absl::Symbolize(static_cast<char*>(pcs[i]) - 1, name, sizeof name)) {
+      symbol = name;
+    }
+    char line[600];
+    std::snprintf(line, sizeof line, "%s%p %s\n", indent, pcs[i], symbol);
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace internal
+}  // namespace torsion

@@ -1,0 +1,105 @@
+#include "deferred/failure.h"
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <typeinfo>
+
+#include "core/log.h"
+#include "deferred/errors.h"
+#include "deferred/internal/demangle.h"
+
+namespace torsion {
+
+StatusError::StatusError(absl::Status status)
+    : std::runtime_error(status.ok() ? std::string("OK") : status.ToString()),
+      status_(std::move(status)) {
+  if (status_.ok()) {
+    throw std::invalid_argument("StatusError: an OK absl::Status is not an error");
+  }
+}
+
+Failure::Failure(std::exception_ptr e) : exception_(std::move(e)) {
+  if (exception_ == nullptr) {
+    throw std::invalid_argument("Failure: the exception_ptr is null");
+  }
+}
+
+Failure Failure::current() {
+  std::exception_ptr e = std::current_exception();
+  if (e == nullptr) {
+    throw NoCurrentExceptionError(
+        "NoCurrentExceptionError: Failure::current() or errback() without a "
+        "Failure was called outside a catch block");
+  }
+  return Failure(std::move(e));
+}
+
+Failure Failure::fromStatus(absl::Status status) {
+  return Failure(std::make_exception_ptr(StatusError(std::move(status))));
+}
+
+const std::exception_ptr& Failure::exception() const {
+  if (exception_ == nullptr) {
+    throw std::logic_error("Failure: this Failure is empty (default-constructed)");
+  }
+  return exception_;
+}
+
+void Failure::raiseException() const { std::rethrow_exception(exception()); }
+
+std::string Failure::typeName() const {
+  try {
+    raiseException();
+  } catch (...) {
+    // Works for every thrown type, std::exception or not.
+    const std::type_info* type = abi::__cxa_current_exception_type();
+    return type ? internal::demangle(*type) : std::string("<unknown>");
+  }
+}
+
+std::string Failure::getErrorMessage() const {
+  try {
+    raiseException();
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (const char* s) {
+    return s ? s : "";
+  } catch (const std::string& s) {
+    return s;
+  } catch (long long v) {
+    return std::to_string(v);
+  } catch (long v) {
+    return std::to_string(v);
+  } catch (int v) {
+    return std::to_string(v);
+  } catch (unsigned long long v) {
+    return std::to_string(v);
+  } catch (unsigned long v) {
+    return std::to_string(v);
+  } catch (unsigned v) {
+    return std::to_string(v);
+  } catch (double v) {
+    return std::to_string(v);
+  } catch (...) {
+  }
+  return "<exception of type " + typeName() + ">";
+}
+
+std::string Failure::getBriefTraceback() const {
+  return "Traceback (failure with no frames): " + typeName() + ": " + getErrorMessage() +
+         "\n";
+}
+
+absl::Status Failure::status() const {
+  if (const StatusError* e = value<StatusError>()) return e->status();
+  return absl::UnknownError(typeName() + ": " + getErrorMessage());
+}
+
+Failure logError(Failure f) {
+  log::err("deferred", "Unhandled Error\n" + f.getBriefTraceback(), f.exception());
+  return f;
+}
+
+}  // namespace torsion

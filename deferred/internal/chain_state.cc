@@ -1,0 +1,258 @@
+#include "deferred/internal/chain_state.h"
+
+#include <stdexcept>
+#include <vector>
+
+#include "core/log.h"
+#include "deferred/debug.h"
+#include "deferred/errors.h"
+#include "deferred/internal/demangle.h"
+
+namespace torsion::internal {
+
+std::string deferredName(const TypeInfo* type) {
+  return "Deferred<" + demangle(type->type()) + ">";
+}
+
+void ValueBox::wrongType(const TypeInfo* wanted) const {
+  throw std::logic_error("torsion internal error: chain result is " +
+                         (type_ ? demangle(type_->type()) : std::string("empty")) +
+                         ", a step expected " + demangle(wanted->type()));
+}
+
+Continuation::~Continuation() {
+  if (outer != nullptr) {
+    // The Deferred we were returned into will never deliver: forget it so
+    // that cancel() on the outer does not follow a dangling pointer.
+    if (outer->chainedTo_ == inner) outer->chainedTo_ = nullptr;
+    outer->unref();
+  }
+}
+
+ChainState* ChainState::create(const TypeInfo* created) {
+  auto* chain = new ChainState(created);
+  if (getDebugging()) {
+    chain->debug_ = std::make_unique<DebugInfo>();
+    chain->debug_->creator = captureStack(1, "   ");
+  }
+  return chain;
+}
+
+ChainState::~ChainState() {
+  if (called_ && isFailure_) {
+    // D24: deterministic, at the moment the last handle let go.
+    std::string message = "Unhandled error in Deferred:\n";
+    if (debug_) message += debugText();
+    message += failure_.getBriefTraceback();
+    log::err("deferred", std::move(message), failure_.exception());
+  }
+}
+
+std::string ChainState::debugText() const {
+  std::string text = "(debug:";
+  if (!debug_->creator.empty()) text += "  C: Deferred was created:\n" + debug_->creator;
+  if (!debug_->invoker.empty()) text += "  I: First Invoker was:\n" + debug_->invoker;
+  text += ")\n";
+  return text;
+}
+
+void ChainState::destroy(ChainState* chain) noexcept {
+  // Destroying a chain destroys its steps, which may hold the last reference
+  // to other chains (a long line of unfired returned Deferreds): flatten that
+  // cascade into a loop so that it cannot overflow the stack.
+  thread_local bool destroying = false;
+  thread_local std::vector<ChainState*> pending;
+  if (destroying) {
+    pending.push_back(chain);
+    return;
+  }
+  destroying = true;
+  delete chain;
+  while (!pending.empty()) {
+    ChainState* next = pending.back();
+    pending.pop_back();
+    delete next;
+  }
+  destroying = false;
+}
+
+bool ChainState::beginFire() {
+  if (called_) {
+    if (suppressAlreadyCalled_) {
+      suppressAlreadyCalled_ = false;
+      return false;
+    }
+    std::string message = "AlreadyCalledError: the Deferred has already been fired";
+    if (debug_) {
+      message += "\n" + debugText();
+    } else {
+      message += " (torsion::setDebugging(true) shows where)";
+    }
+    throw AlreadyCalledError(message);
+  }
+  return true;
+}
+
+void ChainState::endFire() {
+  called_ = true;
+  // D22: the canceller may capture things that hold this chain; it is of
+  // no use any more.
+  canceller_ = nullptr;
+  if (getDebugging()) {
+    if (!debug_) debug_ = std::make_unique<DebugInfo>();
+    debug_->invoker = captureStack(2, "   ");
+  }
+  run(this);
+}
+
+void ChainState::fireFailure(Failure failure) {
+  if (!beginFire()) return;
+  setFailure(std::move(failure));
+  endFire();
+}
+
+void ChainState::addStep(Step step) {
+  steps_.push_back(std::move(step));
+  if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
+}
+
+void ChainState::takeResultFrom(ChainState& other) noexcept {
+  if (other.isFailure_) {
+    setFailure(other.takeFailure());
+  } else {
+    isFailure_ = false;
+    value_.moveFrom(other.value_);
+  }
+}
+
+void ChainState::unpause() {
+  if (paused_ == 0) return;  // Twisted goes negative; we clamp (decision).
+  if (--paused_ == 0 && called_) run(this);
+}
+
+void ChainState::cancel() {
+  ChainState* target = this;
+  // D21: a fired Deferred waiting on a returned one forwards the cancel to
+  // it, transitively; walked as a loop, not a recursion.
+  while (target->called_ && target->waiting_ && target->chainedTo_ != nullptr) {
+    target = target->chainedTo_;
+  }
+  if (target->called_) return;  // D20
+  target->ref();
+  struct Unref {
+    ChainState* c;
+    ~Unref() { c->unref(); }
+  } guard{target};
+  target->cancelUnfired();
+}
+
+void ChainState::cancelUnfired() {
+  if (coroutine_ != nullptr) {
+    // IC9: the coroutine's Deferred fires when the coroutine ends; cancel
+    // what it awaits and let the CancelledError surface at its co_await.
+    coroutine_->cancelAwaited();
+    return;
+  }
+  auto canceller = std::move(canceller_);
+  canceller_ = nullptr;
+  if (canceller) {
+    canceller(*this);  // D23: exceptions propagate to cancel()'s caller
+  } else {
+    suppressAlreadyCalled_ = true;  // D18
+  }
+  if (!called_) fireFailure(Failure(CancelledError()));
+}
+
+void ChainState::run(ChainState* start) {
+  if (start->running_) return;  // D10: the running loop will get to it
+  // The chains whose results are being pushed forward, innermost first; each
+  // entry holds a reference. A returned Deferred resuming its outer pushes
+  // the outer here instead of recursing (D13g).
+  absl::InlinedVector<ChainState*, 4> stack;
+  start->ref();
+  stack.push_back(start);
+  while (!stack.empty()) {
+    ChainState* current = stack.back();
+    bool finished = true;
+    if (current->paused_ == 0 && !current->waiting_) {
+      current->chainedTo_ = nullptr;
+      while (current->head_ < current->steps_.size()) {
+        // Move the step out: a callback may append to this very chain and
+        // reallocate steps_ under it. The local also releases the step's
+        // captures as soon as it has run (D22).
+        Step step = std::move(current->steps_[current->head_++]);
+        if (step.ops() == Step::opsFor<Continuation>()) {
+          Continuation& cont = step.as<Continuation>();
+          ChainState* outer = std::exchange(cont.outer, nullptr);
+          outer->takeResultFrom(*current);
+          outer->waiting_ = false;
+          outer->chainedTo_ = nullptr;
+          stack.push_back(outer);  // adopts the continuation's reference
+          finished = false;
+          break;
+        }
+        ChainState* returned = nullptr;
+        current->running_ = true;
+        try {
+          returned = step.invoke(*current);
+        } catch (...) {
+          current->setFailure(Failure(std::current_exception()));
+        }
+        current->running_ = false;
+        if (returned == nullptr) continue;
+        if (returned == current) {
+          // D13h: Twisted warns and wedges the chain for ever; we fail it.
+          returned->unref();
+          current->setFailure(Failure(std::logic_error(
+              "Callback returned the Deferred it was attached to; this would "
+              "break the callback chain")));
+          continue;
+        }
+        if (returned->resultReady()) {
+          // D13a: steal the result; the donor is left with None.
+          current->takeResultFrom(*returned);
+          returned->tail_ = typeOf<void>();
+          returned->unref();
+          continue;
+        }
+        // D13b: wait for it. Our continuation goes at the end of its chain;
+        // what it carries from then on is None.
+        current->waiting_ = true;
+        current->chainedTo_ = returned;
+        current->ref();
+        returned->steps_.push_back(Step(Continuation(current, returned)));
+        returned->tail_ = typeOf<void>();
+        returned->unref();
+        break;
+      }
+      if (finished && current->head_ == current->steps_.size()) {
+        current->steps_.clear();
+        current->head_ = 0;
+      }
+    }
+    if (finished) {
+      stack.pop_back();
+      current->unref();
+    }
+  }
+}
+
+void ChainState::typeMismatch(const TypeInfo* handle, bool firing) const {
+  std::string message = "DeferredTypeError: ";
+  if (firing) {
+    message += "fired through a " + deferredName(handle) +
+               " handle, but the chain was created as " + deferredName(created_) +
+               "; fire it through the handle it was created with";
+  } else {
+    message += "callback added through a " + deferredName(handle) +
+               " handle, but the chain now carries " + demangle(tail_->type()) +
+               "; use the handle the last addCallback returned";
+  }
+  throw DeferredTypeError(message);
+}
+
+void ChainState::nullHandle() {
+  throw std::logic_error("Deferred: this handle is empty (moved from)");
+}
+
+}  // namespace torsion::internal

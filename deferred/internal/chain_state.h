@@ -1,0 +1,366 @@
+// torsion/deferred/internal/chain_state.h: the type-erased callback chain
+// behind every Deferred<T> handle. Private to deferred/: use deferred.h.
+//
+// One ChainState is one Twisted Deferred: a result slot (a value of any type,
+// or a Failure), a list of steps, and the paused / waiting / called flags.
+// Deferred<T> handles are typed views on it; they hold one intrusive
+// reference each. All the typing happens in the templates of deferred.h,
+// which wrap user callables into Steps; this file only moves results along.
+//
+// Costs, by design: one heap allocation per chain (this object). The first
+// step, a value of up to 32 bytes and a callable of up to 48 bytes live
+// inline; no std::function, no shared_ptr, no per-step allocation for small
+// callables.
+//
+// Thread-safety: none. A chain and all handles to it belong to one thread at
+// a time (the reference count is not atomic).
+#ifndef TORSION_DEFERRED_INTERNAL_CHAIN_STATE_H_
+#define TORSION_DEFERRED_INTERNAL_CHAIN_STATE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/functional/any_invocable.h"
+#include "deferred/failure.h"
+
+namespace torsion::internal {
+
+inline constexpr std::size_t kBoxSize = 32;
+inline constexpr std::size_t kBoxAlign = alignof(std::max_align_t);
+
+template <typename T>
+inline constexpr bool kFitsInline =
+    sizeof(T) <= kBoxSize &&
+    alignof(T) <= kBoxAlign&& std::is_nothrow_move_constructible_v<T>;
+
+// What the chain knows about a result type: its name (for messages) and how
+// to destroy and relocate a boxed value. One constant per type, so the
+// address is the type's identity and a type check is one pointer compare.
+struct TypeInfo {
+  const std::type_info& (*type)();
+  void (*destroy)(void* storage) noexcept;
+  void (*relocate)(void* dst, void* src) noexcept;  // src is left destroyed
+};
+
+template <typename T>
+struct TypeTag {
+  static const std::type_info& type() { return typeid(T); }
+  static void destroy(void* p) noexcept {
+    if constexpr (kFitsInline<T>) {
+      static_cast<T*>(p)->~T();
+    } else {
+      delete *static_cast<T**>(p);
+    }
+  }
+  static void relocate(void* dst, void* src) noexcept {
+    if constexpr (kFitsInline<T>) {
+      ::new (dst) T(std::move(*static_cast<T*>(src)));
+      static_cast<T*>(src)->~T();
+    } else {
+      *static_cast<T**>(dst) = *static_cast<T**>(src);
+    }
+  }
+  static constexpr TypeInfo info{&type, &destroy, &relocate};
+};
+
+template <>
+struct TypeTag<void> {
+  static const std::type_info& type() { return typeid(void); }
+  static constexpr TypeInfo info{&type, nullptr, nullptr};
+};
+
+template <typename T>
+constexpr const TypeInfo* typeOf() {
+  return &TypeTag<T>::info;
+}
+
+// "Deferred<int>"-style name of a chain type, for messages.
+std::string deferredName(const TypeInfo* type);
+
+// A value of any type, small ones stored inline. Empty = Twisted's None.
+class ValueBox {
+ public:
+  ValueBox() = default;
+  ValueBox(const ValueBox&) = delete;
+  ValueBox& operator=(const ValueBox&) = delete;
+  ~ValueBox() { reset(); }
+
+  bool hasValue() const { return type_ != nullptr; }
+
+  template <typename T, typename... A>
+  void emplace(A&&... args) {
+    reset();
+    if constexpr (!std::is_void_v<T>) {
+      if constexpr (kFitsInline<T>) {
+        ::new (static_cast<void*>(buf_)) T(std::forward<A>(args)...);
+      } else {
+        *reinterpret_cast<T**>(buf_) = new T(std::forward<A>(args)...);
+      }
+      type_ = typeOf<T>();
+    }
+  }
+
+  // Moves the value out, leaving the box empty. The caller guarantees the
+  // type (the chain's type checks do); a mismatch is an internal bug.
+  template <typename T>
+  T take() {
+    if constexpr (std::is_void_v<T>) {
+      reset();
+    } else {
+      if (type_ != typeOf<T>()) wrongType(typeOf<T>());
+      T* p = kFitsInline<T> ? std::launder(reinterpret_cast<T*>(buf_))
+                            : *reinterpret_cast<T**>(buf_);
+      T value(std::move(*p));
+      reset();
+      return value;
+    }
+  }
+
+  void reset() noexcept {
+    if (type_ != nullptr) {
+      const TypeInfo* t = type_;
+      type_ = nullptr;
+      t->destroy(buf_);
+    }
+  }
+
+  void moveFrom(ValueBox& other) noexcept {
+    reset();
+    if (other.type_ != nullptr) {
+      other.type_->relocate(buf_, other.buf_);
+      type_ = std::exchange(other.type_, nullptr);
+    }
+  }
+
+ private:
+  [[noreturn]] void wrongType(const TypeInfo* wanted) const;
+
+  alignas(kBoxAlign) unsigned char buf_[kBoxSize];
+  const TypeInfo* type_ = nullptr;
+};
+
+class ChainState;
+
+// One entry of a callback chain: a type-erased callable
+// `ChainState* (ChainState&)` that consumes the chain's current result and
+// stores the next one. It returns a referenced ChainState when the user's
+// function returned a Deferred (the runner then chains), else null.
+class Step {
+ public:
+  static constexpr std::size_t kInlineSize = 48;
+
+  struct Ops {
+    ChainState* (*invoke)(void* fn, ChainState& chain);
+    void (*relocate)(void* dst, void* src) noexcept;
+    void (*destroy)(void* fn) noexcept;
+  };
+
+  Step() = default;
+  template <typename Fn>
+  explicit Step(Fn&& fn) {
+    using F = std::decay_t<Fn>;
+    if constexpr (fitsInline<F>()) {
+      ::new (static_cast<void*>(buf_)) F(std::forward<Fn>(fn));
+    } else {
+      *reinterpret_cast<F**>(buf_) = new F(std::forward<Fn>(fn));
+    }
+    ops_ = &kOps<F>;
+  }
+  Step(Step&& other) noexcept : ops_(other.ops_) {
+    if (ops_ != nullptr) {
+      ops_->relocate(buf_, other.buf_);
+      other.ops_ = nullptr;
+    }
+  }
+  Step& operator=(Step&& other) noexcept {
+    if (this != &other) {
+      reset();
+      if (other.ops_ != nullptr) {
+        other.ops_->relocate(buf_, other.buf_);
+        ops_ = std::exchange(other.ops_, nullptr);
+      }
+    }
+    return *this;
+  }
+  ~Step() { reset(); }
+
+  void reset() noexcept {
+    if (ops_ != nullptr) {
+      // Clear first: destroying captures may re-enter chain code.
+      const Ops* ops = std::exchange(ops_, nullptr);
+      ops->destroy(buf_);
+    }
+  }
+
+  ChainState* invoke(ChainState& chain) { return ops_->invoke(buf_, chain); }
+  const Ops* ops() const { return ops_; }
+  template <typename F>
+  F& as() {
+    if constexpr (fitsInline<F>()) {
+      return *std::launder(reinterpret_cast<F*>(buf_));
+    } else {
+      return **reinterpret_cast<F**>(buf_);
+    }
+  }
+  template <typename F>
+  static const Ops* opsFor() {
+    return &kOps<F>;
+  }
+
+ private:
+  template <typename F>
+  static constexpr bool fitsInline() {
+    return sizeof(F) <= kInlineSize && alignof(F) <= alignof(std::max_align_t) &&
+           std::is_nothrow_move_constructible_v<F>;
+  }
+  template <typename F>
+  static ChainState* invokeImpl(void* p, ChainState& chain) {
+    if constexpr (fitsInline<F>()) {
+      return (*std::launder(static_cast<F*>(p)))(chain);
+    } else {
+      return (**static_cast<F**>(p))(chain);
+    }
+  }
+  template <typename F>
+  static void relocateImpl(void* dst, void* src) noexcept {
+    if constexpr (fitsInline<F>()) {
+      F* s = std::launder(static_cast<F*>(src));
+      ::new (dst) F(std::move(*s));
+      s->~F();
+    } else {
+      *static_cast<F**>(dst) = *static_cast<F**>(src);
+    }
+  }
+  template <typename F>
+  static void destroyImpl(void* p) noexcept {
+    if constexpr (fitsInline<F>()) {
+      std::launder(static_cast<F*>(p))->~F();
+    } else {
+      delete *static_cast<F**>(p);
+    }
+  }
+  template <typename F>
+  static constexpr Ops kOps{&invokeImpl<F>, &relocateImpl<F>, &destroyImpl<F>};
+
+  const Ops* ops_ = nullptr;
+  alignas(std::max_align_t) unsigned char buf_[kInlineSize];
+};
+
+// The coroutine side of a chain created by a coroutine (coroutine.h): how to
+// cancel what the coroutine is awaiting right now.
+class CoroutineLink {
+ public:
+  virtual void cancelAwaited() = 0;
+
+ protected:
+  ~CoroutineLink() = default;
+};
+
+struct DebugInfo {
+  std::string creator;  // stack at creation
+  std::string invoker;  // stack at the first callback()/errback()
+};
+
+class ChainState {
+ public:
+  // A new unfired chain whose callback() takes `created`; holds one
+  // reference, adopted by the first handle.
+  static ChainState* create(const TypeInfo* created);
+
+  void ref() noexcept { ++refs_; }
+  void unref() noexcept {
+    if (--refs_ == 0) destroy(this);
+  }
+
+  // --- firing -------------------------------------------------------------
+  // Checks that a result may be stored now: false means "swallow it" (the
+  // one late result after a canceller-less cancel, D18); throws
+  // AlreadyCalledError when already fired.
+  bool beginFire();
+  // Marks fired (debug stacks, drops the canceller) and runs the chain.
+  void endFire();
+  void fireFailure(Failure failure);
+
+  // --- chain --------------------------------------------------------------
+  // Appends a step, and runs the chain at once if it has a result and is not
+  // paused, waiting or already running (D9).
+  void addStep(Step step);
+  // Whether a returned/awaited chain can hand over its result synchronously.
+  bool resultReady() const {
+    return called_ && paused_ == 0 && !waiting_ && !running_ && head_ == steps_.size();
+  }
+  // Takes `other`'s result (value or Failure); `other` is left with None.
+  void takeResultFrom(ChainState& other) noexcept;
+  void setFailure(Failure failure) noexcept {
+    value_.reset();
+    failure_ = std::move(failure);
+    isFailure_ = true;
+  }
+  // Moves the Failure out: this chain no longer holds an unhandled error.
+  Failure takeFailure() noexcept {
+    isFailure_ = false;
+    return std::move(failure_);
+  }
+
+  void pause() { ++paused_; }
+  void unpause();
+  void cancel();
+
+  // Throws DeferredTypeError for a handle of type `handle` adding to this
+  // chain (`firing` false) or firing it (`firing` true).
+  [[noreturn]] void typeMismatch(const TypeInfo* handle, bool firing) const;
+  // Throws std::logic_error for use of an empty (moved-from) handle.
+  [[noreturn]] static void nullHandle();
+
+  // Public for the templates in deferred.h and coroutine.h; not an API.
+  const TypeInfo* created_;
+  const TypeInfo* tail_;  // what the next added step receives
+  ValueBox value_;
+  Failure failure_;
+  bool isFailure_ = false;
+  bool called_ = false;
+  bool running_ = false;  // a step of this chain is executing
+  bool waiting_ = false;  // waiting on a returned Deferred (D13b)
+  bool suppressAlreadyCalled_ = false;
+  std::uint32_t paused_ = 0;
+  std::uint32_t refs_ = 1;
+  ChainState* chainedTo_ = nullptr;  // what we wait on (not owned)
+  CoroutineLink* coroutine_ = nullptr;
+  absl::InlinedVector<Step, 1> steps_;
+  std::size_t head_ = 0;  // steps_[0, head_) have run
+  absl::AnyInvocable<void(ChainState&)> canceller_;
+  std::unique_ptr<DebugInfo> debug_;
+
+ private:
+  explicit ChainState(const TypeInfo* created) : created_(created), tail_(created) {}
+  ~ChainState();
+  static void destroy(ChainState* chain) noexcept;
+  static void run(ChainState* start);
+  void cancelUnfired();
+  std::string debugText() const;
+  friend struct Continuation;
+};
+
+// The step a chain appends to a Deferred returned from one of its callbacks:
+// when that Deferred's chain reaches it, the result moves to `outer`. The
+// runner recognises it (by its Ops) and resumes `outer` without recursing.
+struct Continuation {
+  ChainState* outer;  // owned reference
+  ChainState* inner;  // the chain this step sits in (not owned)
+  Continuation(ChainState* o, ChainState* i) : outer(o), inner(i) {}
+  Continuation(Continuation&& other) noexcept
+      : outer(std::exchange(other.outer, nullptr)), inner(other.inner) {}
+  ~Continuation();
+  ChainState* operator()(ChainState&) { return nullptr; }  // never invoked
+};
+
+}  // namespace torsion::internal
+
+#endif  // TORSION_DEFERRED_INTERNAL_CHAIN_STATE_H_
