@@ -1,0 +1,273 @@
+#include "core/fd_dispatch.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "core/errors.h"
+#include "core/log.h"
+
+namespace torsion::internal {
+namespace {
+
+std::string describe(const char* call, int fd) {
+  return std::string(call) + "(fd=" + std::to_string(fd) + ")";
+}
+
+bool isConnectionDone(const LostReason& why) {
+  try {
+    std::rethrow_exception(why);
+  } catch (const ConnectionDone&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+LostReason fileDescriptorWentAway() {
+  return std::make_exception_ptr(
+      ConnectionLost("ConnectionLost: file descriptor went away"));
+}
+
+}  // namespace
+
+FdDispatcher::FdDispatcher(Backend& backend) : backend_(backend) {}
+
+absl::Status FdDispatcher::addReader(FileDescriptor* d) {
+  return add(d, Interest::kRead);
+}
+
+absl::Status FdDispatcher::addWriter(FileDescriptor* d) {
+  return add(d, Interest::kWrite);
+}
+
+absl::Status FdDispatcher::add(FileDescriptor* d, Interest bit) {
+  const bool reading = bit == Interest::kRead;
+  const char* call = reading ? "addReader" : "addWriter";
+  if (d == nullptr) {
+    return absl::InvalidArgumentError(std::string(call) + ": null descriptor");
+  }
+  auto known = byDescriptor_.find(d);
+  if (known != byDescriptor_.end() &&
+      (reading ? known->second.reading : known->second.writing)) {
+    return absl::OkStatus();  // a set: adding twice is adding once
+  }
+  // A descriptor already registered the other way keeps the fd it had.
+  const int fd = known != byDescriptor_.end() ? known->second.fd : d->fileno();
+  if (fd < 0) {
+    return absl::InvalidArgumentError(std::string(call) + ": fileno() returned " +
+                                      std::to_string(fd) + " (the descriptor is closed)");
+  }
+  const int maxFd = backend_.features().maxFd;
+  if (maxFd >= 0 && fd >= maxFd) {
+    return absl::OutOfRangeError(
+        describe(call, fd) + ": the " + std::string(backend_.name()) +
+        " backend only handles descriptors below " + std::to_string(maxFd));
+  }
+  if (static_cast<std::size_t>(fd) >= slots_.size()) {
+    slots_.resize(std::max<std::size_t>(fd + 1, slots_.size() * 2));
+  }
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  FileDescriptor* current = reading ? slot.reader : slot.writer;
+  if (current != nullptr && current != d) {
+    return absl::AlreadyExistsError(describe(call, fd) +
+                                    ": another descriptor is already " +
+                                    (reading ? "reading" : "writing") +
+                                    " this fd (was it closed without being removed?)");
+  }
+  const Interest wanted = slot.interest | bit;
+  absl::Status status = backend_.setInterest(fd, slot.interest, wanted);
+  if (!status.ok()) return status;
+  slot.interest = wanted;
+  if (reading) {
+    slot.reader = d;
+    slot.readerGen = nextGen_++;
+  } else {
+    slot.writer = d;
+    slot.writerGen = nextGen_++;
+  }
+  Registration& reg = byDescriptor_.try_emplace(d, Registration{fd}).first->second;
+  (reading ? reg.reading : reg.writing) = true;
+  return absl::OkStatus();
+}
+
+void FdDispatcher::removeReader(FileDescriptor* d) { remove(d, Interest::kRead); }
+
+void FdDispatcher::removeWriter(FileDescriptor* d) { remove(d, Interest::kWrite); }
+
+void FdDispatcher::remove(FileDescriptor* d, Interest bit) {
+  const bool reading = bit == Interest::kRead;
+  auto it = byDescriptor_.find(d);
+  if (it == byDescriptor_.end()) return;
+  Registration& reg = it->second;
+  if (!(reading ? reg.reading : reg.writing)) return;
+  const int fd = reg.fd;
+  (reading ? reg.reading : reg.writing) = false;
+  if (!reg.reading && !reg.writing) byDescriptor_.erase(it);
+
+  Slot& slot = slots_[static_cast<std::size_t>(fd)];
+  if (reading) {
+    slot.reader = nullptr;
+    slot.readerGen = 0;
+  } else {
+    slot.writer = nullptr;
+    slot.writerGen = 0;
+  }
+  const Interest wanted = slot.interest & ~bit;
+  absl::Status status = backend_.setInterest(fd, slot.interest, wanted);
+  if (status.ok()) {
+    slot.interest = wanted;
+    return;
+  }
+  // Removal cannot fail from the caller's point of view: the usual cause is
+  // an fd that was closed while registered (EBADF), which the kernel
+  // already dropped. Forget it entirely; a remaining registration the other
+  // way on this dead fd could not fire anyway.
+  log::msg("reactor", describe(reading ? "removeReader" : "removeWriter", fd) + ": " +
+                          std::string(status.message()) + "; forgetting the fd");
+  backend_.forget(fd);
+  slot.interest = Interest::kNone;
+}
+
+std::vector<FileDescriptor*> FdDispatcher::removeAll() {
+  std::vector<std::pair<int, FileDescriptor*>> all;
+  all.reserve(byDescriptor_.size());
+  for (const auto& [d, reg] : byDescriptor_) all.emplace_back(reg.fd, d);
+  std::sort(all.begin(), all.end());
+  std::vector<FileDescriptor*> removed;
+  removed.reserve(all.size());
+  for (const auto& [fd, d] : all) {
+    removeReader(d);
+    removeWriter(d);
+    removed.push_back(d);
+  }
+  return removed;
+}
+
+void FdDispatcher::disconnectAll() {
+  for (FileDescriptor* d : removeAll()) {
+    try {
+      d->connectionLost(std::make_exception_ptr(ConnectionLost()));
+    } catch (...) {
+      log::err("reactor", d->logPrefix() + ": unhandled error in connectionLost",
+               std::current_exception());
+    }
+  }
+}
+
+std::vector<FileDescriptor*> FdDispatcher::getReaders() const {
+  std::vector<FileDescriptor*> out;
+  for (const auto& [d, reg] : byDescriptor_) {
+    if (reg.reading) out.push_back(d);
+  }
+  return out;
+}
+
+std::vector<FileDescriptor*> FdDispatcher::getWriters() const {
+  std::vector<FileDescriptor*> out;
+  for (const auto& [d, reg] : byDescriptor_) {
+    if (reg.writing) out.push_back(d);
+  }
+  return out;
+}
+
+void FdDispatcher::onReady(int fd, std::uint8_t readyEvents) {
+  Slot* slot = slotFor(fd);
+  if (slot == nullptr) return;
+  // Record which registrations this event is for; see Slot.
+  ready_.push_back(Ready{fd, readyEvents, slot->readerGen, slot->writerGen});
+}
+
+absl::StatusOr<int> FdDispatcher::pollAndDispatch(
+    std::optional<std::chrono::nanoseconds> timeout) {
+  ready_.clear();
+  // Gather first, dispatch after: user code then never runs inside the
+  // backend's poll, so a backend need not survive re-entry.
+  absl::StatusOr<int> n = backend_.poll(timeout, *this);
+  std::vector<Ready> ready;
+  ready.swap(ready_);
+  for (const Ready& r : ready) dispatch(r);
+  ready.clear();
+  if (ready_.empty()) ready_.swap(ready);  // keep the capacity
+  return n;
+}
+
+FileDescriptor* FdDispatcher::currentReader(int fd, std::uint64_t gen) {
+  Slot* slot = slotFor(fd);
+  return slot != nullptr && gen != 0 && slot->readerGen == gen ? slot->reader : nullptr;
+}
+
+FileDescriptor* FdDispatcher::currentWriter(int fd, std::uint64_t gen) {
+  Slot* slot = slotFor(fd);
+  return slot != nullptr && gen != 0 && slot->writerGen == gen ? slot->writer : nullptr;
+}
+
+void FdDispatcher::dispatch(const Ready& r) {
+  FileDescriptor* reader = currentReader(r.fd, r.readerGen);
+  FileDescriptor* writer = currentWriter(r.fd, r.writerGen);
+  if (reader == nullptr && writer == nullptr) return;  // removed since
+
+  if (r.events & kInvalid) {
+    // Closed while registered: the kernel has nothing more for us.
+    LostReason why = fileDescriptorWentAway();
+    if (reader != nullptr) disconnect(reader, why, false);
+    if (writer != nullptr && currentWriter(r.fd, r.writerGen) == writer) {
+      disconnect(writer, why, false);
+    }
+    return;
+  }
+
+  if ((r.events & (kHangup | kError)) && !(r.events & kReadable)) {
+    // Disconnected, and no input is left to deliver: a reader has read
+    // everything, so this is a clean close for it; a writer lost its peer.
+    if (reader != nullptr) {
+      disconnect(reader, std::make_exception_ptr(ConnectionDone()), true);
+    }
+    if (writer != nullptr && currentWriter(r.fd, r.writerGen) == writer) {
+      disconnect(writer, std::make_exception_ptr(ConnectionLost()), false);
+    }
+    return;
+  }
+
+  FileDescriptor* target = nullptr;
+  LostReason why;
+  bool inRead = false;
+  try {
+    if (reader != nullptr && (r.events & kReadable)) {
+      target = reader;
+      inRead = true;
+      why = reader->fileno() == -1 ? fileDescriptorWentAway() : reader->doRead();
+    }
+    // doRead may have removed the writer, or everything: look again.
+    writer = currentWriter(r.fd, r.writerGen);
+    if (!why && writer != nullptr && (r.events & kWritable)) {
+      target = writer;
+      inRead = false;
+      why = writer->fileno() == -1 ? fileDescriptorWentAway() : writer->doWrite();
+    }
+  } catch (...) {
+    why = std::current_exception();
+    log::err(
+        "reactor",
+        target->logPrefix() + ": unhandled error in " + (inRead ? "doRead" : "doWrite"),
+        why);
+  }
+  if (why) disconnect(target, why, inRead);
+}
+
+void FdDispatcher::disconnect(FileDescriptor* d, const LostReason& why, bool inRead) {
+  try {
+    if (inRead && d->halfCloseable() && isConnectionDone(why)) {
+      removeReader(d);
+      d->readConnectionLost(why);
+    } else {
+      removeReader(d);
+      removeWriter(d);
+      d->connectionLost(why);
+    }
+  } catch (...) {
+    log::err("reactor", "unhandled error in connectionLost", std::current_exception());
+  }
+}
+
+}  // namespace torsion::internal

@@ -1,0 +1,126 @@
+// torsion/core/fd_dispatch.h: the reader/writer sets and the one dispatch
+// policy every backend's readiness goes through.
+//
+// Mirrors Twisted's IReactorFDSet (addReader, addWriter, removeReader,
+// removeWriter, removeAll, getReaders, getWriters) and its
+// _doReadOrWrite / _disconnectSelectable: readiness from any backend
+// becomes doRead / doWrite calls, and errors, hang-ups, descriptors that
+// went away and exceptions become removal plus connectionLost. Written once
+// here so that select, poll, epoll and the rest behave the same.
+//
+// Policy, per (fd, events) a poll reported:
+//   1. A descriptor removed (or replaced) since the poll is not called.
+//   2. kInvalid (the fd was closed while registered): connectionLost with
+//      ConnectionLost("file descriptor went away").
+//   3. Hang-up or error without readable data: the reader gets
+//      ConnectionDone (the peer closed and everything was read), a
+//      writer-only descriptor ConnectionLost.
+//   4. Otherwise doRead if readable, then doWrite if writable, unless doRead
+//      asked to disconnect or removed the writer. fileno() == -1 counts as
+//      "went away". A reason returned, or an exception thrown (also
+//      logged), disconnects: both registrations are removed and
+//      connectionLost(reason) runs once — or, for a half-closeable
+//      descriptor whose doRead returned ConnectionDone, only the reader is
+//      removed and readConnectionLost runs.
+//
+//   internal::FdDispatcher fds(backend);
+//   absl::Status s = fds.addReader(&conn);
+//   fds.pollAndDispatch(std::chrono::milliseconds(10));
+//
+// Thread-safety: none; the reactor thread only.
+#ifndef TORSION_CORE_FD_DISPATCH_H_
+#define TORSION_CORE_FD_DISPATCH_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "backends/backend.h"
+#include "core/file_descriptor.h"
+
+namespace torsion::internal {
+
+class FdDispatcher : private ReadinessSink {
+ public:
+  explicit FdDispatcher(Backend& backend);
+  FdDispatcher(const FdDispatcher&) = delete;
+  FdDispatcher& operator=(const FdDispatcher&) = delete;
+
+  // Starts watching `d` for reading / writing. Adding twice is adding once.
+  // Errors: InvalidArgument for a null descriptor or fileno() < 0,
+  // AlreadyExists when another descriptor reads (writes) that fd,
+  // OutOfRange for an fd at or above the backend's maxFd (select's
+  // FD_SETSIZE), or the backend's own error; nothing changes on error.
+  absl::Status addReader(FileDescriptor* d);
+  absl::Status addWriter(FileDescriptor* d);
+
+  // Stops watching. Unknown descriptors are ignored; fileno() is not called.
+  void removeReader(FileDescriptor* d);
+  void removeWriter(FileDescriptor* d);
+
+  // Removes every descriptor; returns each once, in fd order.
+  std::vector<FileDescriptor*> removeAll();
+
+  // removeAll, then connectionLost(ConnectionLost) on each (Twisted's
+  // disconnectAll at shutdown); one that throws is logged, the rest still
+  // run.
+  void disconnectAll();
+
+  std::vector<FileDescriptor*> getReaders() const;
+  std::vector<FileDescriptor*> getWriters() const;
+  bool empty() const { return byDescriptor_.empty(); }
+
+  // One backend poll, then the dispatch policy over what it reported.
+  // Returns the number of events reported, or the backend's error.
+  absl::StatusOr<int> pollAndDispatch(std::optional<std::chrono::nanoseconds> timeout);
+
+ private:
+  struct Slot {
+    FileDescriptor* reader = nullptr;
+    FileDescriptor* writer = nullptr;
+    // Which registration this is: a stale event (for a descriptor removed,
+    // or an fd closed and reused, since the poll) must not reach a newer one.
+    std::uint64_t readerGen = 0;
+    std::uint64_t writerGen = 0;
+    Interest interest = Interest::kNone;
+  };
+  struct Registration {
+    int fd;
+    bool reading = false;
+    bool writing = false;
+  };
+  struct Ready {
+    int fd;
+    std::uint8_t events;
+    std::uint64_t readerGen;
+    std::uint64_t writerGen;
+  };
+
+  void onReady(int fd, std::uint8_t readyEvents) override;
+  absl::Status add(FileDescriptor* d, Interest bit);
+  void remove(FileDescriptor* d, Interest bit);
+  void dispatch(const Ready& ready);
+  void disconnect(FileDescriptor* d, const LostReason& why, bool inRead);
+  Slot* slotFor(int fd) {
+    return fd >= 0 && static_cast<std::size_t>(fd) < slots_.size()
+               ? &slots_[static_cast<std::size_t>(fd)]
+               : nullptr;
+  }
+  // The reader (writer) of `fd` if it is still the registration `gen`.
+  FileDescriptor* currentReader(int fd, std::uint64_t gen);
+  FileDescriptor* currentWriter(int fd, std::uint64_t gen);
+
+  Backend& backend_;
+  std::vector<Slot> slots_;  // indexed by fd
+  absl::flat_hash_map<FileDescriptor*, Registration> byDescriptor_;
+  std::vector<Ready> ready_;
+  std::uint64_t nextGen_ = 1;
+};
+
+}  // namespace torsion::internal
+
+#endif  // TORSION_CORE_FD_DISPATCH_H_
