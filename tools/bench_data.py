@@ -1,0 +1,107 @@
+"""Reading benchmark results: Google Benchmark JSON and tools/bench's
+results.json, which keeps the same `benchmarks` list.
+
+Shared by tools/bench_report.py and tools/bench_compare.py so that both see
+the same samples: one value per repetition for each (benchmark, metric).
+
+A benchmark is named `W<k>_<workload>/<impl>/<N>[/...]`, for example
+`W1_pipes/torsion_epoll/1000/manual_time`; its metrics are its counters named
+`ns_per_*` (nanoseconds per event, per timer scheduled, per call...), or its
+real time in nanoseconds when it has none.
+"""
+import collections
+import json
+
+TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+# Display order, and which implementations are peers or reference loops.
+IMPL_ORDER = [
+    "torsion_epoll", "torsion_poll", "torsion_select",
+    "libevent", "libev", "libuv", "asio", "twisted",
+    "min_epoll", "min_poll", "min_select",
+]
+PEERS = {"libevent", "libev", "libuv", "asio", "twisted"}
+
+
+class BenchKey(collections.namedtuple("BenchKey", "workload impl n")):
+    """W1_pipes / torsion_epoll / 1000."""
+
+    def __str__(self):
+        return f"{self.workload}/{self.impl}/{self.n}"
+
+
+def parse_name(name):
+    """Splits a benchmark name; returns None for names of another layout."""
+    parts = name.split("/")
+    if len(parts) < 3 or not parts[2].isdigit():
+        return None
+    return BenchKey(parts[0], parts[1], int(parts[2]))
+
+
+def impl_kind(impl):
+    if impl.startswith("torsion_"):
+        return "torsion"
+    if impl.startswith("min_"):
+        return "min"
+    return "peer"
+
+
+def backend_of(impl):
+    """torsion_epoll -> epoll; None for peers."""
+    return impl.split("_", 1)[1] if impl_kind(impl) != "peer" else None
+
+
+def impl_rank(impl):
+    return IMPL_ORDER.index(impl) if impl in IMPL_ORDER else len(IMPL_ORDER)
+
+
+def load_entries(path):
+    """The `benchmarks` list of a results file. Raises ValueError naming the
+    file when it is not benchmark JSON."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from e
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise ValueError(f"{path}: no 'benchmarks' list (not Google Benchmark JSON)")
+    return data["benchmarks"]
+
+
+def metrics_of(entry):
+    """{metric: value in ns} for one repetition entry."""
+    found = {k: float(v) for k, v in entry.items()
+             if k.startswith("ns_per_") and isinstance(v, (int, float))}
+    if not found and "real_time" in entry:
+        unit = TIME_UNIT_NS.get(entry.get("time_unit", "ns"), 1.0)
+        found["real_time_ns"] = float(entry["real_time"]) * unit
+    return found
+
+
+def collect(entries):
+    """Returns (samples, errors):
+    samples: {(BenchKey, metric): [value per repetition]}
+    errors: {BenchKey: message} for benchmarks that were skipped or failed.
+    Aggregate rows (mean, median, stddev, cv) are ignored: statistics are
+    computed here from the repetitions."""
+    samples = collections.defaultdict(list)
+    errors = {}
+    for entry in entries:
+        key = parse_name(entry.get("run_name") or entry.get("name", ""))
+        if key is None:
+            continue
+        if entry.get("error_occurred"):
+            errors[key] = entry.get("error_message", "error")
+            continue
+        if entry.get("run_type", "iteration") != "iteration":
+            continue
+        for metric, value in metrics_of(entry).items():
+            samples[(key, metric)].append(value)
+    return dict(samples), errors
+
+
+def metric_label(metric):
+    """ns_per_event -> ns/event."""
+    if metric.startswith("ns_per_"):
+        return "ns/" + metric[len("ns_per_"):]
+    return metric

@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""Builds bench-report/ from the benchmark JSON files that tools/bench wrote.
+
+    bench_report.py --out bench-report [--settings JSON] RESULTS.json...
+
+Writes results.json (every repetition, per-benchmark statistics, a machine
+fingerprint), report.md (medians, spread, ratios to the best peer and to the
+minimal loop, and plain words where torsion falls short) and plots as PNG and
+SVG. Statistics come from numpy/scipy (python3-numpy, python3-scipy); plots
+from python3-matplotlib.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import numpy as np
+from scipy import stats
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_data  # noqa: E402
+
+# Workload titles, in report order.
+WORKLOADS = {
+    "W1_pipes": "W1 pipes (libevent's bench.c: 100 active chains, N pairs, N writes)",
+    "W2_timers": "W2 timers (N one-shot timers, delays in [0, 1 s), every other cancelled)",
+    "W4_chain": "W4 call soon, chain (each call schedules the next)",
+    "W4_batch": "W4 call soon, batch (N calls scheduled, then run)",
+}
+# Within this band around 1.0 a ratio is "on par".
+PAR = 0.05
+# Workloads tabulated with a column per N (the others: a row per N).
+WIDE = {"W1_pipes"}
+
+
+def run(cmd, cwd=None):
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                              check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def fingerprint(repo):
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    revision = run(["git", "rev-parse", "HEAD"], cwd=repo)
+    dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo)
+    peers = {}
+    for package in ("libevent-dev", "libev-dev", "libuv1-dev", "libasio-dev",
+                    "python3-twisted", "libbenchmark-dev"):
+        version = run(["dpkg-query", "-W", "-f=${Version}", package])
+        if version:
+            peers[package] = version
+    return {
+        "kernel": platform.release(),
+        "os": run(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]) or platform.system(),
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "compiler": run(["gcc", "--version"]).splitlines()[0] if run(["gcc", "--version"])
+        else "unknown",
+        "git_revision": revision + ("+dirty" if dirty else ""),
+        "packages": peers,
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def summarise(values):
+    v = np.asarray(values, dtype=float)
+    median = float(np.median(v))
+    q1, q3 = (float(x) for x in np.percentile(v, [25, 75]))
+    return {
+        "n": int(v.size), "median": median, "q1": q1, "q3": q3,
+        "min": float(v.min()), "max": float(v.max()),
+        "iqr_pct": float(100 * stats.iqr(v) / median) if median else 0.0,
+        "mad_pct": float(100 * stats.median_abs_deviation(v, scale="normal") / median)
+        if median else 0.0,
+    }
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.3g} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.3g} µs"
+    return f"{ns:.3g} ns"
+
+
+class Report:
+    def __init__(self, samples, errors):
+        self.stats = {k: summarise(v) for k, v in samples.items()}
+        self.errors = errors
+        self.workloads = [w for w in WORKLOADS if any(k.workload == w for k, _ in self.stats)]
+        self.workloads += sorted({k.workload for k, _ in self.stats} - set(self.workloads))
+
+    def metrics(self, workload):
+        order = ["ns_per_event", "ns_per_schedule", "ns_per_cancel", "ns_per_fire",
+                 "ns_per_call"]
+        found = {m for k, m in self.stats if k.workload == workload}
+        return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
+
+    def sizes(self, workload):
+        keys = set(self.stats) | {(k, None) for k in self.errors}
+        return sorted({k.n for k, _ in keys if k.workload == workload})
+
+    def impls(self, workload):
+        keys = [k for k, _ in self.stats] + list(self.errors)
+        return sorted({k.impl for k in keys if k.workload == workload},
+                      key=bench_data.impl_rank)
+
+    def median(self, workload, impl, n, metric):
+        s = self.stats.get((bench_data.BenchKey(workload, impl, n), metric))
+        return s["median"] if s else None
+
+    def best(self, workload, n, metric, kind):
+        """(impl, median) of the fastest peer or minimal loop, or None."""
+        found = [(m, impl) for impl in self.impls(workload)
+                 if bench_data.impl_kind(impl) == kind
+                 and (m := self.median(workload, impl, n, metric)) is not None]
+        return (min(found)[1], min(found)[0]) if found else None
+
+    def reference_min(self, workload, impl, n, metric):
+        """The minimal loop on the same backend as `impl`, else the fastest one."""
+        same = "min_" + bench_data.backend_of(impl)
+        m = self.median(workload, same, n, metric)
+        return (same, m) if m is not None else self.best(workload, n, metric, "min")
+
+    def verdicts(self):
+        """One line per torsion result, grouped by how it compares to peers."""
+        groups = {"short": [], "par": [], "ahead": []}
+        for w in self.workloads:
+            for metric in self.metrics(w):
+                for n in self.sizes(w):
+                    peer = self.best(w, n, metric, "peer")
+                    for impl in self.impls(w):
+                        mine = self.median(w, impl, n, metric)
+                        if bench_data.impl_kind(impl) != "torsion" or mine is None or not peer:
+                            continue
+                        ratio = mine / peer[1]
+                        ref = self.reference_min(w, impl, n, metric)
+                        vs_min = f", {mine / ref[1]:.2f}× {ref[0]}" if ref else ""
+                        line = (f"{w} N={n} {bench_data.metric_label(metric)}: {impl} "
+                                f"{fmt_ns(mine)} is {ratio:.2f}× the best peer "
+                                f"({peer[0]}, {fmt_ns(peer[1])}){vs_min}")
+                        group = ("short" if ratio > 1 + PAR else
+                                 "ahead" if ratio < 1 - PAR else "par")
+                        groups[group].append((ratio, line))
+        return {g: [line for _, line in sorted(v, reverse=(g == "short"))]
+                for g, v in groups.items()}
+
+    def cell(self, w, impl, n, metric):
+        """Median ± IQR% (repetitions), plus ratios for torsion; None if absent."""
+        key = bench_data.BenchKey(w, impl, n)
+        s = self.stats.get((key, metric))
+        if not s:
+            return "skipped" if key in self.errors else "–"
+        text = f"{fmt_ns(s['median'])} ±{s['iqr_pct']:.0f}% ({s['n']})"
+        if bench_data.impl_kind(impl) == "torsion":
+            peer = self.best(w, n, metric, "peer")
+            ref = self.reference_min(w, impl, n, metric)
+            if peer:
+                text += f"<br>{s['median'] / peer[1]:.2f}× vs peer"
+            if ref:
+                text += f"<br>{s['median'] / ref[1]:.2f}× vs min"
+        return text
+
+    @staticmethod
+    def impl_name(impl):
+        return f"**{impl}**" if bench_data.impl_kind(impl) == "torsion" else impl
+
+    def wide_table(self, w):
+        """One table per metric: a row per implementation, a column per N."""
+        out = []
+        sizes = self.sizes(w)
+        for metric in self.metrics(w):
+            out += [f"**{bench_data.metric_label(metric)}** (median ± IQR%, repetitions)", ""]
+            out.append("| impl | " + " | ".join(f"N={n}" for n in sizes) + " |")
+            out.append("|---|" + "---:|" * len(sizes))
+            for impl in self.impls(w):
+                cells = [self.cell(w, impl, n, metric) for n in sizes]
+                out.append(f"| {self.impl_name(impl)} | " + " | ".join(cells) + " |")
+            out.append("")
+        return out
+
+    def long_table(self, w):
+        """One table: a row per (implementation, N), a column per metric."""
+        metrics = self.metrics(w)
+        out = ["| impl | N | " + " | ".join(bench_data.metric_label(m) for m in metrics) + " |",
+               "|---|---:|" + "---:|" * len(metrics)]
+        for impl in self.impls(w):
+            for n in self.sizes(w):
+                key = bench_data.BenchKey(w, impl, n)
+                if key not in self.errors and not any((key, m) in self.stats for m in metrics):
+                    continue
+                cells = [self.cell(w, impl, n, m) for m in metrics]
+                out.append(f"| {self.impl_name(impl)} | {n} | " + " | ".join(cells) + " |")
+        return out + ["", "Cells: median ± IQR% (repetitions).", ""]
+
+    def markdown(self, fp, settings, plots):
+        out = ["# torsion backend comparison report", ""]
+        out.append(f"Generated {fp['date_utc']} at git {fp['git_revision'][:12]}"
+                   f"{' (quick mode: small sizes, few repetitions)' if settings.get('quick') else ''}.")
+        out += ["", "| machine | |", "|---|---|"]
+        for key in ("cpu_model", "cores", "kernel", "os", "compiler"):
+            out.append(f"| {key} | {fp[key]} |")
+        if fp.get("load_average"):
+            out.append("| load average (1, 5, 15 min) at report time | "
+                       + " ".join(f"{x:.2f}" for x in fp["load_average"]) + " |")
+        out.append("| packages | " + ", ".join(f"{p} {v}" for p, v in fp["packages"].items())
+                   + " |")
+        out += ["", "How to read: each cell is the **median** cost per operation over the "
+                "repetitions (lower is better), with the interquartile range as a percentage "
+                "of the median (±). *vs peer* divides torsion's median by the fastest peer "
+                "(libevent, libev, libuv, Asio, Twisted) at the same size; *vs min* by the "
+                "minimal hand-written loop on the same backend, the reference limit. Peers "
+                "use their default backend (epoll on Linux).", ""]
+        verdicts = self.verdicts()
+        out.append("## Where torsion stands")
+        out.append("")
+        if not any(verdicts.values()):
+            out += ["No torsion result could be compared with a peer in this run.", ""]
+        for group, title in (("short", "Falls short of the best peer (more than 5% slower)"),
+                             ("par", "On par with the best peer (within 5%)"),
+                             ("ahead", "Ahead of the best peer (more than 5% faster)")):
+            if verdicts[group]:
+                out += [f"**{title}:**", ""] + [f"- {line}" for line in verdicts[group]] + [""]
+        shown = set()
+        for w in self.workloads:
+            out += [f"## {WORKLOADS.get(w, w)}", ""]
+            out += self.wide_table(w) if w in WIDE else self.long_table(w)
+            skipped = sorted((str(k), msg) for k, msg in self.errors.items() if k.workload == w)
+            if skipped:
+                out += ["Skipped:", ""] + [f"- {k}: {msg}" for k, msg in skipped] + [""]
+            if w in plots and plots[w] not in shown:
+                shown.add(plots[w])
+                out += [f"![{w}]({plots[w]}.png) ([SVG]({plots[w]}.svg))", ""]
+        return "\n".join(out) + "\n"
+
+
+def impl_style(impl):
+    kind = bench_data.impl_kind(impl)
+    backend = bench_data.backend_of(impl)
+    colours = {"epoll": "#1f4e9c", "poll": "#2f8fd8", "select": "#7fc3f0"}
+    peer_colours = {"libevent": "#d62728", "libev": "#ff7f0e", "libuv": "#2ca02c",
+                    "asio": "#9467bd", "twisted": "#8c564b"}
+    if kind == "torsion":
+        return {"color": colours.get(backend, "#1f4e9c"), "linestyle": "-", "linewidth": 2.4,
+                "marker": "o"}
+    if kind == "min":
+        grey = {"epoll": "#333333", "poll": "#777777", "select": "#aaaaaa"}
+        return {"color": grey.get(backend, "#555555"), "linestyle": ":", "linewidth": 1.6,
+                "marker": "s"}
+    return {"color": peer_colours.get(impl, "#17becf"), "linestyle": "--", "linewidth": 1.4,
+            "marker": "^"}
+
+
+def plot_lines(report, workload, path):
+    """Cost per event against N, one line per implementation."""
+    import matplotlib.pyplot as plt
+    metric = report.metrics(workload)[0]
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    for impl in report.impls(workload):
+        points = [(n, s) for n in report.sizes(workload)
+                  if (s := report.stats.get((bench_data.BenchKey(workload, impl, n), metric)))]
+        if not points:
+            continue
+        xs = [n for n, _ in points]
+        ys = [s["median"] for _, s in points]
+        err = [[s["median"] - s["q1"] for _, s in points], [s["q3"] - s["median"] for _, s in points]]
+        style = impl_style(impl)
+        ax.errorbar(xs, ys, yerr=err, label=impl, capsize=3, **style)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N (socket pairs)")
+    ax.set_ylabel(f"{bench_data.metric_label(metric)} (median, IQR bars; lower is better)")
+    ax.set_title(WORKLOADS.get(workload, workload), fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    save(fig, path)
+
+
+def plot_bars(report, panels, title, path):
+    """Horizontal bars per implementation, one panel per (workload, metric)."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 5.2), squeeze=False)
+    for ax, (workload, metric, label) in zip(axes[0], panels):
+        rows, sizes = [], []
+        for impl in report.impls(workload):
+            ns = [n for n in report.sizes(workload)
+                  if (bench_data.BenchKey(workload, impl, n), metric) in report.stats]
+            if ns:
+                rows.append((impl, report.stats[(bench_data.BenchKey(workload, impl, ns[-1]),
+                                                 metric)], ns[-1]))
+                sizes.append(ns[-1])
+        if not rows:
+            continue
+        n = max(set(sizes), key=sizes.count)  # the size most implementations ran
+        rows = [(impl if size == n else f"{impl} (N={size})", s) for impl, s, size in rows]
+        ys = np.arange(len(rows))
+        medians = [s["median"] for _, s in rows]
+        err = [[s["median"] - s["q1"] for _, s in rows], [s["q3"] - s["median"] for _, s in rows]]
+        colours = [impl_style(impl.split(" ")[0])["color"] for impl, _ in rows]
+        ax.barh(ys, medians, xerr=err, color=colours, capsize=2)
+        ax.set_yticks(ys, [impl for impl, _ in rows], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlabel(f"{bench_data.metric_label(metric)} (log scale)", fontsize=9)
+        ax.set_title(f"{label}, N={n}", fontsize=10)
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+        ax.set_xlim(left=min(s["q1"] for _, s in rows) / 3,
+                    right=max(s["q3"] for _, s in rows) * 6)
+        for y, (_, s) in zip(ys, rows):
+            ax.text(max(s["q3"], s["median"]) * 1.15, y, fmt_ns(s["median"]), va="center",
+                    fontsize=7)
+    fig.suptitle(title + " — lower is better", fontsize=11)
+    save(fig, path)
+
+
+def save(fig, path):
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(path + ".png", dpi=110)
+    fig.savefig(path + ".svg")
+    plt.close(fig)
+
+
+def make_plots(report, out_dir):
+    import matplotlib
+    matplotlib.use("Agg")
+    plots = {}
+    if "W1_pipes" in report.workloads:
+        plot_lines(report, "W1_pipes", os.path.join(out_dir, "w1_pipes"))
+        plots["W1_pipes"] = "w1_pipes"
+    if "W2_timers" in report.workloads:
+        panels = [("W2_timers", m, m[len("ns_per_"):])
+                  for m in ("ns_per_schedule", "ns_per_cancel", "ns_per_fire")
+                  if m in report.metrics("W2_timers")]
+        plot_bars(report, panels, "W2 timers: cost per timer", os.path.join(out_dir, "w2_timers"))
+        plots["W2_timers"] = "w2_timers"
+    panels = [(w, "ns_per_call", w.split("_")[1]) for w in ("W4_chain", "W4_batch")
+              if w in report.workloads]
+    if panels:
+        plot_bars(report, panels, "W4 call soon: cost per call",
+                  os.path.join(out_dir, "w4_call_soon"))
+        for w, _, _ in panels:
+            plots[w] = "w4_call_soon"
+    return plots
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("inputs", nargs="+", help="Google Benchmark JSON files")
+    parser.add_argument("--out", default="bench-report")
+    parser.add_argument("--settings", default="{}", help="JSON: how tools/bench was run")
+    parser.add_argument("--repo", default=os.getcwd())
+    args = parser.parse_args(argv)
+    entries, contexts = [], {}
+    for path in args.inputs:
+        try:
+            file_entries = bench_data.load_entries(path)
+            with open(path, encoding="utf-8") as f:
+                contexts[os.path.basename(path)] = json.load(f).get("context", {})
+        except (OSError, ValueError) as e:
+            print(f"bench_report: skipping {path}: {e}", file=sys.stderr)
+            continue
+        for entry in file_entries:
+            key = bench_data.parse_name(entry.get("run_name") or entry.get("name", ""))
+            if key:
+                entry = dict(entry, workload=key.workload, impl=key.impl, n=key.n,
+                             source=os.path.basename(path))
+            entries.append(entry)
+    samples, errors = bench_data.collect(entries)
+    if not samples and not errors:
+        print("bench_report: no benchmark results to report", file=sys.stderr)
+        return 1
+    os.makedirs(args.out, exist_ok=True)
+    report = Report(samples, errors)
+    fp = fingerprint(args.repo)
+    settings = json.loads(args.settings)
+    summary = [{"benchmark": str(k), "metric": m, **s} for (k, m), s in sorted(
+        report.stats.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))]
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump({"fingerprint": fp, "settings": settings, "summary": summary,
+                   "skipped": {str(k): v for k, v in errors.items()},
+                   "contexts": contexts, "benchmarks": entries}, f, indent=1)
+    plots = make_plots(report, args.out)
+    with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
+        f.write(report.markdown(fp, settings, plots))
+    print(f"bench_report: wrote {args.out}/report.md, results.json and "
+          f"{len(set(plots.values()))} plots (PNG and SVG)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
