@@ -50,6 +50,7 @@ const std::exception_ptr& Failure::exception() const {
 void Failure::raiseException() const { std::rethrow_exception(exception()); }
 
 std::string Failure::typeName() const {
+  exception();  // an empty Failure throws here, not inside the try
   try {
     raiseException();
   } catch (...) {
@@ -60,6 +61,7 @@ std::string Failure::typeName() const {
 }
 
 std::string Failure::getErrorMessage() const {
+  exception();
   try {
     raiseException();
   } catch (const std::exception& e) {

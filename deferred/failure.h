@@ -124,6 +124,7 @@ class Failure {
   // The pointer stays valid while any copy of this Failure lives.
   template <typename E>
   const E* value() const {
+    exception();  // an empty Failure throws here
     try {
       raiseException();
     } catch (const E& e) {
@@ -143,6 +144,7 @@ class Failure {
 
   template <typename... E>
   std::size_t matchIndex() const {
+    exception();  // an empty Failure throws here
     std::size_t result = kNoMatch;
     std::size_t i = 0;
     // One rethrow per candidate: catch clauses give exactly C++'s own

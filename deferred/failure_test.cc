@@ -1,0 +1,155 @@
+// Tests of Failure and Outcome (twisted/test/test_failure.py behaviours
+// F1-F8, adapted: no frames, exception_ptr identity instead of `is`).
+#include "deferred/failure.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "absl/status/status.h"
+#include "deferred/errors.h"
+#include "deferred/outcome.h"
+#include "gtest/gtest.h"
+
+namespace torsion {
+namespace {
+
+class BaseError : public std::runtime_error {
+ public:
+  BaseError() : std::runtime_error("base") {}
+};
+class DerivedError : public BaseError {};
+struct NotAnException {
+  int code;
+};
+
+// twisted/test/test_failure.py FailureTests.test_ConstructionFails
+TEST(FailureTest, ConstructionFails) {
+  EXPECT_THROW(Failure::current(), NoCurrentExceptionError);
+  EXPECT_THROW(Failure(std::exception_ptr()), std::invalid_argument);
+}
+
+// F1: Failure() inside a catch block captures the current exception.
+TEST(FailureTest, CurrentInsideCatch) {
+  try {
+    throw std::out_of_range("idx");
+  } catch (...) {
+    Failure f = Failure::current();
+    EXPECT_TRUE(f.check<std::out_of_range>());
+    EXPECT_EQ(f.getErrorMessage(), "idx");
+  }
+}
+
+// twisted/test/test_failure.py FailureTests.test_failAndCatch (check)
+TEST(FailureTest, CheckMatchesByHierarchy) {
+  Failure f{DerivedError()};
+  EXPECT_TRUE(f.check<DerivedError>());
+  EXPECT_TRUE(f.check<BaseError>());
+  EXPECT_TRUE(f.check<std::exception>());
+  EXPECT_FALSE(f.check<std::logic_error>());
+  EXPECT_TRUE((f.check<std::logic_error, BaseError>()));
+}
+
+// twisted/test/test_failure.py FailureTests.test_trapRaisesWrappedException:
+// no match rethrows the ORIGINAL exception object.
+TEST(FailureTest, TrapRaisesWrappedException) {
+  Failure f{std::range_error("original")};
+  try {
+    f.trap<std::logic_error, std::invalid_argument>();
+    FAIL() << "expected a rethrow";
+  } catch (const std::invalid_argument&) {
+    FAIL() << "wrong type";
+  } catch (const std::range_error& e) {
+    EXPECT_EQ(&e, f.value<std::range_error>());  // same object
+  }
+}
+
+// F4: trap returns which listed type matched.
+TEST(FailureTest, TrapReturnsMatchedIndex) {
+  Failure f{DerivedError()};
+  EXPECT_EQ((f.trap<std::logic_error, BaseError>()), 1u);
+  EXPECT_EQ((f.trap<DerivedError, BaseError>()), 0u);
+}
+
+// F2/F6: value access and messages.
+TEST(FailureTest, ValueAndMessage) {
+  Failure f{std::runtime_error("boom")};
+  ASSERT_NE(f.value<std::runtime_error>(), nullptr);
+  EXPECT_STREQ(f.value<std::runtime_error>()->what(), "boom");
+  EXPECT_EQ(f.value<std::logic_error>(), nullptr);
+  EXPECT_EQ(f.getErrorMessage(), "boom");
+  EXPECT_EQ(f.typeName(), "std::runtime_error");
+}
+
+// F7: the frameless brief traceback format.
+TEST(FailureTest, BriefTraceback) {
+  Failure f{std::runtime_error("boom")};
+  EXPECT_EQ(f.getBriefTraceback(),
+            "Traceback (failure with no frames): std::runtime_error: boom\n");
+}
+
+// F8: anything thrown can be wrapped (throw 42).
+TEST(FailureTest, NonStdExceptionThrows) {
+  try {
+    throw 42;
+  } catch (...) {
+    Failure f = Failure::current();
+    EXPECT_EQ(f.typeName(), "int");
+    EXPECT_EQ(f.getErrorMessage(), "42");
+    EXPECT_TRUE(f.check<int>());
+    EXPECT_FALSE(f.check<std::exception>());
+    ASSERT_NE(f.value<int>(), nullptr);
+    EXPECT_EQ(*f.value<int>(), 42);
+  }
+  Failure s = Failure::of(std::string("text"));
+  EXPECT_EQ(s.getErrorMessage(), "text");
+  Failure o = Failure::of(NotAnException{7});
+  EXPECT_EQ(o.value<NotAnException>()->code, 7);
+  EXPECT_NE(o.getErrorMessage().find("NotAnException"), std::string::npos)
+      << o.getErrorMessage();
+}
+
+TEST(FailureTest, CarriesStatus) {
+  Failure f = Failure::fromStatus(absl::NotFoundError("no such key"));
+  EXPECT_TRUE(f.check<StatusError>());
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(f.status().message(), "no such key");
+  EXPECT_NE(f.getErrorMessage().find("no such key"), std::string::npos);
+  EXPECT_THROW(Failure::fromStatus(absl::OkStatus()), std::invalid_argument);
+  Failure other{std::runtime_error("x")};
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_EQ(other.status().message(), "std::runtime_error: x");
+}
+
+TEST(FailureTest, IdentityAndRaise) {
+  Failure a{std::runtime_error("x")};
+  Failure b = a;
+  Failure c{std::runtime_error("x")};
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(a == c);
+  EXPECT_THROW(a.raiseException(), std::runtime_error);
+}
+
+TEST(FailureTest, EmptyFailureAccessThrows) {
+  Failure empty;
+  EXPECT_TRUE(empty.empty());
+  EXPECT_THROW(empty.exception(), std::logic_error);
+  EXPECT_THROW(empty.typeName(), std::logic_error);
+}
+
+TEST(OutcomeTest, ValueAndFailure) {
+  Outcome<int> v = 3;
+  EXPECT_TRUE(v.hasValue());
+  EXPECT_EQ(v.value(), 3);
+  EXPECT_THROW(v.failure(), std::logic_error);
+  Outcome<int> f = std::runtime_error("bad");
+  EXPECT_TRUE(f.isFailure());
+  EXPECT_THROW(f.value(), std::runtime_error);  // rethrows the original
+  Outcome<void> ok;
+  EXPECT_TRUE(ok.hasValue());
+  ok.value();
+  Outcome<void> err = Failure(std::logic_error("l"));
+  EXPECT_THROW(err.value(), std::logic_error);
+}
+
+}  // namespace
+}  // namespace torsion
