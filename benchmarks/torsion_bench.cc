@@ -1,0 +1,90 @@
+// torsion's Reactor running the shared workloads on each backend
+// (torsion_epoll, torsion_poll, torsion_select), through its public API:
+// addReader/removeReader with a FileDescriptor, callLater/DelayedCall.cancel,
+// callSoon, and iterate(0) as one non-blocking pass.
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "benchmarks/drivers.h"
+#include "core/file_descriptor.h"
+#include "core/reactor.h"
+
+namespace torsion::bench {
+namespace {
+
+// A readable descriptor that runs the workload's callback.
+class Reader final : public FileDescriptor {
+ public:
+  Reader(int fd, const Callback* cb) : fd_(fd), cb_(cb) {}
+  int fileno() const override { return fd_; }
+  LostReason doRead() override {
+    (*cb_)();
+    return nullptr;
+  }
+  void connectionLost(const LostReason&) override {}
+
+ private:
+  int fd_;
+  const Callback* cb_;
+};
+
+class TorsionLoop {
+ public:
+  static absl::StatusOr<std::unique_ptr<TorsionLoop>> create(const std::string& backend) {
+    auto reactor = Reactor::create(ReactorOptions{.backend = backend});
+    if (!reactor.ok()) return reactor.status();
+    return std::unique_ptr<TorsionLoop>(new TorsionLoop(std::move(*reactor)));
+  }
+
+  absl::Status watchReadable(int fd, const Callback* cb) {
+    auto reader = std::make_unique<Reader>(fd, cb);
+    if (absl::Status status = reactor_->addReader(reader.get()); !status.ok())
+      return status;
+    readers_[fd] = std::move(reader);
+    return absl::OkStatus();
+  }
+
+  void unwatch(int fd) {
+    auto it = readers_.find(fd);
+    if (it == readers_.end()) return;
+    reactor_->removeReader(it->second.get());
+    readers_.erase(it);
+  }
+
+  void reserveTimers(std::size_t n) { calls_.resize(n); }
+
+  void startTimer(std::size_t slot, double delaySeconds, const Callback* cb) {
+    calls_[slot] = reactor_->callLater(Seconds(delaySeconds), [cb] { (*cb)(); });
+  }
+
+  void cancelTimer(std::size_t slot) { calls_[slot].cancel(); }
+
+  // Reactor::callSoon is torsion's zero-delay call: callLater(0, f) without
+  // the cancellable handle.
+  void callSoon(const Callback* cb) {
+    reactor_->callSoon([cb] { (*cb)(); });
+  }
+
+  void runOnce() { reactor_->iterate(Seconds(0)); }
+
+ private:
+  explicit TorsionLoop(std::unique_ptr<Reactor> reactor) : reactor_(std::move(reactor)) {}
+
+  std::unique_ptr<Reactor> reactor_;
+  std::unordered_map<int, std::unique_ptr<Reader>> readers_;
+  std::vector<DelayedCall> calls_;
+};
+
+bool registerBackend(const std::string& backend) {
+  return registerWorkloads("torsion_" + backend,
+                           [backend] { return TorsionLoop::create(backend); });
+}
+
+const bool kRegistered =
+    registerBackend("epoll") && registerBackend("poll") && registerBackend("select");
+
+}  // namespace
+}  // namespace torsion::bench
