@@ -1,0 +1,19 @@
+#include "net/address.h"
+
+#include <string>
+
+namespace torsion::net {
+
+std::string Address::toString() const {
+  switch (kind) {
+    case Kind::kIPv4:
+      return "IPv4Address(" + type + ", '" + host + "', " + std::to_string(port) + ")";
+    case Kind::kIPv6:
+      return "IPv6Address(" + type + ", '" + host + "', " + std::to_string(port) + ")";
+    case Kind::kUnix:
+      return "UNIXAddress('" + path + "')";
+  }
+  return "Address(?)";
+}
+
+}  // namespace torsion::net
