@@ -56,6 +56,13 @@ class Transport : public Consumer, public Producer {
   // Half-close: flush, then shut down the write side only; reading goes on.
   virtual void loseWriteConnection() = 0;
 
+  // True once loseConnection() or abortConnection() was called (Twisted's
+  // transport.disconnecting). Protocols that parse many messages out of one
+  // chunk (LineReceiver) stop delivering the rest of the chunk when it turns
+  // true. Not pure, so that a transport written before it existed still
+  // compiles; every real transport should override it.
+  virtual bool disconnecting() const { return false; }
+
   virtual Address getPeer() const = 0;
   virtual Address getHost() const = 0;
 
