@@ -76,13 +76,16 @@ TEST(EpollBackendTest, WriterWithoutReaderGetsError) {
 TEST(EpollBackendTest, MillisecondFallbackNeverReturnsEarly) {
   std::unique_ptr<Backend> b = makeEpoll({.useEpollPwait2 = false});
   ASSERT_FALSE(static_cast<EpollBackend&>(*b).usesEpollPwait2());
-  for (nanoseconds requested :
-       {nanoseconds(1), nanoseconds(1'000'001), nanoseconds(2'500'000)}) {
-    RecordingSink sink;
-    const auto waitStart = std::chrono::steady_clock::now();
-    ASSERT_TRUE(b->poll(requested, sink).ok());
-    const auto elapsed = std::chrono::steady_clock::now() - waitStart;
-    EXPECT_GE(elapsed, requested) << requested.count() << " ns";
+  // Several tries each: a loaded machine can hide one early return, not all.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    for (nanoseconds requested : {nanoseconds(1), nanoseconds(1'000'001),
+                                  nanoseconds(1'999'999), nanoseconds(2'500'000)}) {
+      RecordingSink sink;
+      const auto start = std::chrono::steady_clock::now();
+      ASSERT_TRUE(b->poll(requested, sink).ok());
+      const auto elapsed = std::chrono::steady_clock::now() - start;
+      EXPECT_GE(elapsed, requested) << requested.count() << " ns";
+    }
   }
 }
 

@@ -162,6 +162,7 @@ absl::StatusOr<int> PollBackend::poll(std::optional<std::chrono::nanoseconds> ti
       continue;
     }
     const int fd = pollfds_[i].fd;
+    if (fd < 0) continue;  // a tombstone (its revents were cleared too)
     const std::uint8_t ready = fromPoll(revents) & fds_[fd].mask;
     if (ready == 0) continue;
     sink.onReady(fd, ready);
