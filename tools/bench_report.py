@@ -30,6 +30,22 @@ WORKLOADS = {
     "W4_chain": "W4 call soon, chain (each call schedules the next)",
     "W4_batch": "W4 call soon, batch (N calls scheduled, then run)",
 }
+# What a reader needs to know to read a workload's numbers fairly.
+NOTES = {
+    "W1_pipes": "Peers run on their default backend (epoll). select cannot watch "
+                "descriptors at or above FD_SETSIZE (1024), so it skips N >= 1000.",
+    "W2_timers": "The minimal loops cancel lazily (a flag), so their cancel cost is near "
+                 "zero and the skipped heap entries are paid for in fire. Asio's cancelled "
+                 "waits still run their handler, inside the fire phase. libuv timers have "
+                 "millisecond resolution.",
+    "W4_chain": "Asio's poll() runs handlers posted while it runs in the same call, so its "
+                "chain does not poll the OS between calls; torsion, libevent, libev, libuv, "
+                "Twisted and the minimal loops run a call scheduled during a pass on the "
+                "next pass (Twisted's rule), one poll per call.",
+    "W4_batch": "torsion uses Reactor::callSoon; libevent event_base_once (a heap "
+                "allocation per call); libev and libuv an idle watcher draining a vector; "
+                "Asio post; Twisted callLater(0).",
+}
 # Within this band around 1.0 a ratio is "on par".
 PAR = 0.05
 # Workloads tabulated with a column per N (the others: a row per N).
@@ -238,6 +254,8 @@ class Report:
         shown = set()
         for w in self.workloads:
             out += [f"## {WORKLOADS.get(w, w)}", ""]
+            if w in NOTES:
+                out += [NOTES[w], ""]
             out += self.wide_table(w) if w in WIDE else self.long_table(w)
             skipped = sorted((str(k), msg) for k, msg in self.errors.items() if k.workload == w)
             if skipped:
