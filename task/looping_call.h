@@ -40,6 +40,7 @@
 #include "core/delayed_call.h"
 #include "core/reactor_time.h"
 #include "deferred/deferred.h"
+#include "task/internal/wait_for.h"
 
 namespace torsion {
 namespace task {
@@ -51,32 +52,6 @@ namespace internal {
 // f's outcome as the loop sees it: nothing (finished synchronously) or a
 // Deferred to wait for. Exceptions propagate.
 using LoopStep = absl::AnyInvocable<std::optional<Deferred<void>>(std::int64_t count)>;
-
-template <typename R>
-inline constexpr bool kIsOptionalDeferred = false;
-template <typename X>
-inline constexpr bool kIsOptionalDeferred<std::optional<Deferred<X>>> = true;
-
-// Turns whatever f returns into "wait for this" or "done"; f's value is
-// ignored (Twisted ignores it too).
-template <typename R>
-std::optional<Deferred<void>> loopWaitFor(R&& r) {
-  using D = std::remove_cvref_t<R>;
-  if constexpr (kIsDeferred<D>) {
-    using X = typename D::value_type;
-    if constexpr (std::is_void_v<X>) {
-      return Deferred<void>(std::forward<R>(r));
-    } else {
-      D d(std::forward<R>(r));
-      return d.addCallback([](X) {});
-    }
-  } else if constexpr (kIsOptionalDeferred<D>) {
-    if (!r.has_value()) return std::nullopt;
-    return loopWaitFor(*std::forward<R>(r));
-  } else {
-    return std::nullopt;
-  }
-}
 
 struct LoopState;
 
@@ -97,7 +72,7 @@ class LoopingCall {
                         f();
                         return std::optional<Deferred<void>>();
                       } else {
-                        return internal::loopWaitFor(f());
+                        return internal::waitFor(f());
                       }
                     }),
                     false) {}
@@ -113,7 +88,7 @@ class LoopingCall {
                            f(n);
                            return std::optional<Deferred<void>>();
                          } else {
-                           return internal::loopWaitFor(f(n));
+                           return internal::waitFor(f(n));
                          }
                        }),
                        true);
