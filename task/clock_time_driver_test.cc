@@ -25,7 +25,8 @@ class ClockTimeDriver : public TimeDriver {
 
 INSTANTIATE_TEST_SUITE_P(Clock, TimerConformanceTest,
                          ::testing::Values(TimeDriverFactory{
-                             "clock", [] { return std::make_unique<ClockTimeDriver>(); }}),
+                             "clock",
+                             [] { return std::make_unique<ClockTimeDriver>(); }}),
                          TimeDriverName());
 
 }  // namespace

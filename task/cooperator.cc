@@ -11,7 +11,8 @@ namespace internal {
 enum class Completion { kNone, kDone, kStopped, kFailed, kSchedulerStopped };
 
 struct CoopState : std::enable_shared_from_this<CoopState> {
-  CoopState(ReactorTime& t, task::CooperatorOptions o) : time(&t), options(std::move(o)) {}
+  CoopState(ReactorTime& t, task::CooperatorOptions o)
+      : time(&t), options(std::move(o)) {}
 
   ReactorTime* time;
   task::CooperatorOptions options;
@@ -32,7 +33,8 @@ struct CoopState : std::enable_shared_from_this<CoopState> {
 };
 
 struct CoopTask : std::enable_shared_from_this<CoopTask> {
-  CoopTask(std::weak_ptr<CoopState> c, CoopStep s) : coop(std::move(c)), step(std::move(s)) {}
+  CoopTask(std::weak_ptr<CoopState> c, CoopStep s)
+      : coop(std::move(c)), step(std::move(s)) {}
 
   std::weak_ptr<CoopState> coop;
   CoopStep step;
@@ -72,8 +74,9 @@ void CoopState::addTask(std::shared_ptr<CoopTask> t) {
 }
 
 void CoopState::removeTask(const CoopTask* t) {
-  auto it = std::find_if(tasks.begin(), tasks.end(),
-                         [t](const std::shared_ptr<CoopTask>& p) { return p.get() == t; });
+  auto it =
+      std::find_if(tasks.begin(), tasks.end(),
+                   [t](const std::shared_ptr<CoopTask>& p) { return p.get() == t; });
   if (it == tasks.end()) return;
   const std::size_t i = static_cast<std::size_t>(it - tasks.begin());
   tasks.erase(it);

@@ -141,7 +141,8 @@ TEST_F(CooperatorTests, UnexpectedError) {
 TEST_F(CooperatorTests, UnexpectedErrorActuallyLater) {
   auto myiter = [&]() -> Generator<Deferred<void>> {
     Deferred<void> later;
-    clock.callLater(0s, [later]() mutable { later.errback(std::runtime_error("later")); });
+    clock.callLater(0s,
+                    [later]() mutable { later.errback(std::runtime_error("later")); });
     co_yield later;
   };
   Cooperator c(clock);
@@ -180,7 +181,7 @@ TEST_F(CooperatorTests, Cooperation) {
   runUntil(tasks.back());
   for (Deferred<void>& d : tasks) successResultOf(d);
   EXPECT_EQ(l, (std::vector<std::string>{"a", "1", "d", "4", "b", "2", "e", "5", "c", "3",
-                                          "f", "6"}));
+                                         "f", "6"}));
 }
 
 // test_cooperator.py CooperatorTests.testResourceExhaustion: the tick ends
@@ -338,8 +339,9 @@ class UnhandledException : public std::runtime_error {
 class RunStateTests : public torsion::testing::DeferredTest {
  protected:
   RunStateTests()
-      : cooperator_(clock_, {.terminationPredicateFactory =
-                                 [] { return absl::AnyInvocable<bool()>([] { return true; }); }}),
+      : cooperator_(clock_,
+                    {.terminationPredicateFactory =
+                         [] { return absl::AnyInvocable<bool()>([] { return true; }); }}),
         task_(cooperator_.cooperate(worker())) {
     cooperator_.start();
   }

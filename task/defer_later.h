@@ -44,8 +44,9 @@ inline Deferred<void> deferLater(ReactorTime& clock, Seconds delay) {
 template <typename F>
 requires std::invocable<F&>
 auto deferLater(ReactorTime& clock, Seconds delay, F f) {
-  return deferLater(clock, delay).addCallback(
-      [f = std::move(f)]() mutable -> std::invoke_result_t<F&> { return f(); });
+  return deferLater(clock, delay)
+      .addCallback(
+          [f = std::move(f)]() mutable -> std::invoke_result_t<F&> { return f(); });
 }
 
 }  // namespace torsion::task

@@ -22,7 +22,8 @@ namespace torsion::task {
 class SchedulerStopped : public std::runtime_error {
  public:
   SchedulerStopped()
-      : std::runtime_error("SchedulerStopped: the Cooperator running this task was stopped") {}
+      : std::runtime_error(
+            "SchedulerStopped: the Cooperator running this task was stopped") {}
 };
 
 // A CooperativeTask has finished; thrown by pause()/stop() on a finished task.

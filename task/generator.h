@@ -79,7 +79,8 @@ class Generator {
   bool next() {
     if (!h_) throw std::logic_error("Generator::next: moved-from generator");
     if (h_.done()) return false;
-    if (running_) throw std::logic_error("Generator::next: called from inside the generator");
+    if (running_)
+      throw std::logic_error("Generator::next: called from inside the generator");
     h_.promise().current.reset();
     running_ = true;
     h_.resume();

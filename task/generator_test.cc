@@ -56,9 +56,7 @@ TEST(GeneratorTest, ExceptionFromNext) {
   EXPECT_FALSE(g.next());
 }
 
-Generator<std::unique_ptr<int>> moveOnly() {
-  co_yield std::make_unique<int>(7);
-}
+Generator<std::unique_ptr<int>> moveOnly() { co_yield std::make_unique<int>(7); }
 
 TEST(GeneratorTest, MoveOnlyValuesAndMoves) {
   Generator<std::unique_ptr<int>> g = moveOnly();

@@ -34,7 +34,7 @@ struct LoopState : std::enable_shared_from_this<LoopState> {
   double startTime = 0.0;
   bool runAtStart = false;
   std::optional<double> lastCallTime;  // withCount: previous call of f
-  DelayedCall call;                     // the scheduled next call, if any
+  DelayedCall call;                    // the scheduled next call, if any
 
   void callOnce();
   void scheduleFrom(double when);
@@ -63,7 +63,8 @@ double pythonMod(double a, double b) {
 
 void checkInterval(double interval, const char* who) {
   if (std::isnan(interval) || interval < 0) {
-    throw std::invalid_argument(std::string(who) + ": interval must be >= 0 seconds, got " +
+    throw std::invalid_argument(std::string(who) +
+                                ": interval must be >= 0 seconds, got " +
                                 std::to_string(interval));
   }
 }
@@ -183,7 +184,8 @@ Deferred<LoopingCall*> LoopingCall::start(Seconds interval, bool now) {
   }
   internal::checkInterval(interval.count(), "LoopingCall::start");
   s.running = true;
-  s.run = std::make_shared<internal::LoopRun>(internal::LoopRun{++s.generation, Deferred<LoopingCall*>()});
+  s.run = std::make_shared<internal::LoopRun>(
+      internal::LoopRun{++s.generation, Deferred<LoopingCall*>()});
   Deferred<LoopingCall*> result = *s.run->done;
   s.startTime = s.clock->seconds();
   s.interval = interval.count();
@@ -231,7 +233,8 @@ ReactorTime& LoopingCall::clock() const { return *state_->clock; }
 
 void LoopingCall::setClock(ReactorTime& clock) {
   if (state_->running) {
-    throw std::logic_error("LoopingCall::setClock: cannot change the clock while running");
+    throw std::logic_error(
+        "LoopingCall::setClock: cannot change the clock while running");
   }
   state_->clock = &clock;
 }

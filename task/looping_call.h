@@ -65,8 +65,7 @@ class LoopingCall {
   // Deferred<X> (waited for; its value ignored, its failure ends the loop)
   // or std::optional<Deferred<X>> (waited for when engaged).
   template <typename F>
-  requires std::invocable<F&>
-  LoopingCall(ReactorTime& clock, F f)
+  requires std::invocable<F&> LoopingCall(ReactorTime& clock, F f)
       : LoopingCall(clock, internal::LoopStep([f = std::move(f)](std::int64_t) mutable {
                       if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
                         f();
@@ -83,15 +82,16 @@ class LoopingCall {
   template <typename F>
   requires std::invocable<F&, std::int64_t>
   static LoopingCall withCount(ReactorTime& clock, F f) {
-    return LoopingCall(clock, internal::LoopStep([f = std::move(f)](std::int64_t n) mutable {
-                         if constexpr (std::is_void_v<std::invoke_result_t<F&, std::int64_t>>) {
-                           f(n);
-                           return std::optional<Deferred<void>>();
-                         } else {
-                           return internal::waitFor(f(n));
-                         }
-                       }),
-                       true);
+    return LoopingCall(
+        clock, internal::LoopStep([f = std::move(f)](std::int64_t n) mutable {
+          if constexpr (std::is_void_v<std::invoke_result_t<F&, std::int64_t>>) {
+            f(n);
+            return std::optional<Deferred<void>>();
+          } else {
+            return internal::waitFor(f(n));
+          }
+        }),
+        true);
   }
 
   // Not copyable or movable: the start() Deferred fires with `this`.

@@ -111,9 +111,8 @@ TEST_F(LoopTests, ReactorTimeCountSkips) {
   clock.advance(kInterval + kRealisticDelay);
   EXPECT_EQ(times, (Counts{{0, 1}, {kInterval + kRealisticDelay, 1}}));
   clock.advance(3 * kInterval + kRealisticDelay);
-  const Counts expected{{0, 1},
-                        {kInterval + kRealisticDelay, 1},
-                        {4 * kInterval + 2 * kRealisticDelay, 3}};
+  const Counts expected{
+      {0, 1}, {kInterval + kRealisticDelay, 1}, {4 * kInterval + 2 * kRealisticDelay, 3}};
   EXPECT_EQ(times, expected);
   clock.advance(0);
   EXPECT_EQ(times, expected);
