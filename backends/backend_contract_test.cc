@@ -260,6 +260,15 @@ TEST_P(BackendContractTest, NegativeDescriptorIsRefused) {
   backend_->forget(1 << 20);
 }
 
+TEST_P(BackendContractTest, OutOfRangeInterestIsRefused) {
+  SocketPair pair = SocketPair::make();
+  absl::Status s =
+      backend_->setInterest(pair.a.get(), Interest::kNone, static_cast<Interest>(9));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(std::string(s.message()).find("not an Interest"), std::string::npos) << s;
+  EXPECT_TRUE(pollNow().events().empty());
+}
+
 TEST_P(BackendContractTest, ClosedButRegisteredDescriptorDoesNotFailPoll) {
   SocketPair pair = SocketPair::make();
   const int fd = pair.a.get();

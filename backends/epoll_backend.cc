@@ -130,7 +130,8 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
   const Interest recorded = fd >= 0 && static_cast<std::size_t>(fd) < fds_.size()
                                 ? fds_[fd].interest
                                 : Interest::kNone;
-  if (absl::Status s = internal::checkSetInterest("epoll", fd, previous, recorded);
+  if (absl::Status s =
+          internal::checkSetInterest("epoll", fd, previous, wanted, recorded);
       !s.ok()) {
     return s;
   }

@@ -24,11 +24,18 @@ std::string_view interestName(Interest interest) {
 }
 
 absl::Status checkSetInterest(std::string_view backend, int fd, Interest previous,
-                              Interest recorded) {
+                              Interest wanted, Interest recorded) {
   const absl::string_view name(backend.data(), backend.size());
   if (fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat(name, " backend: setInterest(fd=", fd,
                                                    "): a descriptor cannot be negative"));
+  }
+  for (Interest i : {previous, wanted}) {
+    if (static_cast<std::uint8_t>(i) > static_cast<std::uint8_t>(Interest::kReadWrite)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " backend: setInterest(fd=", fd, "): ", static_cast<int>(i),
+                       " is not an Interest (kNone..kReadWrite)"));
+    }
   }
   if (previous != recorded) {
     const std::string_view p = interestName(previous);

@@ -5,7 +5,8 @@
 // readiness the reactor no longer wants (Twisted's _doReadOrWrite checks
 // `fd in self._reads` for the same reason).
 //
-//   if (absl::Status s = checkSetInterest("poll", fd, previous, recorded); !s.ok())
+//   if (absl::Status s = checkSetInterest("poll", fd, previous, wanted, recorded);
+//       !s.ok())
 //     return s;
 //   std::uint8_t bits = kernelBits & reportMask(current);
 //
@@ -36,12 +37,13 @@ constexpr std::uint8_t reportMask(Interest interest) {
 // "none", "read", "write" or "read|write", for error messages.
 std::string_view interestName(Interest interest);
 
-// OK when `fd` is non-negative and `previous` is what the backend has
-// recorded for it; otherwise InvalidArgument (negative fd) or
+// OK when `fd` is non-negative, `previous` and `wanted` are valid Interest
+// values and `previous` is what the backend has recorded for `fd`;
+// otherwise InvalidArgument (negative fd, out-of-range interest) or
 // FailedPrecondition (the caller's idea of the registration is stale), with
-// a message naming the backend, the fd and both interests.
+// a message naming the backend, the fd and the interests.
 absl::Status checkSetInterest(std::string_view backend, int fd, Interest previous,
-                              Interest recorded);
+                              Interest wanted, Interest recorded);
 
 // OK when `fd` is an open descriptor. poll(2) and select(2) only notice a
 // closed one at the next wait; backends without a registration system call

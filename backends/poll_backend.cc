@@ -68,7 +68,7 @@ absl::Status PollBackend::setInterest(int fd, Interest previous, Interest wanted
   const Interest recorded = fd >= 0 && static_cast<std::size_t>(fd) < fds_.size()
                                 ? fds_[fd].interest
                                 : Interest::kNone;
-  if (absl::Status s = internal::checkSetInterest("poll", fd, previous, recorded);
+  if (absl::Status s = internal::checkSetInterest("poll", fd, previous, wanted, recorded);
       !s.ok()) {
     return s;
   }

@@ -49,7 +49,8 @@ BackendFeatures SelectBackend::features() const noexcept {
 absl::Status SelectBackend::setInterest(int fd, Interest previous, Interest wanted) {
   if (fd >= FD_SETSIZE) return tooLarge(fd, "setInterest:");
   const Interest recorded = fd >= 0 ? fds_[fd].interest : Interest::kNone;
-  if (absl::Status s = internal::checkSetInterest("select", fd, previous, recorded);
+  if (absl::Status s =
+          internal::checkSetInterest("select", fd, previous, wanted, recorded);
       !s.ok()) {
     return s;
   }
