@@ -277,6 +277,7 @@ bool registerWorkloads(const std::string& impl, Factory factory) {
   // sleeps a second (untimed) for the deadlines to pass: one iteration each.
   bm::RegisterBenchmark(("W2_timers/" + impl).c_str(),
                         [factory](bm::State& s) { internal::timers(s, factory); })
+      ->Arg(1000)  // for smoke_test
       ->Arg(100000)
       ->Arg(1000000)
       ->Iterations(1)
