@@ -24,7 +24,7 @@
 //   * iterate() from inside the loop throws ReactorAlreadyRunning.
 //   * addReader/addWriter return absl::Status rather than raising.
 //
-// Thread-safety: only callFromThread (and callInThread) may be called from
+// Thread-safety: only callFromThread and callInThread may be called from
 // other threads; everything else, DelayedCall handles included, belongs to
 // the thread that runs the reactor. See docs/reactor.md.
 #ifndef TORSION_CORE_REACTOR_H_
@@ -55,8 +55,18 @@
 #include "core/system_events.h"
 #include "core/thread_pool.h"
 #include "core/timer_queue.h"
+#include "deferred/deferred.h"
 
 namespace torsion {
+
+namespace internal {
+template <typename R>
+struct DeferredResult : std::false_type {};
+template <typename T>
+struct DeferredResult<Deferred<T>> : std::true_type {
+  using type = T;
+};
+}  // namespace internal
 
 struct ReactorOptions {
   // Backend name ("epoll", "poll", "select", ...). Empty: the environment
@@ -123,14 +133,30 @@ class Reactor : public ReactorTime {
   // ---- System event triggers -------------------------------------------------
 
   // Adds a trigger for `event` ("startup", "shutdown" or any name). `f` is
-  // callable as f() or, for a "before" trigger that must delay the event,
-  // f(EventHold): "during" waits until every hold is released.
-  // TODO(deferred): a "before" trigger returning a Deferred will be adapted
-  // onto EventHold here once //deferred:deferred builds (seam: holdFor()).
+  // called as f(), or as f(EventHold) if it takes one. A "before" trigger
+  // delays the event's "during" phase while it holds the event: until the
+  // Deferred it returned has fired (either way, Twisted SE3), or until the
+  // EventHold it took is released. Return values are otherwise ignored.
   template <typename F>
   TriggerId addSystemEventTrigger(Phase phase, std::string_view event, F&& f) {
-    if constexpr (std::is_invocable_v<F&, EventHold>) {
+    using Fn = std::decay_t<F>;
+    if constexpr (std::is_invocable_v<Fn&, EventHold>) {
       return events_.add(phase, event, SystemEvents::HoldingTrigger(std::forward<F>(f)));
+    } else if constexpr (internal::DeferredResult<std::invoke_result_t<Fn&>>::value) {
+      using X = typename internal::DeferredResult<std::invoke_result_t<Fn&>>::type;
+      return events_.add(
+          phase, event,
+          SystemEvents::HoldingTrigger([f = std::forward<F>(f)](EventHold hold) mutable {
+            auto d = f();
+            // The outcome passes on untouched: as with Twisted's
+            // DeferredList (no consumeErrors), a failure stays the
+            // Deferred's to handle (or to report as unhandled).
+            d.addBoth(
+                [h = std::make_shared<EventHold>(std::move(hold))](Outcome<X> outcome) {
+                  h->release();
+                  return outcome;
+                });
+          }));
     } else {
       return events_.add(
           phase, event,
@@ -192,8 +218,51 @@ class Reactor : public ReactorTime {
     return ioThread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
   }
 
-  // TODO(deferred): deferToThread(f) -> Deferred<T>, delivered through
-  // callFromThread, once //deferred:deferred builds.
+  // Runs `f` on the thread pool and returns a Deferred fired on the reactor
+  // thread (through callFromThread) with f's result, or errbacked with what
+  // it threw (Twisted's threads.deferToThread). Reactor thread only.
+  template <typename F>
+  auto deferToThread(F&& f) -> Deferred<std::invoke_result_t<std::decay_t<F>&>> {
+    using R = std::invoke_result_t<std::decay_t<F>&>;
+    Deferred<R> d;
+    // A Deferred handle's count is not atomic: the pool thread only MOVES
+    // the handle (never copies or destroys a live one); it is used and
+    // released on the reactor thread.
+    callInThread([this, d, f = std::forward<F>(f)]() mutable {
+      Deferred<R> target = std::move(d);
+      // The error leaves the catch block before it is handed over, so the
+      // reactor thread holds the last reference to the exception.
+      std::exception_ptr error;
+      if constexpr (std::is_void_v<R>) {
+        try {
+          f();
+        } catch (...) {
+          error = std::current_exception();
+        }
+        if (!error) {
+          callFromThread([t = std::move(target)]() mutable { t.callback(); });
+          return;
+        }
+      } else {
+        std::optional<R> value;
+        try {
+          value.emplace(f());
+        } catch (...) {
+          error = std::current_exception();
+        }
+        if (!error) {
+          callFromThread([t = std::move(target), v = std::move(*value)]() mutable {
+            t.callback(std::move(v));
+          });
+          return;
+        }
+      }
+      callFromThread([t = std::move(target), e = std::move(error)]() mutable {
+        t.errback(Failure(std::move(e)));
+      });
+    });
+    return d;
+  }
 
   // ---- IReactorFDSet ---------------------------------------------------------
   // See core/fd_dispatch.h for the errors and the dispatch policy. The

@@ -152,6 +152,45 @@ TEST_P(ReactorCoreTest, BeforeShutdownHoldKeepsReactorRunning) {
   EXPECT_EQ(events, (Events{"before", "timed call after stop", "during"}));
 }
 
+// Mirrors test_internet.py SystemEventTests.test_beforeReturnsDeferred and
+// Twisted R6 through a Deferred: "during shutdown" waits until the Deferred
+// a "before shutdown" trigger returned has fired.
+TEST_P(ReactorCoreTest, BeforeShutdownReturnsDeferred) {
+  Events events;
+  reactor().addSystemEventTrigger(Phase::kBefore, "shutdown", [&] {
+    events.push_back("before");
+    Deferred<int> d;
+    reactor().callLater(0.02s, [&, d]() mutable {
+      events.push_back("timed call after stop");
+      d.callback(1);
+    });
+    return d;
+  });
+  reactor().addSystemEventTrigger(Phase::kDuring, "shutdown",
+                                  [&] { events.push_back("during"); });
+  reactor().callWhenRunning([&] { reactor().stop(); });
+  runReactor();
+  EXPECT_EQ(events, (Events{"before", "timed call after stop", "during"}));
+}
+
+// Mirrors test_internet.py SystemEventTests.test_multipleBeforeReturnDeferred
+// and Twisted SE3: a failed Deferred also counts as fired.
+TEST_P(ReactorCoreTest, MultipleBeforeReturnDeferred) {
+  Events events;
+  Deferred<void> first, second;
+  reactor().addSystemEventTrigger(Phase::kBefore, "test", [first] { return first; });
+  reactor().addSystemEventTrigger(Phase::kBefore, "test", [second] { return second; });
+  reactor().addSystemEventTrigger(Phase::kDuring, "test",
+                                  [&] { events.push_back("during"); });
+  reactor().fireSystemEvent("test");
+  EXPECT_TRUE(events.empty());
+  first.callback();
+  EXPECT_TRUE(events.empty());
+  second.errback(std::runtime_error("before failed"));
+  EXPECT_EQ(events, (Events{"during"}));
+  second.addErrback([](Failure) {});  // handled: nothing unhandled to report
+}
+
 // Mirrors test_core.py test_multipleRun.
 TEST_P(ReactorCoreTest, MultipleRun) {
   bool threw = false;

@@ -6,9 +6,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -244,6 +246,43 @@ TEST_P(ReactorThreadsTest, SuggestThreadPoolSize) {
   EXPECT_THROW(reactor().suggestThreadPoolSize(0), std::invalid_argument);
   reactor().callWhenRunning([&] { reactor().stop(); });
   runReactor();  // shutdown joins and drops the pool
+}
+
+// Mirrors test_threads.py DeferredResultTests.test_deferredResult:
+// deferToThread fires on the reactor thread with f's value.
+TEST_P(ReactorThreadsTest, DeferredResult) {
+  std::optional<int> result;
+  std::thread::id firedOn;
+  reactor().callWhenRunning([&] {
+    reactor().deferToThread([] { return 6 * 7; }).addCallback([&](int v) {
+      result = v;
+      firedOn = std::this_thread::get_id();
+      reactor().stop();
+    });
+  });
+  runReactor();
+  EXPECT_EQ(result, 42);
+  EXPECT_EQ(firedOn, std::this_thread::get_id());
+}
+
+// Mirrors test_threads.py DeferredResultTests.test_deferredFailure and
+// test_deferredFailureAfterSuccess: what f throws becomes the Failure.
+TEST_P(ReactorThreadsTest, DeferredFailure) {
+  std::vector<std::string> results;
+  reactor().callWhenRunning([&] {
+    reactor().deferToThread([] {}).addCallback([&] { results.push_back("success"); });
+    reactor()
+        .deferToThread([]() -> int { throw std::runtime_error("thread boom"); })
+        .addCallbacks([&](int) { results.push_back("unexpected value"); },
+                      [&](Failure f) {
+                        results.push_back(f.getErrorMessage());
+                        reactor().callLater(0.01s, [&] { reactor().stop(); });
+                      });
+  });
+  runReactor();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_NE(std::find(results.begin(), results.end(), "success"), results.end());
+  EXPECT_NE(std::find(results.begin(), results.end(), "thread boom"), results.end());
 }
 
 // Twisted T3: an exception from a thread call is logged; the queue goes on.
