@@ -217,6 +217,11 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
                                         EndpointDescription parts) {
   // Twisted's _parseClientTCP: two positionals are host and port; one is
   // the port if host= is given, else the host.
+  if (parts.args.size() > 2) {
+    return invalid(description, "too many positional arguments (" +
+                                    std::to_string(parts.args.size()) +
+                                    "; at most 2: host and port)");
+  }
   if (parts.args.size() == 1) {
     bool hostGiven = false;
     for (const auto& kv : parts.kwargs) hostGiven = hostGiven || kv.first == "host";
@@ -245,6 +250,11 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
 
 absl::StatusOr<UnixClientSpec> unixClient(std::string_view description,
                                           const EndpointDescription& parts) {
+  if (parts.args.size() > 1) {
+    return invalid(description, "too many positional arguments (" +
+                                    std::to_string(parts.args.size()) +
+                                    "; at most 1: the path)");
+  }
   Binder b(description, parts, {"path", "timeout", "lockfile"});
   if (!b.status().ok()) return b.status();
   UnixClientSpec spec;

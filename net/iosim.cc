@@ -40,7 +40,7 @@ void FakeTransport::checkProducer() {
   if (producer_ != nullptr && !streaming_) producer_->resumeProducing();
 }
 
-void FakeTransport::reportDisconnect() {
+void FakeTransport::reportDisconnect(const Failure& reason) {
   disconnected_ = true;
   disconnecting_ = true;
   if (producer_ != nullptr) {
@@ -52,7 +52,7 @@ void FakeTransport::reportDisconnect() {
   attached_ = false;
   // Keep the protocol alive through its own connectionLost.
   std::shared_ptr<Protocol> protocol = protocol_;
-  protocol->connectionLost(reason_);
+  protocol->connectionLost(reason);
   protocol->detachTransport();
 }
 
@@ -119,13 +119,13 @@ bool IOPump::pump() {
   if (server_->disconnecting() && !server_->disconnected() && !client_->disconnected() &&
       !client_->hasInbound()) {
     client_->markDisconnecting();
-    client_->reportDisconnect();
+    client_->reportDisconnect(server_->disconnectReason());
     return true;
   }
   if (client_->disconnecting() && !client_->disconnected() && !server_->disconnected() &&
       !server_->hasInbound()) {
     server_->markDisconnecting();
-    server_->reportDisconnect();
+    server_->reportDisconnect(client_->disconnectReason());
     return true;
   }
   // The peer already heard: now the side that closed first does.
@@ -133,7 +133,7 @@ bool IOPump::pump() {
     FakeTransport* other = side == client_.get() ? server_.get() : client_.get();
     if (side->disconnecting() && !side->disconnected() && other->disconnected() &&
         !side->hasInbound()) {
-      side->reportDisconnect();
+      side->reportDisconnect(side->disconnectReason());
       return true;
     }
   }

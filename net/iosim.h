@@ -60,9 +60,9 @@ class FakeTransport : public Transport {
   bool hasInbound() const { return !inbound_.empty(); }
   // Asks a registered pull producer for more (Twisted's _checkProducer).
   void checkProducer();
-  // Tells the protocol the connection is gone (connectionLost with this
-  // side's reason) and detaches it. Stops a registered producer first.
-  void reportDisconnect();
+  // Tells the protocol the connection is gone (connectionLost with
+  // `reason`) and detaches it. Stops a registered producer first.
+  void reportDisconnect(const Failure& reason);
   void markDisconnecting() { disconnecting_ = true; }
   // Detaches the protocol without telling it (the pump is going away).
   void detach();
@@ -71,7 +71,8 @@ class FakeTransport : public Transport {
   void write(std::string_view data) override;
   void writeSequence(std::span<const std::string_view> data) override;
   void loseConnection() override { disconnecting_ = true; }
-  // Drops unsent bytes; both sides see ConnectionLost.
+  // Drops unsent bytes; both sides see ConnectionLost (Twisted's TCP gives
+  // the aborting side ConnectionAborted, a ConnectionLost subclass).
   void abortConnection() override;
   void loseWriteConnection() override { writeHalfClosed_ = true; }
   bool disconnecting() const override { return disconnecting_; }
