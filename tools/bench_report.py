@@ -38,10 +38,12 @@ NOTES = {
                  "zero and the skipped heap entries are paid for in fire. Asio's cancelled "
                  "waits still run their handler, inside the fire phase. libuv timers have "
                  "millisecond resolution.",
-    "W4_chain": "Asio's poll() runs handlers posted while it runs in the same call, so its "
-                "chain does not poll the OS between calls; torsion, libevent, libev, libuv, "
-                "Twisted and the minimal loops run a call scheduled during a pass on the "
-                "next pass (Twisted's rule), one poll per call.",
+    "W4_chain": "libevent (it drains its active queue until empty) and Asio (poll() runs "
+                "handlers posted meanwhile; an io_context with no I/O object has no epoll "
+                "at all) run the whole chain without polling the OS between calls (checked "
+                "with strace). torsion, libev, libuv, Twisted and the minimal loops run "
+                "a call scheduled during a pass on the next pass (Twisted's rule), so each call "
+                "also pays for one zero-timeout poll.",
     "W4_batch": "torsion uses Reactor::callSoon; libevent event_base_once (a heap "
                 "allocation per call); libev and libuv an idle watcher draining a vector; "
                 "Asio post; Twisted callLater(0).",
