@@ -33,6 +33,7 @@ std::string captureStack(int skip, const char* indent) {
     std::snprintf(line, sizeof line, "%s%p %s\n", indent, pcs[i], symbol);
     out += line;
   }
+  if (out.empty()) out = std::string(indent) + "(no frames: the unwinder found none)\n";
   return out;
 }
 

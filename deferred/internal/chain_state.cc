@@ -33,7 +33,7 @@ ChainState* ChainState::create(const TypeInfo* created) {
   auto* chain = new ChainState(created);
   if (getDebugging()) {
     chain->debug_ = std::make_unique<DebugInfo>();
-    chain->debug_->creator = captureStack(1, "   ");
+    chain->debug_->creator = captureStack(0, "   ");
   }
   return chain;
 }
@@ -50,6 +50,8 @@ ChainState::~ChainState() {
 
 std::string ChainState::debugText() const {
   std::string text = "(debug:";
+  // A Deferred created before debugging was turned on has no creation
+  // stack, one not fired yet has no invoker (testSwitchDebugging).
   if (!debug_->creator.empty()) text += "  C: Deferred was created:\n" + debug_->creator;
   if (!debug_->invoker.empty()) text += "  I: First Invoker was:\n" + debug_->invoker;
   text += ")\n";
@@ -100,7 +102,7 @@ void ChainState::endFire() {
   canceller_ = nullptr;
   if (getDebugging()) {
     if (!debug_) debug_ = std::make_unique<DebugInfo>();
-    debug_->invoker = captureStack(2, "   ");
+    debug_->invoker = captureStack(0, "   ");
   }
   run(this);
 }
@@ -112,8 +114,56 @@ void ChainState::fireFailure(Failure failure) {
 }
 
 void ChainState::addStep(Step step) {
-  steps_.push_back(std::move(step));
-  if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
+  if (!resultReady()) {
+    steps_.push_back(std::move(step));
+    // Fired but mid-way through the runner's stack (not running a step
+    // right now): run the rest now, as Twisted does.
+    if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
+    return;
+  }
+  // Fast path for adding to a fired chain with nothing queued (D9): run the
+  // step in place, without queueing it.
+  ref();
+  running_ = true;
+  ChainState* returned = nullptr;
+  try {
+    returned = step.invoke(*this);
+  } catch (...) {
+    setFailure(Failure(std::current_exception()));
+  }
+  running_ = false;
+  step.reset();  // D22: release captures now
+  bool waiting = returned != nullptr && absorbReturned(this, returned);
+  // Steps added re-entrantly by the one that just ran (D10).
+  if (!waiting && head_ < steps_.size()) run(this);
+  unref();
+}
+
+bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
+  if (returned == current) {
+    // D13h: Twisted warns and wedges the chain for ever; we fail it.
+    returned->unref();
+    current->setFailure(Failure(
+        std::logic_error("Callback returned the Deferred it was attached to; this would "
+                         "break the callback chain")));
+    return false;
+  }
+  if (returned->resultReady()) {
+    // D13a: steal the result; the donor is left with None.
+    current->takeResultFrom(*returned);
+    returned->tail_ = typeOf<void>();
+    returned->unref();
+    return false;
+  }
+  // D13b: wait for it. Our continuation goes at the end of its chain; what
+  // it carries from then on is None.
+  current->waiting_ = true;
+  current->chainedTo_ = returned;
+  current->ref();
+  returned->steps_.push_back(Step(Continuation(current, returned)));
+  returned->tail_ = typeOf<void>();
+  returned->unref();
+  return true;
 }
 
 void ChainState::takeResultFrom(ChainState& other) noexcept {
@@ -199,31 +249,7 @@ void ChainState::run(ChainState* start) {
           current->setFailure(Failure(std::current_exception()));
         }
         current->running_ = false;
-        if (returned == nullptr) continue;
-        if (returned == current) {
-          // D13h: Twisted warns and wedges the chain for ever; we fail it.
-          returned->unref();
-          current->setFailure(Failure(std::logic_error(
-              "Callback returned the Deferred it was attached to; this would "
-              "break the callback chain")));
-          continue;
-        }
-        if (returned->resultReady()) {
-          // D13a: steal the result; the donor is left with None.
-          current->takeResultFrom(*returned);
-          returned->tail_ = typeOf<void>();
-          returned->unref();
-          continue;
-        }
-        // D13b: wait for it. Our continuation goes at the end of its chain;
-        // what it carries from then on is None.
-        current->waiting_ = true;
-        current->chainedTo_ = returned;
-        current->ref();
-        returned->steps_.push_back(Step(Continuation(current, returned)));
-        returned->tail_ = typeOf<void>();
-        returned->unref();
-        break;
+        if (returned != nullptr && absorbReturned(current, returned)) break;
       }
       if (finished && current->head_ == current->steps_.size()) {
         current->steps_.clear();

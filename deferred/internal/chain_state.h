@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -47,7 +48,11 @@ struct TypeInfo {
   const std::type_info& (*type)();
   void (*destroy)(void* storage) noexcept;
   void (*relocate)(void* dst, void* src) noexcept;  // src is left destroyed
+  bool trivial;  // inline and trivially copyable: memcpy, no destructor
 };
+
+template <typename T>
+inline constexpr bool kTrivialBox = kFitsInline<T>&& std::is_trivially_copyable_v<T>;
 
 template <typename T>
 struct TypeTag {
@@ -67,13 +72,13 @@ struct TypeTag {
       *static_cast<T**>(dst) = *static_cast<T**>(src);
     }
   }
-  static constexpr TypeInfo info{&type, &destroy, &relocate};
+  static constexpr TypeInfo info{&type, &destroy, &relocate, kTrivialBox<T>};
 };
 
 template <>
 struct TypeTag<void> {
   static const std::type_info& type() { return typeid(void); }
-  static constexpr TypeInfo info{&type, nullptr, nullptr};
+  static constexpr TypeInfo info{&type, nullptr, nullptr, true};
 };
 
 template <typename T>
@@ -118,7 +123,9 @@ class ValueBox {
       T* p = kFitsInline<T> ? std::launder(reinterpret_cast<T*>(buf_))
                             : *reinterpret_cast<T**>(buf_);
       T value(std::move(*p));
-      reset();
+      type_ = nullptr;
+      // The type is known here: destroy without the indirect call.
+      if constexpr (!kTrivialBox<T>) TypeTag<T>::destroy(buf_);
       return value;
     }
   }
@@ -127,14 +134,18 @@ class ValueBox {
     if (type_ != nullptr) {
       const TypeInfo* t = type_;
       type_ = nullptr;
-      t->destroy(buf_);
+      if (!t->trivial) t->destroy(buf_);
     }
   }
 
   void moveFrom(ValueBox& other) noexcept {
     reset();
     if (other.type_ != nullptr) {
-      other.type_->relocate(buf_, other.buf_);
+      if (other.type_->trivial) {
+        std::memcpy(buf_, other.buf_, kBoxSize);
+      } else {
+        other.type_->relocate(buf_, other.buf_);
+      }
       type_ = std::exchange(other.type_, nullptr);
     }
   }
@@ -160,6 +171,7 @@ class Step {
     ChainState* (*invoke)(void* fn, ChainState& chain);
     void (*relocate)(void* dst, void* src) noexcept;
     void (*destroy)(void* fn) noexcept;
+    bool trivial;  // inline and trivially copyable: memcpy, no destructor
   };
 
   Step() = default;
@@ -175,7 +187,7 @@ class Step {
   }
   Step(Step&& other) noexcept : ops_(other.ops_) {
     if (ops_ != nullptr) {
-      ops_->relocate(buf_, other.buf_);
+      moveBuffer(other);
       other.ops_ = nullptr;
     }
   }
@@ -183,7 +195,7 @@ class Step {
     if (this != &other) {
       reset();
       if (other.ops_ != nullptr) {
-        other.ops_->relocate(buf_, other.buf_);
+        moveBuffer(other);
         ops_ = std::exchange(other.ops_, nullptr);
       }
     }
@@ -195,7 +207,7 @@ class Step {
     if (ops_ != nullptr) {
       // Clear first: destroying captures may re-enter chain code.
       const Ops* ops = std::exchange(ops_, nullptr);
-      ops->destroy(buf_);
+      if (!ops->trivial) ops->destroy(buf_);
     }
   }
 
@@ -215,6 +227,13 @@ class Step {
   }
 
  private:
+  void moveBuffer(Step& other) noexcept {
+    if (other.ops_->trivial) {
+      std::memcpy(buf_, other.buf_, kInlineSize);
+    } else {
+      other.ops_->relocate(buf_, other.buf_);
+    }
+  }
   template <typename F>
   static constexpr bool fitsInline() {
     return sizeof(F) <= kInlineSize && alignof(F) <= alignof(std::max_align_t) &&
@@ -247,10 +266,59 @@ class Step {
     }
   }
   template <typename F>
-  static constexpr Ops kOps{&invokeImpl<F>, &relocateImpl<F>, &destroyImpl<F>};
+  static constexpr Ops kOps{&invokeImpl<F>, &relocateImpl<F>, &destroyImpl<F>,
+                            fitsInline<F>() && std::is_trivially_copyable_v<F>};
 
   const Ops* ops_ = nullptr;
   alignas(std::max_align_t) unsigned char buf_[kInlineSize];
+};
+
+// The steps of one chain: a vector with room for one step inline (so a
+// Deferred with one callback costs no allocation beyond its ChainState).
+// Hand-written because absl::InlinedVector's growth path for a non-trivial
+// element type dominated a 100-callback chain in profiles.
+class StepList {
+ public:
+  StepList() = default;
+  StepList(const StepList&) = delete;
+  StepList& operator=(const StepList&) = delete;
+  ~StepList() {
+    clear();
+    if (data_ != inlineSlot()) ::operator delete(data_);
+  }
+
+  std::size_t size() const { return size_; }
+  Step& operator[](std::size_t i) { return data_[i]; }
+  void push_back(Step&& step) {
+    if (size_ == capacity_) grow();
+    ::new (static_cast<void*>(data_ + size_)) Step(std::move(step));
+    ++size_;
+  }
+  // Destroys every step; keeps the capacity.
+  void clear() noexcept {
+    // size_ first: destroying a step may re-enter code that looks at us.
+    std::size_t n = std::exchange(size_, 0);
+    for (std::size_t i = 0; i < n; ++i) data_[i].~Step();
+  }
+
+ private:
+  Step* inlineSlot() { return std::launder(reinterpret_cast<Step*>(inline_)); }
+  void grow() {
+    std::size_t capacity = capacity_ * 2;
+    Step* fresh = static_cast<Step*>(::operator new(capacity * sizeof(Step)));
+    for (std::size_t i = 0; i < size_; ++i) {
+      ::new (static_cast<void*>(fresh + i)) Step(std::move(data_[i]));
+      data_[i].~Step();
+    }
+    if (data_ != inlineSlot()) ::operator delete(data_);
+    data_ = fresh;
+    capacity_ = capacity;
+  }
+
+  alignas(Step) unsigned char inline_[sizeof(Step)];
+  Step* data_ = inlineSlot();
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 1;
 };
 
 // The coroutine side of a chain created by a coroutine (coroutine.h): how to
@@ -333,7 +401,7 @@ class ChainState {
   std::uint32_t refs_ = 1;
   ChainState* chainedTo_ = nullptr;  // what we wait on (not owned)
   CoroutineLink* coroutine_ = nullptr;
-  absl::InlinedVector<Step, 1> steps_;
+  StepList steps_;
   std::size_t head_ = 0;  // steps_[0, head_) have run
   absl::AnyInvocable<void(ChainState&)> canceller_;
   std::unique_ptr<DebugInfo> debug_;
@@ -343,6 +411,10 @@ class ChainState {
   ~ChainState();
   static void destroy(ChainState* chain) noexcept;
   static void run(ChainState* start);
+  // Handles a Deferred a step of `current` returned: steals its result
+  // (D13a) or makes `current` wait on it (D13b). Consumes `returned`'s
+  // reference. Returns true if `current` now waits.
+  static bool absorbReturned(ChainState* current, ChainState* returned);
   void cancelUnfired();
   std::string debugText() const;
   friend struct Continuation;
