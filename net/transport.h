@@ -41,7 +41,9 @@ struct WriteBufferLimits {
 
 class Transport : public Consumer, public Producer {
  public:
-  // Queues `data` to be sent; never blocks. Ignored after loseConnection().
+  // Queues `data` to be sent; never blocks. Ignored once the connection
+  // is lost, aborted or its write side shut down; still sent (before the
+  // close) after loseConnection(), so a registered producer can finish.
   void write(std::string_view data) override = 0;
   // Queues every piece in order, as one write of their concatenation.
   virtual void writeSequence(std::span<const std::string_view> data) = 0;

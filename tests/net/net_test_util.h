@@ -93,7 +93,8 @@ class TestFactory : public net::ClientFactory {
   std::shared_ptr<net::Protocol> buildProtocol(const net::Address& address) override {
     addresses.push_back(address);
     std::shared_ptr<net::Protocol> p =
-        make_ ? make_() : std::static_pointer_cast<net::Protocol>(std::make_shared<EchoProtocol>());
+        make_ ? make_()
+              : std::static_pointer_cast<net::Protocol>(std::make_shared<EchoProtocol>());
     if (p) {
       p->setFactory(this);
       built.push_back(p);
@@ -167,7 +168,8 @@ class NetTest : public ReactorTest {
   // Listens on 127.0.0.1 (or `interface`), port 0.
   std::shared_ptr<net::ListeningPort> listen(std::shared_ptr<net::Factory> factory,
                                              std::string interface = "127.0.0.1") {
-    auto port = net::listenTCP(reactor(), 0, std::move(factory), {.interface = interface});
+    auto port =
+        net::listenTCP(reactor(), 0, std::move(factory), {.interface = interface});
     EXPECT_TRUE(port.ok()) << port.status();
     if (!port.ok()) return nullptr;
     ports_.push_back(*port);

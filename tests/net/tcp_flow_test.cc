@@ -113,9 +113,8 @@ class HashingReceiver : public RecordingProtocol {
 // paused by the high-water mark and resumed as the buffer drains (PC2).
 TEST_P(TcpFlowTest, Transfer64MiBChecksum) {
   constexpr std::uint64_t kTotal = 64ull * 1024 * 1024;
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<HashingReceiver>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<HashingReceiver>(); });
   auto port = listen(serverFactory);
   auto sender = std::make_shared<BulkSender>(kTotal);
   connect(port, factoryFor(sender));
@@ -165,7 +164,8 @@ TEST_P(TcpFlowTest, SlowReaderPausesAndResumesProducer) {
     });
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && server && server->lost; }, Seconds(60)));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && server && server->lost; }, Seconds(60)));
   EXPECT_TRUE(resumed);
   EXPECT_GT(server->resumes, 0);
   EXPECT_EQ(client->stream.bytes, kTotal);
@@ -189,9 +189,8 @@ class CountingProducer : public net::Producer {
 };
 
 TEST_P(TcpFlowTest, DoubleProducerAndPullProducerNeverPaused) {
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<RecordingProtocol>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
   CountingProducer pull;
   CountingProducer other;
@@ -216,16 +215,16 @@ TEST_P(TcpFlowTest, DoubleProducerAndPullProducerNeverPaused) {
   EXPECT_TRUE(other.events.empty());
   client->transport()->unregisterProducer();
   client->transport()->loseConnection();
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
 }
 
 // test_internet.py ProducerTests.test_reentrantStreamingProducerUsingWrite
 // (PC3): a push producer that writes past the high-water mark from inside
 // resumeProducing is paused again: each drain gives "resume", "pause".
 TEST_P(TcpFlowTest, ReentrantStreamingProducerUsingWrite) {
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<RecordingProtocol>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
   CountingProducer push;
   int rounds = 0;
@@ -240,10 +239,12 @@ TEST_P(TcpFlowTest, ReentrantStreamingProducerUsingWrite) {
     p.transport()->write(std::string(4 * 1024 * 1024, 'y'));
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return s && s->received.size() == 3u * 4 * 1024 * 1024;
-  }, Seconds(60)));
+  ASSERT_TRUE(iterateUntil(
+      [&] {
+        auto s = serverFactory->protocol();
+        return s && s->received.size() == 3u * 4 * 1024 * 1024;
+      },
+      Seconds(60)));
   ASSERT_GE(push.events.size(), 5u);
   EXPECT_EQ(push.events[0], "pause");
   EXPECT_EQ(push.events[1], "resume");
@@ -252,7 +253,8 @@ TEST_P(TcpFlowTest, ReentrantStreamingProducerUsingWrite) {
   EXPECT_EQ(push.events[4], "pause");
   client->transport()->unregisterProducer();
   client->transport()->loseConnection();
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
 }
 
 // test_tcp.py ConnectionTestsMixin.test_disconnectWhileProducing (N8):
@@ -260,9 +262,8 @@ TEST_P(TcpFlowTest, ReentrantStreamingProducerUsingWrite) {
 // unregisterProducer; test_unregisterProducerAfterDisconnect: unregistering
 // after the loss does not re-register the transport (TearDown checks).
 TEST_P(TcpFlowTest, DisconnectWhileProducing) {
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<RecordingProtocol>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
   CountingProducer pull;
   net::Transport* transport = nullptr;
@@ -283,7 +284,8 @@ TEST_P(TcpFlowTest, DisconnectWhileProducing) {
   for (int i = 0; i < 5; ++i) reactor().iterate(Seconds(0.01));
   EXPECT_FALSE(client->lost);  // the producer still holds the close
   transport->unregisterProducer();
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
   EXPECT_EQ(serverFactory->protocol()->received, "chunk;chunk;chunk;");
   EXPECT_TRUE(client->reason.check<ConnectionDone>());
 }
@@ -308,7 +310,8 @@ TEST_P(TcpFlowTest, ProducerStoppedOnLoss) {
     p.transport()->registerProducer(&late, /*streaming=*/true);
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
   EXPECT_EQ(registered.events, std::vector<std::string>{"stop"});
   EXPECT_EQ(late.events, std::vector<std::string>{"stop"});
 }
@@ -347,7 +350,8 @@ TEST_P(TcpFlowTest, ThousandConnections) {
                  << " only";
   }
   ScopedFdLimit limit(4 * kConnections);
-  if (limit.hard() < 2 * kConnections + 64) GTEST_SKIP() << "RLIMIT_NOFILE hard limit too low";
+  if (limit.hard() < 2 * kConnections + 64)
+    GTEST_SKIP() << "RLIMIT_NOFILE hard limit too low";
   auto serverFactory = std::make_shared<TestFactory>();
   auto port = net::listenTCP(reactor(), 0, serverFactory,
                              {.backlog = 2 * kConnections, .interface = "127.0.0.1"});
@@ -383,7 +387,8 @@ TEST_P(TcpFlowTest, ThousandConnections) {
   }
   EXPECT_EQ(maxOpen, kConnections);
   ASSERT_TRUE(iterateUntil([&] {
-    if (serverFactory->built.size() != static_cast<std::size_t>(kConnections)) return false;
+    if (serverFactory->built.size() != static_cast<std::size_t>(kConnections))
+      return false;
     for (auto& p : serverFactory->built) {
       if (!std::static_pointer_cast<RecordingProtocol>(p)->lost) return false;
     }
@@ -407,7 +412,8 @@ TEST_P(TcpFlowTest, AcceptWithEMFILE) {
   // One established connection that must keep working.
   auto early = std::make_shared<RecordingProtocol>();
   connect(port, factoryFor(early));
-  ASSERT_TRUE(iterateUntil([&] { return early->made == 1 && serverFactory->built.size() == 1; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return early->made == 1 && serverFactory->built.size() == 1; }));
 
   // Client sockets for later, created while descriptors are available.
   sockaddr_in a{};
@@ -453,8 +459,8 @@ TEST_P(TcpFlowTest, AcceptWithEMFILE) {
   }));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, TcpFlowTest, ::testing::ValuesIn(availableBackends()),
-                         BackendName());
+INSTANTIATE_TEST_SUITE_P(AllBackends, TcpFlowTest,
+                         ::testing::ValuesIn(availableBackends()), BackendName());
 
 }  // namespace
 }  // namespace torsion::testing

@@ -2,6 +2,8 @@
 // (AllBackends/TcpTest.<Case>/<backend>). Ported tests name the Twisted
 // test they mirror (twisted/internet/test/test_tcp.py, connectionmixins.py
 // and twisted/test/test_tcp.py).
+#include "net/tcp.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,7 +17,6 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "net/errors.h"
-#include "net/tcp.h"
 #include "tests/net/net_test_util.h"
 
 namespace torsion::testing {
@@ -27,7 +28,8 @@ using net::ConnectionAborted;
 class TcpTest : public NetTest {};
 
 // Connects a RecordingProtocol client to an echo server and returns it.
-std::shared_ptr<RecordingProtocol> newClient(std::function<void(RecordingProtocol&)> onMade) {
+std::shared_ptr<RecordingProtocol> newClient(
+    std::function<void(RecordingProtocol&)> onMade) {
   auto p = std::make_shared<RecordingProtocol>();
   p->onMade = std::move(onMade);
   return p;
@@ -37,7 +39,8 @@ TEST_P(TcpTest, Echo) {
   auto serverFactory = std::make_shared<TestFactory>();
   auto port = listen(serverFactory);
   ASSERT_TRUE(port);
-  auto client = newClient([](RecordingProtocol& p) { p.transport()->write("hello, world"); });
+  auto client =
+      newClient([](RecordingProtocol& p) { p.transport()->write("hello, world"); });
   client->onData = [](RecordingProtocol& p, std::string_view) {
     if (p.received == "hello, world") p.transport()->loseConnection();
   };
@@ -84,7 +87,8 @@ TEST_P(TcpTest, IPv6Echo) {
   sockaddr_in6 a{};
   a.sin6_family = AF_INET6;
   a.sin6_addr = in6addr_loopback;
-  const bool haveV6 = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  const bool haveV6 =
+      probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   if (probe >= 0) ::close(probe);
   if (!haveV6) GTEST_SKIP() << "no IPv6 loopback";
   auto serverFactory = std::make_shared<TestFactory>();
@@ -115,7 +119,8 @@ TEST_P(TcpTest, CannotBind) {
   ASSERT_FALSE(again.ok());
   const std::string msg(again.status().message());
   EXPECT_NE(msg.find("CannotListenError"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("127.0.0.1:" + std::to_string(portOf(port))), std::string::npos) << msg;
+  EXPECT_NE(msg.find("127.0.0.1:" + std::to_string(portOf(port))), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("Address already in use"), std::string::npos) << msg;
 
   auto bad = net::listenTCP(reactor(), 0, std::make_shared<TestFactory>(),
@@ -199,7 +204,8 @@ TEST_P(TcpTest, ConnectTimeout) {
                   {.timeout = Seconds(0.3)});
   ASSERT_TRUE(iterateUntil([&] { return factory->failures == 1; }));
   const double took = reactor().seconds() - start;
-  EXPECT_TRUE(factory->failure.check<net::TimeoutError>()) << factory->failure.getErrorMessage();
+  EXPECT_TRUE(factory->failure.check<net::TimeoutError>())
+      << factory->failure.getErrorMessage();
   EXPECT_TRUE(factory->failure.check<net::UserError>());
   EXPECT_GE(took, 0.3);
   EXPECT_TRUE(reactor().getWriters().empty());
@@ -313,7 +319,8 @@ TEST_P(TcpTest, ServerAbortsConnectionTwiceThenLosesConnection) {
     return client->lost && s && s->lost;
   }));
   auto server = serverFactory->protocol();
-  EXPECT_TRUE(server->reason.check<ConnectionAborted>()) << server->reason.getErrorMessage();
+  EXPECT_TRUE(server->reason.check<ConnectionAborted>())
+      << server->reason.getErrorMessage();
   EXPECT_EQ(server->lostCount, 1);
   EXPECT_TRUE(client->reason.check<ConnectionLost>()) << client->reason.getErrorMessage();
   EXPECT_FALSE(client->reason.check<ConnectionDone>());
@@ -451,13 +458,13 @@ TEST_P(TcpTest, ConnectionLostAfterPausedTransport) {
 // test_tcp.py TCPConnectionTestsBuilder.test_stopStartReading: while
 // paused nothing is delivered; after resume everything is.
 TEST_P(TcpTest, StopStartReading) {
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<RecordingProtocol>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
   auto client = newClient([](RecordingProtocol&) {});
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return !serverFactory->built.empty() && client->made; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return !serverFactory->built.empty() && client->made; }));
   auto server = serverFactory->protocol();
   server->transport()->pauseProducing();
   client->transport()->write("while paused");
@@ -469,13 +476,40 @@ TEST_P(TcpTest, StopStartReading) {
   ASSERT_TRUE(iterateUntil([&] { return server->lost && client->lost; }));
 }
 
-// Half-close. test_tcp.py HalfCloseTests / test_doubleHalfClose
-// (twisted/test/test_tcp.py HalfCloseTests.testCloseWriteCloser,
-// testWriteCloseNotification): the peer of loseWriteConnection sees
-// readConnectionLost and can still write; the closer sees
-// writeConnectionLost, keeps reading, and a second loseWriteConnection is
-// harmless.
+// test_tcp.py TCPConnectionTestsBuilder.test_doubleHalfClose (N10): the
+// peer half-closes (here: closes); the listener answers readConnectionLost
+// with loseWriteConnection and writeConnectionLost with loseConnection;
+// the connection then closes cleanly on both sides.
 TEST_P(TcpTest, DoubleHalfClose) {
+  auto serverFactory = std::make_shared<TestFactory>([] {
+    auto p = std::make_shared<RecordingProtocol>();
+    p->halfClose = true;
+    p->onReadLost = [](RecordingProtocol& self) {
+      self.transport()->loseWriteConnection();
+    };
+    return p;
+  });
+  auto port = listen(serverFactory);
+  auto client = newClient([](RecordingProtocol& p) { p.transport()->loseConnection(); });
+  connect(port, factoryFor(client));
+  ASSERT_TRUE(iterateUntil([&] {
+    auto s = serverFactory->protocol();
+    return client->lost && s && s->writeLost;
+  }));
+  auto server = serverFactory->protocol();
+  EXPECT_TRUE(server->readLost);
+  EXPECT_FALSE(server->lost);  // half-closed both ways: waits for loseConnection
+  server->transport()->loseConnection();
+  ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
+  EXPECT_TRUE(server->reason.check<ConnectionDone>());
+  EXPECT_EQ(server->lostCount, 1);
+}
+
+// twisted/test/test_tcp.py HalfCloseTests.testCloseWriteCloser and
+// testWriteCloseNotification: the closer hears writeConnectionLost and
+// keeps reading; the peer hears readConnectionLost and can still write; a
+// second loseWriteConnection is harmless.
+TEST_P(TcpTest, HalfCloseRequestReply) {
   auto serverFactory = std::make_shared<TestFactory>([] {
     auto p = std::make_shared<RecordingProtocol>();
     p->halfClose = true;
@@ -492,6 +526,7 @@ TEST_P(TcpTest, DoubleHalfClose) {
     p.transport()->loseWriteConnection();
   });
   client->halfClose = true;
+  client->onReadLost = [](RecordingProtocol& p) { p.transport()->loseConnection(); };
   connect(port, factoryFor(client));
   ASSERT_TRUE(iterateUntil([&] {
     auto s = serverFactory->protocol();
@@ -501,26 +536,24 @@ TEST_P(TcpTest, DoubleHalfClose) {
   EXPECT_TRUE(server->readLost);
   EXPECT_EQ(server->received, "request");
   EXPECT_TRUE(client->writeLost);
+  EXPECT_TRUE(client->readLost);
   EXPECT_EQ(client->received, "reply to request");
   EXPECT_TRUE(server->reason.check<ConnectionDone>());
-  // The client's read side ended too (the server closed): a half-closeable
-  // protocol hears readConnectionLost, then the close completes when both
-  // directions are done.
-  EXPECT_TRUE(client->lost);
+  EXPECT_TRUE(client->reason.check<ConnectionDone>());
 }
 
 // Without halfCloseable, the peer's half-close ends the connection
 // (ConnectionDone).
 TEST_P(TcpTest, HalfCloseOnNonHalfCloseableProtocol) {
-  auto serverFactory = std::make_shared<TestFactory>([] {
-    return std::make_shared<RecordingProtocol>();
-  });
+  auto serverFactory =
+      std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
   auto client = newClient([](RecordingProtocol& p) {
     p.transport()->write("bye");
     p.transport()->loseWriteConnection();
   });
   client->halfClose = true;
+  client->onReadLost = [](RecordingProtocol& p) { p.transport()->loseConnection(); };
   connect(port, factoryFor(client));
   ASSERT_TRUE(iterateUntil([&] {
     auto s = serverFactory->protocol();
@@ -568,7 +601,8 @@ TEST_P(TcpTest, TcpNoDelayAndKeepAlive) {
     p.transport()->loseConnection();
   });
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
 }
 
 // A name is resolved on the thread pool (the reactor must run for that).
@@ -596,7 +630,8 @@ TEST_P(TcpTest, DNSLookupFailure) {
   net::connectTCP(reactor(), "no-such-host.invalid", 80, factory);
   runReactor();
   ASSERT_EQ(factory->failures, 1);
-  EXPECT_TRUE(factory->failure.check<net::DNSLookupError>()) << factory->failure.getErrorMessage();
+  EXPECT_TRUE(factory->failure.check<net::DNSLookupError>())
+      << factory->failure.getErrorMessage();
 }
 
 // Reactor shutdown disconnects connections and ports (R13 / FD8): every

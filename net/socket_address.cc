@@ -1,0 +1,136 @@
+#include "net/socket_address.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <string>
+
+namespace torsion::net::internal {
+
+bool isIPv4Literal(std::string_view host) {
+  in_addr a;
+  return inet_pton(AF_INET, std::string(host).c_str(), &a) == 1;
+}
+
+bool isIPv6Literal(std::string_view host) {
+  if (host.find(':') == std::string_view::npos) return false;
+  // getaddrinfo with AI_NUMERICHOST accepts scoped literals ("fe80::1%lo")
+  // that inet_pton refuses, and never resolves anything.
+  addrinfo hints{};
+  hints.ai_family = AF_INET6;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  const bool ok = getaddrinfo(std::string(host).c_str(), nullptr, &hints, &res) == 0;
+  if (res != nullptr) freeaddrinfo(res);
+  return ok;
+}
+
+absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port) {
+  SockAddr out;
+  if (host.empty()) host = "0.0.0.0";
+  const std::string h(host);
+  if (isIPv4Literal(host)) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    inet_pton(AF_INET, h.c_str(), &sin->sin_addr);
+    out.len = sizeof(sockaddr_in);
+    return out;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET6;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  if (host.find(':') != std::string_view::npos &&
+      getaddrinfo(h.c_str(), nullptr, &hints, &res) == 0 && res != nullptr) {
+    std::memcpy(&out.storage, res->ai_addr, res->ai_addrlen);
+    out.len = static_cast<socklen_t>(res->ai_addrlen);
+    freeaddrinfo(res);
+    reinterpret_cast<sockaddr_in6*>(&out.storage)->sin6_port = htons(port);
+    return out;
+  }
+  if (res != nullptr) freeaddrinfo(res);
+  return absl::InvalidArgumentError("'" + h + "' is not an IPv4 or IPv6 address literal");
+}
+
+absl::StatusOr<SockAddr> unixPath(std::string_view path) {
+  SockAddr out;
+  auto* sun = reinterpret_cast<sockaddr_un*>(&out.storage);
+  if (path.empty() || path.size() >= sizeof(sun->sun_path)) {
+    return absl::InvalidArgumentError(
+        "Unix socket path '" + std::string(path) + "' is empty or longer than " +
+        std::to_string(sizeof(sun->sun_path) - 1) + " bytes");
+  }
+  sun->sun_family = AF_UNIX;
+  std::memcpy(sun->sun_path, path.data(), path.size());
+  out.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return out;
+}
+
+Address toAddress(const sockaddr* sa, socklen_t len, const char* type) {
+  char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {};
+  switch (sa->sa_family) {
+    case AF_INET: {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
+      inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+      return Address::ipv4(type, host, ntohs(sin->sin_port));
+    }
+    case AF_INET6: {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
+      // NI_NUMERICHOST keeps a link-local scope ("fe80::1%eth0").
+      if (getnameinfo(sa, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) {
+        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+      }
+      return Address::ipv6(type, host, ntohs(sin6->sin6_port));
+    }
+    case AF_UNIX: {
+      const auto* sun = reinterpret_cast<const sockaddr_un*>(sa);
+      const std::size_t offset = offsetof(sockaddr_un, sun_path);
+      if (len <= offset) return Address::unixSocket("");
+      std::size_t n = static_cast<std::size_t>(len) - offset;
+      // Pathname sockets count the trailing NUL; stop at it.
+      n = strnlen(sun->sun_path, n);
+      return Address::unixSocket(std::string(sun->sun_path, n));
+    }
+    default:
+      return Address{};
+  }
+}
+
+Address localAddress(int fd, const char* type) {
+  SockAddr a;
+  a.len = sizeof a.storage;
+  if (getsockname(fd, a.get(), &a.len) != 0) return Address{};
+  return toAddress(a.get(), a.len, type);
+}
+
+Address peerAddress(int fd, const char* type) {
+  SockAddr a;
+  a.len = sizeof a.storage;
+  if (getpeername(fd, a.get(), &a.len) != 0) return Address{};
+  return toAddress(a.get(), a.len, type);
+}
+
+std::string errnoText(int error) {
+  char buf[256];
+  // GNU strerror_r returns the message (maybe not in buf).
+  return std::string(strerror_r(error, buf, sizeof buf));
+}
+
+std::string describe(const Address& address) {
+  switch (address.kind) {
+    case Address::Kind::kIPv4:
+      return address.host + ":" + std::to_string(address.port);
+    case Address::Kind::kIPv6:
+      return "[" + address.host + "]:" + std::to_string(address.port);
+    case Address::Kind::kUnix:
+      return address.path;
+  }
+  return "?";
+}
+
+}  // namespace torsion::net::internal

@@ -1,0 +1,160 @@
+#include "net/stream_port.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "core/log.h"
+#include "net/socket_address.h"
+
+namespace torsion::net::internal {
+namespace {
+
+// Twisted's Port.numberAccepts: bounded so one busy port cannot starve the
+// other descriptors of a pass.
+constexpr int kMaxAcceptsPerRead = 100;
+constexpr double kFirstRetryDelay = 0.01;
+constexpr double kMaxRetryDelay = 1.0;
+
+bool outOfResources(int e) {
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
+}  // namespace
+
+StreamPort::StreamPort(Reactor& reactor, int fd, std::shared_ptr<Factory> factory,
+                       StreamKind kind, std::string unlinkPath)
+    : reactor_(reactor),
+      fd_(fd),
+      factory_(std::move(factory)),
+      kind_(kind),
+      unlinkPath_(std::move(unlinkPath)) {}
+
+StreamPort::~StreamPort() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status StreamPort::start(const std::shared_ptr<StreamPort>& port) {
+  port->host_ = localAddress(port->fd_, port->kind_ == StreamKind::kTcp ? "TCP" : "");
+  if (port->kind_ == StreamKind::kUnix)
+    port->host_ = Address::unixSocket(port->unlinkPath_);
+  absl::Status s = port->reactor_.addReader(port.get());
+  if (!s.ok()) {
+    port->stopped_ = true;
+    port->close();
+    return s;
+  }
+  port->listening_ = true;
+  port->self_ = port;
+  port->factory_->doStart();
+  return absl::OkStatus();
+}
+
+LostReason StreamPort::doRead() {
+  const char* type = kind_ == StreamKind::kTcp ? "TCP" : "";
+  for (int i = 0; i < kMaxAcceptsPerRead && listening_; ++i) {
+    SockAddr peer;
+    peer.len = sizeof peer.storage;
+    const int fd = ::accept4(fd_, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      const int e = errno;
+      if (e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM) continue;
+      if (e == EAGAIN || e == EWOULDBLOCK) break;
+      if (outOfResources(e)) {
+        pauseAccepting(e);
+        break;
+      }
+      log::err("net", logPrefix() + ": accept: " + errnoText(e));
+      break;
+    }
+    retryDelay_ = 0;
+    Address peerAddress = kind_ == StreamKind::kTcp
+                              ? toAddress(peer.get(), peer.len, type)
+                              : Address::unixSocket("");
+    std::shared_ptr<Protocol> protocol;
+    try {
+      protocol = factory_->buildProtocol(peerAddress);
+    } catch (...) {
+      log::err("net", logPrefix() + ": unhandled error in buildProtocol",
+               std::current_exception());
+    }
+    if (!protocol) {
+      // Refused (Twisted N1): close gracefully.
+      ::close(fd);
+      continue;
+    }
+    auto conn =
+        std::make_shared<StreamConnection>(reactor_, fd, std::move(protocol), kind_);
+    absl::Status s = StreamConnection::start(conn);
+    if (!s.ok()) {
+      log::err("net", logPrefix() +
+                          ": cannot serve a new connection: " + std::string(s.message()));
+    }
+  }
+  return nullptr;
+}
+
+void StreamPort::pauseAccepting(int error) {
+  // Out of descriptors: accept() would fail at once again, and a readable
+  // listening socket would make every poll return: a busy loop. Stop
+  // watching it and look again later; the connections we have go on.
+  retryDelay_ =
+      retryDelay_ == 0 ? kFirstRetryDelay : std::min(retryDelay_ * 2, kMaxRetryDelay);
+  log::warn("net", logPrefix() + ": accept: " + errnoText(error) +
+                       "; not accepting for " + std::to_string(retryDelay_) + " s");
+  reactor_.removeReader(this);
+  retry_ = reactor_.callLater(Seconds(retryDelay_), [this] {
+    if (!listening_) return;
+    absl::Status s = reactor_.addReader(this);
+    if (!s.ok())
+      log::err("net",
+               logPrefix() + ": cannot resume accepting: " + std::string(s.message()));
+  });
+}
+
+Deferred<void> StreamPort::stopListening() {
+  if (stopped_) return succeed();
+  stopped_ = true;
+  // Close now, so the address can be bound again at once; tell the factory
+  // and the caller on the next pass, as Twisted does (never re-entrantly).
+  close();
+  Deferred<void> done;
+  reactor_.callSoon([self = shared_from_this(), done]() mutable {
+    std::shared_ptr<StreamPort> keep = std::move(self->self_);
+    self->factory_->doStop();
+    done.callback();
+  });
+  return done;
+}
+
+void StreamPort::connectionLost(const LostReason& reason) {
+  // Reactor shutdown (disconnectAll) or a descriptor that went away.
+  (void)reason;
+  if (stopped_) return;
+  stopped_ = true;
+  std::shared_ptr<StreamPort> keep = std::move(self_);
+  close();
+  factory_->doStop();
+}
+
+void StreamPort::close() {
+  listening_ = false;
+  if (retry_.active()) retry_.cancel();
+  retry_ = DelayedCall();
+  if (fd_ < 0) return;
+  reactor_.removeReader(this);
+  ::close(fd_);
+  fd_ = -1;
+  if (!unlinkPath_.empty()) ::unlink(unlinkPath_.c_str());
+}
+
+std::string StreamPort::logPrefix() const {
+  return std::string(kind_ == StreamKind::kTcp ? "TCP" : "UNIX") + "Port(" +
+         describe(host_) + ")";
+}
+
+}  // namespace torsion::net::internal

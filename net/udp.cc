@@ -1,0 +1,49 @@
+#include "net/udp.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include <stdexcept>
+#include <utility>
+
+#include "net/listen_socket.h"
+#include "net/socket_address.h"
+#include "net/udp_port.h"
+
+namespace torsion::net {
+
+void DatagramProtocol::makeConnection(DatagramTransport* transport) {
+  transport_ = transport;
+  if (numPorts_++ == 0) startProtocol();
+}
+
+void DatagramProtocol::doStop() {
+  if (numPorts_ == 0) return;  // unbalanced: ignored, as Factory::doStop
+  transport_ = nullptr;
+  if (--numPorts_ == 0) stopProtocol();
+}
+
+absl::StatusOr<std::shared_ptr<DatagramTransport>> listenUDP(
+    Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
+    std::string interface, std::size_t maxPacketSize) {
+  if (!protocol) return absl::InvalidArgumentError("listenUDP: null protocol");
+  absl::StatusOr<internal::SockAddr> address = internal::ipLiteral(interface, port);
+  if (!address.ok()) {
+    return absl::InvalidArgumentError(
+        CannotListenError(interface, port, std::string(address.status().message()))
+            .what());
+  }
+  // No SO_REUSEADDR: a second bind to a UDP port in use must fail
+  // (Twisted test_bindError).
+  absl::StatusOr<int> fd =
+      internal::bindSocket(*address, SOCK_DGRAM, interface, port, false);
+  if (!fd.ok()) return fd.status();
+  auto p = std::make_shared<internal::UdpPort>(reactor, *fd, std::move(protocol),
+                                               maxPacketSize);
+  if (absl::Status s = internal::UdpPort::start(p); !s.ok()) {
+    return internal::cannotListen(EINVAL, interface, port, std::string(s.message()));
+  }
+  return std::shared_ptr<DatagramTransport>(std::move(p));
+}
+
+}  // namespace torsion::net

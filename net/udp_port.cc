@@ -1,0 +1,228 @@
+#include "net/udp_port.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "core/log.h"
+#include "net/errors.h"
+#include "net/read_buffer.h"
+
+namespace torsion::net::internal {
+namespace {
+
+// Datagrams read per readiness event, so that a flooded port cannot starve
+// the rest of the reactor (Twisted bounds it by bytes, maxThroughput).
+constexpr int kMaxReadsPerEvent = 64;
+
+}  // namespace
+
+UdpPort::UdpPort(Reactor& reactor, int fd, std::shared_ptr<DatagramProtocol> protocol,
+                 std::size_t maxPacketSize)
+    : reactor_(reactor),
+      fd_(fd),
+      protocol_(std::move(protocol)),
+      maxPacketSize_(std::clamp<std::size_t>(maxPacketSize, 1, kReadBufferSize)) {}
+
+UdpPort::~UdpPort() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::Status UdpPort::start(const std::shared_ptr<UdpPort>& port) {
+  port->host_ = localAddress(port->fd_, "UDP");
+  if (absl::Status s = port->reactor_.addReader(port.get()); !s.ok()) {
+    ::close(port->fd_);
+    port->fd_ = -1;
+    port->stopped_ = true;
+    return s;
+  }
+  port->self_ = port;
+  try {
+    port->protocol_->makeConnection(port.get());
+  } catch (...) {
+    log::err("net", port->logPrefix() + ": unhandled error in startProtocol",
+             std::current_exception());
+  }
+  return absl::OkStatus();
+}
+
+LostReason UdpPort::doRead() {
+  const std::span<char> buffer = readBuffer();
+  for (int i = 0; i < kMaxReadsPerEvent && !stopping_; ++i) {
+    SockAddr from;
+    from.len = sizeof from.storage;
+    const ssize_t n =
+        ::recvfrom(fd_, buffer.data(), maxPacketSize_, 0, from.get(), &from.len);
+    if (n < 0) {
+      const int e = errno;
+      if (e == EINTR) continue;
+      if (e == EAGAIN || e == EWOULDBLOCK) break;
+      if (e == ECONNREFUSED) {
+        // ICMP port unreachable for an earlier datagram (connected mode).
+        if (connected_) {
+          try {
+            protocol_->connectionRefused();
+          } catch (...) {
+            log::err("net", logPrefix() + ": unhandled error in connectionRefused",
+                     std::current_exception());
+          }
+        }
+        continue;
+      }
+      // A read error does not kill the port (Twisted test_serverReadFailure).
+      log::msg("net", logPrefix() + ": recvfrom: " + errnoText(e));
+      break;
+    }
+    try {
+      protocol_->datagramReceived(
+          std::string_view(buffer.data(), static_cast<std::size_t>(n)),
+          toAddress(from.get(), from.len, "UDP"));
+    } catch (...) {
+      log::err("net", logPrefix() + ": unhandled error in datagramReceived",
+               std::current_exception());
+    }
+  }
+  return nullptr;
+}
+
+absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* to) {
+  if (fd_ < 0)
+    return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
+  for (;;) {
+    const ssize_t n = to != nullptr
+                          ? ::sendto(fd_, data, size, MSG_NOSIGNAL, to->get(), to->len)
+                          : ::send(fd_, data, size, MSG_NOSIGNAL);
+    if (n >= 0) return absl::OkStatus();
+    const int e = errno;
+    if (e == EINTR) continue;
+    if (e == EMSGSIZE) {
+      throw MessageLengthError("MessageLengthError: a datagram of " +
+                               std::to_string(size) +
+                               " bytes is too long: " + errnoText(e));
+    }
+    if (e == ECONNREFUSED && connected_) {
+      protocol_->connectionRefused();
+      return absl::OkStatus();
+    }
+    return absl::ErrnoToStatus(
+        e, logPrefix() + ": datagram of " + std::to_string(size) + " bytes dropped");
+  }
+}
+
+absl::Status UdpPort::write(std::string_view datagram, const Address& to) {
+  if (connected_) {
+    if (to.host != connectedAddress_.host || to.port != connectedAddress_.port) {
+      throw InvalidAddressError(
+          to.host, "the port is connected to " + describe(connectedAddress_));
+    }
+    return send(datagram.data(), datagram.size(), nullptr);
+  }
+  const bool v4 = isIPv4Literal(to.host);
+  const bool v6 = !v4 && isIPv6Literal(to.host);
+  if (!v4 && !v6)
+    throw InvalidAddressError(to.host, "not an IPv4 or IPv6 address literal");
+  if (v4 && host_.kind == Address::Kind::kIPv6) {
+    throw InvalidAddressError(to.host, "IPv4 address on an IPv6 port");
+  }
+  if (v6 && host_.kind == Address::Kind::kIPv4) {
+    throw InvalidAddressError(to.host, "IPv6 address on an IPv4 port");
+  }
+  absl::StatusOr<SockAddr> a = ipLiteral(to.host, to.port);
+  if (!a.ok()) throw InvalidAddressError(to.host, std::string(a.status().message()));
+  return send(datagram.data(), datagram.size(), &*a);
+}
+
+absl::Status UdpPort::write(std::string_view datagram) {
+  if (!connected_) {
+    throw std::logic_error(
+        "DatagramTransport::write(data) without an address needs connect()");
+  }
+  return send(datagram.data(), datagram.size(), nullptr);
+}
+
+absl::Status UdpPort::writeSequence(std::span<const std::string_view> pieces) {
+  std::string datagram;
+  for (std::string_view p : pieces) datagram.append(p);
+  return write(datagram);
+}
+
+absl::Status UdpPort::connect(std::string_view host, std::uint16_t port) {
+  if (connected_) {
+    throw std::logic_error(
+        "DatagramTransport::connect: already connected; reconnecting is "
+        "not supported");
+  }
+  if (!isIPLiteral(host)) {
+    throw InvalidAddressError(std::string(host), "not an IPv4 or IPv6 address literal");
+  }
+  absl::StatusOr<SockAddr> a = ipLiteral(host, port);
+  if (!a.ok())
+    throw InvalidAddressError(std::string(host), std::string(a.status().message()));
+  if (::connect(fd_, a->get(), a->len) != 0) {
+    return absl::ErrnoToStatus(errno, logPrefix() + ": connect to " + std::string(host));
+  }
+  connected_ = true;
+  connectedTo_ = *a;
+  connectedAddress_ = toAddress(a->get(), a->len, "UDP");
+  return absl::OkStatus();
+}
+
+absl::Status UdpPort::setBroadcastAllowed(bool enabled) {
+  int on = enabled ? 1 : 0;
+  if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) {
+    return absl::ErrnoToStatus(errno, logPrefix() + ": setsockopt(SO_BROADCAST)");
+  }
+  return absl::OkStatus();
+}
+
+bool UdpPort::getBroadcastAllowed() const {
+  int on = 0;
+  socklen_t len = sizeof on;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &on, &len) != 0) return false;
+  return on != 0;
+}
+
+Deferred<void> UdpPort::stopListening() {
+  if (stopping_ || stopped_) return succeed();
+  stopping_ = true;
+  reactor_.removeReader(this);
+  Deferred<void> done;
+  // stopProtocol runs on the next pass, never inside the caller (Twisted
+  // test_stopProtocolScheduling).
+  reactor_.callSoon([self = shared_from_this(), done]() mutable {
+    self->closeAndStop();
+    done.callback();
+  });
+  return done;
+}
+
+void UdpPort::connectionLost(const LostReason& reason) {
+  (void)reason;  // reactor shutdown
+  closeAndStop();
+}
+
+void UdpPort::closeAndStop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  std::shared_ptr<UdpPort> keep = std::move(self_);
+  if (fd_ >= 0) {
+    reactor_.removeReader(this);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  try {
+    protocol_->doStop();
+  } catch (...) {
+    log::err("net", logPrefix() + ": unhandled error in stopProtocol",
+             std::current_exception());
+  }
+}
+
+std::string UdpPort::logPrefix() const { return "UDPPort(" + describe(host_) + ")"; }
+
+}  // namespace torsion::net::internal

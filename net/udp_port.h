@@ -1,0 +1,77 @@
+// torsion/net/udp_port.h: a bound UDP socket as a readiness-driven
+// DatagramTransport (internal).
+//
+// Mirrors twisted.internet.udp.Port: read datagrams until the socket is
+// drained (bounded per pass), hand each to datagramReceived, log what it
+// throws and go on; write with sendto/send; stopListening closes on the
+// next pass and then calls the protocol's doStop (stopProtocol), never
+// re-entrantly.
+//
+//   auto port = std::make_shared<internal::UdpPort>(reactor, fd, protocol,
+//                                                   8192);
+//   absl::Status s = internal::UdpPort::start(port);
+//
+// Thread-safety: reactor thread only.
+#ifndef TORSION_NET_UDP_PORT_H_
+#define TORSION_NET_UDP_PORT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/file_descriptor.h"
+#include "core/reactor.h"
+#include "net/socket_address.h"
+#include "net/udp.h"
+
+namespace torsion::net::internal {
+
+class UdpPort final : public FileDescriptor,
+                      public DatagramTransport,
+                      public std::enable_shared_from_this<UdpPort> {
+ public:
+  // Takes ownership of `fd`, a bound non-blocking datagram socket.
+  UdpPort(Reactor& reactor, int fd, std::shared_ptr<DatagramProtocol> protocol,
+          std::size_t maxPacketSize);
+  ~UdpPort() override;
+
+  // Registers for reading, attaches the protocol (startProtocol) and keeps
+  // the port alive until it stops. On error the socket is closed.
+  static absl::Status start(const std::shared_ptr<UdpPort>& port);
+
+  // DatagramTransport / ListeningPort.
+  absl::Status write(std::string_view datagram, const Address& to) override;
+  absl::Status write(std::string_view datagram) override;
+  absl::Status writeSequence(std::span<const std::string_view> pieces) override;
+  absl::Status connect(std::string_view host, std::uint16_t port) override;
+  absl::Status setBroadcastAllowed(bool enabled) override;
+  bool getBroadcastAllowed() const override;
+  Deferred<void> stopListening() override;
+  Address getHost() const override { return host_; }
+
+  // FileDescriptor.
+  int fileno() const override { return fd_; }
+  LostReason doRead() override;
+  void connectionLost(const LostReason& reason) override;
+  std::string logPrefix() const override;
+
+ private:
+  absl::Status send(const void* data, std::size_t size, const SockAddr* to);
+  void closeAndStop();
+
+  Reactor& reactor_;
+  int fd_;
+  std::shared_ptr<DatagramProtocol> protocol_;
+  std::size_t maxPacketSize_;
+  Address host_;
+  std::shared_ptr<UdpPort> self_;
+  bool connected_ = false;  // connect() was called
+  SockAddr connectedTo_;
+  Address connectedAddress_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace torsion::net::internal
+
+#endif  // TORSION_NET_UDP_PORT_H_

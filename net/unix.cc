@@ -1,0 +1,62 @@
+#include "net/unix.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "net/listen_socket.h"
+#include "net/socket_address.h"
+#include "net/stream_connector.h"
+#include "net/stream_port.h"
+
+namespace torsion::net {
+
+absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
+    Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
+    UnixListenOptions options) {
+  if (!factory) return absl::InvalidArgumentError("listenUNIX: null factory");
+  const std::string p(path);
+  absl::StatusOr<internal::SockAddr> address = internal::unixPath(path);
+  if (!address.ok()) {
+    return absl::InvalidArgumentError(
+        CannotListenError(p, 0, std::string(address.status().message())).what());
+  }
+  absl::StatusOr<int> fd = internal::bindSocket(*address, SOCK_STREAM, p, 0, false);
+  if (!fd.ok()) return fd.status();
+  if (::chmod(p.c_str(), options.mode) != 0) {
+    const int e = errno;
+    ::close(*fd);
+    ::unlink(p.c_str());
+    return internal::cannotListen(e, p, 0, "chmod(): " + internal::errnoText(e));
+  }
+  if (absl::Status s = internal::listenSocket(*fd, options.backlog, p, 0); !s.ok()) {
+    ::unlink(p.c_str());
+    return s;
+  }
+  auto port = std::make_shared<internal::StreamPort>(reactor, *fd, std::move(factory),
+                                                     internal::StreamKind::kUnix, p);
+  if (absl::Status s = internal::StreamPort::start(port); !s.ok()) {
+    return internal::cannotListen(EINVAL, p, 0, std::string(s.message()));
+  }
+  return std::shared_ptr<ListeningPort>(std::move(port));
+}
+
+std::shared_ptr<Connector> connectUNIX(Reactor& reactor, std::string_view path,
+                                       std::shared_ptr<ClientFactory> factory,
+                                       UnixConnectOptions options) {
+  if (!factory) throw std::invalid_argument("connectUNIX: null factory");
+  internal::ConnectTarget target;
+  target.kind = internal::StreamKind::kUnix;
+  target.path = std::string(path);
+  auto c = std::make_shared<internal::StreamConnector>(
+      reactor, std::move(target), std::move(factory), options.timeout);
+  c->connect();
+  return c;
+}
+
+}  // namespace torsion::net

@@ -1,0 +1,58 @@
+// torsion/net/write_buffer.h: the chunked buffer behind a stream
+// transport's write() (internal).
+//
+// What twisted.internet.abstract.FileDescriptor keeps in _tempDataBuffer /
+// dataBuffer: bytes the protocol wrote that the kernel has not taken yet.
+// Small writes are packed into chunks of kChunkSize bytes, larger ones keep
+// a chunk of their own, and gather() hands the pending pieces to one
+// sendmsg() as an iovec array. An empty buffer owns no memory, so an idle
+// connection costs a few words.
+//
+//   internal::WriteBuffer b;
+//   b.append("hello ");
+//   b.append("world");
+//   iovec iov[16];
+//   int n = b.gather(iov, 16);
+//   ssize_t sent = ::writev(fd, iov, n);
+//   b.consume(sent);
+//
+// Thread-safety: none (one connection, one thread).
+#ifndef TORSION_NET_WRITE_BUFFER_H_
+#define TORSION_NET_WRITE_BUFFER_H_
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace torsion::net::internal {
+
+class WriteBuffer {
+ public:
+  static constexpr std::size_t kChunkSize = 16 * 1024;
+
+  bool empty() const { return size_ == 0; }
+  // Bytes pending.
+  std::size_t size() const { return size_; }
+
+  void append(std::string_view data);
+  // Fills up to `max` iovecs with the pending bytes, in order; returns how
+  // many it filled.
+  int gather(iovec* iov, int max) const;
+  // Drops the first `n` pending bytes (n <= size()).
+  void consume(std::size_t n);
+  // Drops everything and frees the memory.
+  void clear();
+
+ private:
+  std::vector<std::string> chunks_;  // pending: chunks_[head_...]
+  std::size_t head_ = 0;             // first chunk with pending bytes
+  std::size_t offset_ = 0;           // bytes of chunks_[head_] already sent
+  std::size_t size_ = 0;
+};
+
+}  // namespace torsion::net::internal
+
+#endif  // TORSION_NET_WRITE_BUFFER_H_
