@@ -596,6 +596,31 @@ TEST_P(ReactorLoopTests, StopAtOnceLater) {
   EXPECT_EQ(successResultOf(d), &lc);
 }
 
+// twisted#9935 / #11: a LoopingCall on a real reactor never runs before its
+// grid point (lateness >= 0), and withCount's counts add up to the grid
+// points passed.
+TEST_P(ReactorLoopTests, NeverFiresEarly) {
+  const double interval = 0.01;
+  std::vector<double> times;
+  std::int64_t counted = 0;
+  LoopingCall* self = nullptr;
+  LoopingCall lc = LoopingCall::withCount(reactor(), [&](std::int64_t n) {
+    times.push_back(reactor().seconds());
+    counted += n;
+    if (times.size() == 5) self->stop();
+  });
+  self = &lc;
+  const double before = reactor().seconds();
+  Deferred<LoopingCall*> d = lc.start(Seconds(interval), false);
+  ASSERT_TRUE(iterateUntil([&] { return !lc.running(); }));
+  ASSERT_EQ(times.size(), 5u);
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    EXPECT_GE(times[k], before + static_cast<double>(k + 1) * interval) << "call " << k;
+  }
+  EXPECT_GE(counted, 5);
+  EXPECT_EQ(successResultOf(d), &lc);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, ReactorLoopTests,
                          ::testing::ValuesIn(availableBackends()),
                          torsion::testing::BackendName());
