@@ -6,6 +6,12 @@
 // _ContinuousPolling does. Cost per poll is proportional to the number of
 // ready descriptors, not registered ones.
 //
+// epoll registers open files, not numbers: if a watched fd is closed while
+// another descriptor (a dup, a forked child's copy) keeps the file open, the
+// kernel keeps reporting it under the old number. Call forget() BEFORE
+// close() so that the registration is deleted while the number still names
+// the file; events for numbers we no longer watch are dropped regardless.
+//
 //   absl::StatusOr<std::unique_ptr<Backend>> b = EpollBackend::create();
 //   (*b)->setInterest(fd, Interest::kNone, Interest::kRead);
 //   (*b)->poll(std::chrono::milliseconds(5), sink);
