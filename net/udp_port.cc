@@ -201,7 +201,32 @@ Deferred<void> UdpPort::stopListening() {
 }
 
 void UdpPort::connectionLost(const LostReason& reason) {
-  (void)reason;  // reactor shutdown
+  (void)reason;
+  if (!stopping_ && fd_ >= 0) {
+    // epoll and poll report an error queued on a datagram socket (an ICMP
+    // port unreachable) as POLLERR, which the dispatch policy treats as a
+    // lost connection; select reports it as readable. A datagram socket
+    // has no connection to lose: take the error (reading SO_ERROR clears
+    // it), report it as select would, and keep listening.
+    int error = 0;
+    socklen_t len = sizeof error;
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0) {
+      if (error == ECONNREFUSED && connected_) {
+        try {
+          protocol_->connectionRefused();
+        } catch (...) {
+          log::err("net", logPrefix() + ": unhandled error in connectionRefused",
+                   std::current_exception());
+        }
+      } else if (error != ECONNREFUSED) {
+        log::msg("net", logPrefix() + ": socket error: " + errnoText(error));
+      }
+      if (!stopping_) {
+        if (absl::Status s = reactor_.addReader(this); s.ok()) return;
+      }
+    }
+  }
+  // Reactor shutdown, or the descriptor really went away.
   closeAndStop();
 }
 
