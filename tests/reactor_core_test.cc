@@ -3,6 +3,7 @@
 // src/twisted/internet/test/test_core.py (SystemEventTestsBuilder) and
 // src/twisted/test/test_internet.py (SystemEventTests), citing each test.
 #include <signal.h>
+#include <unistd.h>
 
 #include <optional>
 #include <stdexcept>
@@ -386,6 +387,33 @@ TEST_P(ReactorCoreTest, UnknownBackendIsAClearError) {
   EXPECT_NE(std::string(r.status().message()).find("no-such-backend"), std::string::npos)
       << r.status();
   EXPECT_THROW(Reactor{options}, std::runtime_error);
+}
+
+// The dirty-reactor check itself must be able to fail: it reports each
+// kind of leftover (Twisted's trial _Janitor).
+TEST_P(ReactorCoreTest, DirtyReactorIsReported) {
+  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
+  reactor().callLater(10s, [] {});
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  struct Reader : FileDescriptor {
+    int fd;
+    explicit Reader(int f) : fd(f) {}
+    int fileno() const override { return fd; }
+    void connectionLost(const LostReason&) override {}
+  } reader(fds[0]), writer(fds[1]);
+  ASSERT_TRUE(reactor().addReader(&reader).ok());
+  ASSERT_TRUE(reactor().addWriter(&writer).ok());
+  reactor().callInThread([] {});
+  EXPECT_EQ(dirtyReactorReport(reactor()).size(), 4u);
+  cleanReactor(reactor());
+  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
+  // The pool object stays until shutdown; a stopped pool holds no threads.
+  reactor().callWhenRunning([&] { reactor().stop(); });
+  runReactor();
+  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST_P(ReactorCoreTest, BackendIsTheOneAskedFor) {

@@ -34,25 +34,60 @@ void ReactorTest::runReactor(Seconds timeout) {
                          << " s";
 }
 
+std::vector<std::string> dirtyReactorReport(Reactor& r) {
+  std::vector<std::string> problems;
+  if (std::size_t n = r.getDelayedCalls().size()) {
+    problems.push_back("reactor left " + std::to_string(n) +
+                       " pending DelayedCall(s) behind");
+  }
+  if (std::size_t n = r.getReaders().size()) {
+    problems.push_back("reactor left " + std::to_string(n) + " reader(s) registered");
+  }
+  if (std::size_t n = r.getWriters().size()) {
+    problems.push_back("reactor left " + std::to_string(n) + " writer(s) registered");
+  }
+  if (r.hasThreadPool() &&
+      (r.getThreadPool().started() || r.getThreadPool().workers() > 0 ||
+       r.getThreadPool().queued() > 0)) {
+    problems.push_back(
+        "reactor left its thread pool (threads or queued "
+        "work) behind");
+  }
+  return problems;
+}
+
+void cleanReactor(Reactor& r) {
+  for (DelayedCall& c : r.getDelayedCalls()) c.cancel();
+  r.removeAll();
+  if (r.hasThreadPool()) r.getThreadPool().stop();
+}
+
+namespace {
+
+std::string describe(const log::Event& e) {
+  std::string text = "[" + e.system + "] " + e.message;
+  if (e.failure) {
+    try {
+      std::rethrow_exception(e.failure);
+    } catch (const std::exception& ex) {
+      text += std::string(": ") + ex.what();
+    } catch (...) {
+      text += ": (non-standard exception)";
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
 void ReactorTest::TearDown() {
   if (!reactor_) return;
-  Reactor& r = *reactor_;
-  // Twisted's dirty-reactor check (trial's _Janitor).
-  std::vector<DelayedCall> calls = r.getDelayedCalls();
-  EXPECT_TRUE(calls.empty()) << "reactor left " << calls.size()
-                             << " pending DelayedCall(s) behind";
-  for (DelayedCall& c : calls) c.cancel();
-  std::vector<FileDescriptor*> readers = r.getReaders();
-  std::vector<FileDescriptor*> writers = r.getWriters();
-  EXPECT_TRUE(readers.empty()) << "reactor left " << readers.size()
-                               << " reader(s) registered";
-  EXPECT_TRUE(writers.empty()) << "reactor left " << writers.size()
-                               << " writer(s) registered";
-  r.removeAll();
-  EXPECT_FALSE(r.hasThreadPool()) << "reactor left its thread pool running";
-  std::vector<log::Event> errors = capture_.flushErrors();
-  for (const log::Event& e : errors) {
-    ADD_FAILURE() << "unexpected logged error [" << e.system << "]: " << e.message;
+  for (const std::string& problem : dirtyReactorReport(*reactor_)) {
+    ADD_FAILURE() << problem;
+  }
+  cleanReactor(*reactor_);
+  for (const log::Event& e : capture_.flushErrors()) {
+    ADD_FAILURE() << "unexpected logged error " << describe(e);
   }
   reactor_.reset();
 }

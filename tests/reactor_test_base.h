@@ -5,8 +5,8 @@
 // parameter, a runReactor() helper that fails (instead of hanging) when the
 // reactor outlives a timeout, and a captured log. TearDown is Twisted's
 // dirty-reactor check: a test FAILS if it leaves pending DelayedCalls,
-// registered readers or writers, a live thread pool, unrun callFromThread
-// work or unexpected logged errors behind (tests that expect errors take
+// registered readers or writers, a live thread pool or unexpected logged
+// errors behind (tests that expect errors take
 // them with log().flushErrors()).
 //
 //   TEST_P(ReactorCoreTest, Stop) {
@@ -22,6 +22,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backends/registry.h"
 #include "core/log.h"
@@ -37,6 +38,15 @@ struct BackendName {
     return info.param;
   }
 };
+
+// Twisted's dirty-reactor check (trial's _Janitor): one line per thing `r`
+// still holds — pending DelayedCalls, readers, writers, a thread pool.
+// Empty when clean.
+std::vector<std::string> dirtyReactorReport(Reactor& r);
+
+// Cancels every pending call, removes every descriptor (without
+// connectionLost) and stops the thread pool.
+void cleanReactor(Reactor& r);
 
 class ReactorTest : public ::testing::TestWithParam<std::string> {
  protected:
