@@ -242,7 +242,8 @@ class Report:
                 "of the median (±). *vs peer* divides torsion's median by the fastest peer "
                 "(libevent, libev, libuv, Asio, Twisted) at the same size; *vs min* by the "
                 "minimal hand-written loop on the same backend, the reference limit. Peers "
-                "use their default backend (epoll on Linux).", ""]
+                "use their default backend (epoll on Linux), so for torsion_poll and torsion_select "
+                "*vs min* is the fair ratio: poll and select cost O(N) per wait by design.", ""]
         verdicts = self.verdicts()
         out.append("## Where torsion stands")
         out.append("")
@@ -259,9 +260,18 @@ class Report:
             if w in NOTES:
                 out += [NOTES[w], ""]
             out += self.wide_table(w) if w in WIDE else self.long_table(w)
-            skipped = sorted((str(k), msg) for k, msg in self.errors.items() if k.workload == w)
-            if skipped:
-                out += ["Skipped:", ""] + [f"- {k}: {msg}" for k, msg in skipped] + [""]
+            # One line per distinct reason, naming what it skipped.
+            reasons = {}
+            for k, msg in self.errors.items():
+                if k.workload == w:
+                    reasons.setdefault(msg, []).append(k)
+            if reasons:
+                out += ["Skipped:", ""]
+                for msg, keys in sorted(reasons.items()):
+                    which = ", ".join(f"{k.impl}/{k.n}" for k in sorted(
+                        keys, key=lambda k: (bench_data.impl_rank(k.impl), k.n)))
+                    out.append(f"- {which}: {msg}")
+                out.append("")
             if w in plots and plots[w] not in shown:
                 shown.add(plots[w])
                 out += [f"![{w}]({plots[w]}.png) ([SVG]({plots[w]}.svg))", ""]
