@@ -109,6 +109,11 @@ def compare(baseline, new, thresholds, alpha):
     return rows
 
 
+def number(x):
+    """4 significant digits without an exponent: 12345 -> 12345, 3.14159 -> 3.142."""
+    return f"{x:.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def markdown(rows, baseline_path, new_path, only_base, only_new, alpha):
     out = [f"## bench-compare: `{new_path}` against `{baseline_path}`", ""]
     counts = {v: sum(r["verdict"] == v for r in rows)
@@ -124,8 +129,8 @@ def markdown(rows, baseline_path, new_path, only_base, only_new, alpha):
         p = "-" if r["p_slower"] is None else f"{r['p_slower']:.3g}"
         verdict = f"**{r['verdict']}**" if r["verdict"] == "REGRESSION" else r["verdict"]
         out.append(
-            f"| {r['key']} | {bench_data.metric_label(r['metric'])} | {r['base']:.4g} "
-            f"| {r['new']:.4g} | {100 * (r['ratio'] - 1):+.1f}% | {p} "
+            f"| {r['key']} | {bench_data.metric_label(r['metric'])} | {number(r['base'])} "
+            f"| {number(r['new'])} | {100 * (r['ratio'] - 1):+.1f}% | {p} "
             f"| {100 * r['threshold']:.0f}% | {r['n'][0]}/{r['n'][1]} | {verdict} |")
     if counts["inconclusive"]:
         out += ["", "Inconclusive: too few repetitions for the test to reach alpha; "
