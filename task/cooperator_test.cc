@@ -45,6 +45,12 @@ Deferred<std::string> expectSchedulerStopped(Deferred<void> d, bool& wronglySucc
       });
 }
 
+CooperatorOptions notStarted() {
+  CooperatorOptions options;
+  options.started = false;
+  return options;
+}
+
 class CooperatorTests : public torsion::testing::DeferredTest {
  protected:
   void TearDown() override {
@@ -252,13 +258,13 @@ TEST_F(CooperatorTests, RunningWhenStarted) {
 
 // test_cooperator.py CooperatorTests.test_runningWhenNotStarted.
 TEST_F(CooperatorTests, RunningWhenNotStarted) {
-  Cooperator c(clock, {.started = false});
+  Cooperator c(clock, notStarted());
   EXPECT_FALSE(c.running());
 }
 
 // test_cooperator.py CooperatorTests.test_runningWhenRunning.
 TEST_F(CooperatorTests, RunningWhenRunning) {
-  Cooperator c(clock, {.started = false});
+  Cooperator c(clock, notStarted());
   c.start();
   EXPECT_TRUE(c.running());
   c.stop();
@@ -266,7 +272,7 @@ TEST_F(CooperatorTests, RunningWhenRunning) {
 
 // test_cooperator.py CooperatorTests.test_runningWhenStopped.
 TEST_F(CooperatorTests, RunningWhenStopped) {
-  Cooperator c(clock, {.started = false});
+  Cooperator c(clock, notStarted());
   c.start();
   c.stop();
   EXPECT_FALSE(c.running());
@@ -275,7 +281,7 @@ TEST_F(CooperatorTests, RunningWhenStopped) {
 // Twisted CO10: started=false queues work until start(); start() after
 // stop() restarts.
 TEST_F(CooperatorTests, NotStartedQueuesWork) {
-  Cooperator c(clock, {.started = false});
+  Cooperator c(clock, notStarted());
   int ran = 0;
   auto counting = [&]() -> Generator<int> {
     ++ran;
