@@ -185,7 +185,23 @@ Deferred<LoopingCall*> LoopingCall::start(Seconds interval, bool now) {
   internal::checkInterval(interval.count(), "LoopingCall::start");
   s.running = true;
   s.run = std::make_shared<internal::LoopRun>(
-      internal::LoopRun{++s.generation, Deferred<LoopingCall*>()});
+      internal::LoopRun{++s.generation, std::nullopt});
+  // Cancelling start()'s Deferred ends its run (twisted#6656): the loop
+  // stops like stop(), but nothing fires it later; it fails with
+  // CancelledError. Weak references: the Deferred must not own the loop.
+  std::weak_ptr<internal::LoopState> weakState = state_;
+  std::weak_ptr<internal::LoopRun> weakRun = s.run;
+  s.run->done.emplace([weakState, weakRun](Deferred<LoopingCall*>&) {
+    std::shared_ptr<internal::LoopState> state = weakState.lock();
+    std::shared_ptr<internal::LoopRun> run = weakRun.lock();
+    if (!state || !run) return;
+    if (run->generation == state->generation && state->running) {
+      state->running = false;
+      if (state->call.active()) state->call.cancel();
+      state->call = DelayedCall();
+    }
+    run->done.reset();
+  });
   Deferred<LoopingCall*> result = *s.run->done;
   s.startTime = s.clock->seconds();
   s.interval = interval.count();

@@ -103,7 +103,9 @@ class LoopingCall {
   // interval from now, then on the grid start + k * interval. Interval 0
   // runs f once per reactor pass (per Clock::advance). Returns a Deferred
   // that fires with this LoopingCall when stop() ends the loop, or fails
-  // with what f threw (or its Deferred failed with). Throws
+  // with what f threw (or its Deferred failed with). Cancelling it ends
+  // the loop (no more calls; f's pending Deferred is left alone) and fails
+  // it with CancelledError (twisted#6656, where Twisted cannot). Throws
   // std::invalid_argument for a negative or NaN interval, std::logic_error
   // if already running. May be called again after the loop ended.
   Deferred<LoopingCall*> start(Seconds interval, bool now = true);

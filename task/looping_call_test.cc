@@ -495,6 +495,42 @@ TEST_F(LoopTests, RestartFromInsideF) {
   EXPECT_EQ(successResultOf(runs[1]), &lc);
 }
 
+// Complaint row 9 (twisted#6656): cancelling start()'s Deferred ends the
+// loop; the Deferred fails with CancelledError; no call is left pending.
+TEST_F(LoopTests, CancelStopsLoop) {
+  int calls = 0;
+  LoopingCall lc(clock, [&] { ++calls; });
+  Deferred<LoopingCall*> d = lc.start(1s);
+  d.cancel();
+  EXPECT_FALSE(lc.running());
+  EXPECT_TRUE(clock.getDelayedCalls().empty());
+  EXPECT_TRUE(failureResultOf(d).check<CancelledError>());
+  clock.advance(5);
+  EXPECT_EQ(calls, 1);
+  // The LoopingCall can be started again.
+  Deferred<LoopingCall*> again = lc.start(1s);
+  lc.stop();
+  EXPECT_EQ(successResultOf(again), &lc);
+}
+
+// Cancelling while f's Deferred is pending: the loop ends now, and f's
+// Deferred firing later neither schedules nor fires anything.
+TEST_F(LoopTests, CancelWhileFPending) {
+  Deferred<void> pending;
+  int calls = 0;
+  LoopingCall lc(clock, [&] {
+    ++calls;
+    return pending;
+  });
+  Deferred<LoopingCall*> d = lc.start(1s);
+  d.cancel();
+  EXPECT_FALSE(lc.running());
+  EXPECT_TRUE(failureResultOf(d).check<CancelledError>());
+  pending.callback();
+  EXPECT_TRUE(clock.getDelayedCalls().empty());
+  EXPECT_EQ(calls, 1);
+}
+
 // setInterval validates its argument; interval() reports it.
 TEST_F(LoopTests, SetInterval) {
   LoopingCall lc(clock, [] {});
