@@ -154,6 +154,27 @@ class Report:
         m = self.median(workload, same, n, metric)
         return (same, m) if m is not None else self.best(workload, n, metric, "min")
 
+    def at_a_glance(self):
+        """Rows of (impl, {(workload, metric): geometric mean over sizes of the
+        ratio to the best peer})."""
+        columns = [(w, m) for w in self.workloads for m in self.metrics(w)]
+        impls = sorted({k.impl for k, _ in self.stats
+                        if bench_data.impl_kind(k.impl) == "torsion"}, key=bench_data.impl_rank)
+        rows = []
+        for impl in impls:
+            cells = {}
+            for w, m in columns:
+                ratios = []
+                for n in self.sizes(w):
+                    mine = self.median(w, impl, n, m)
+                    peer = self.best(w, n, m, "peer")
+                    if mine is not None and peer:
+                        ratios.append(mine / peer[1])
+                if ratios:
+                    cells[(w, m)] = float(stats.gmean(ratios))
+            rows.append((impl, cells))
+        return columns, rows
+
     def verdicts(self):
         """One line per torsion result, grouped by how it compares to peers."""
         groups = {"short": [], "par": [], "ahead": []}
@@ -247,6 +268,18 @@ class Report:
         verdicts = self.verdicts()
         out.append("## Where torsion stands")
         out.append("")
+        columns, rows = self.at_a_glance()
+        if rows and any(cells for _, cells in rows):
+            out.append("At a glance: torsion's median over the best peer's (geometric mean "
+                       "over sizes; below 1.00 torsion is faster).")
+            out.append("")
+            out.append("| | " + " | ".join(f"{w} {bench_data.metric_label(m)}"
+                                           for w, m in columns) + " |")
+            out.append("|---|" + "---:|" * len(columns))
+            for impl, cells in rows:
+                out.append(f"| {impl} | " + " | ".join(
+                    f"{cells[c]:.2f}×" if c in cells else "–" for c in columns) + " |")
+            out.append("")
         if not any(verdicts.values()):
             out += ["No torsion result could be compared with a peer in this run.", ""]
         for group, title in (("short", "Falls short of the best peer (more than 5% slower)"),
