@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<Reactor>> Reactor::create(ReactorOptions options)
   return std::make_unique<Reactor>(*std::move(backend), std::move(options));
 }
 
-Reactor::Reactor(ReactorOptions options) : Reactor(createOrThrow(options), options) {}
+Reactor::Reactor(const ReactorOptions& options)
+    : Reactor(createOrThrow(options), options) {}
 
 Reactor::Reactor(std::unique_ptr<Backend> backend, ReactorOptions options)
     : options_(std::move(options)),
@@ -236,10 +237,10 @@ void Reactor::runTimedCalls() {
   if (timers_.empty()) return;
   // "now" is read once, after the thread calls: a callLater(0) made by a
   // thread call is due in this very pass (Twisted DC12).
-  timers_.runDue(seconds(), internal::TimerQueue::NewCalls::kNextPass,
-                 [](std::exception_ptr e) {
-                   log::err("reactor", "Unhandled error while handling timed call", e);
-                 });
+  timers_.runDue(
+      seconds(), internal::TimerQueue::NewCalls::kNextPass, [](std::exception_ptr e) {
+        log::err("reactor", "Unhandled error while handling timed call", std::move(e));
+      });
 }
 
 std::optional<std::chrono::nanoseconds> Reactor::computeTimeout() const {

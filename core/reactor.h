@@ -83,7 +83,7 @@ class Reactor : public ReactorTime {
   static absl::StatusOr<std::unique_ptr<Reactor>> create(ReactorOptions options = {});
 
   // Throwing convenience: std::runtime_error carrying the status message.
-  explicit Reactor(ReactorOptions options = {});
+  explicit Reactor(const ReactorOptions& options = {});
   // Takes an already created backend.
   Reactor(std::unique_ptr<Backend> backend, ReactorOptions options);
 

@@ -151,11 +151,11 @@ void SystemEvents::fire(std::string_view event, absl::AnyInvocable<void()> first
 
 EventHold::State::~State() {
   if (std::shared_ptr<SystemEvents*> events = owner.lock()) {
-    (*events)->continueFiring(std::move(event));
+    (*events)->continueFiring(event);
   }
 }
 
-void SystemEvents::continueFiring(std::string event) {
+void SystemEvents::continueFiring(const std::string& event) {
   Event& e = eventNamed(event);
   e.inBefore = false;
   e.finishedBefore.clear();

@@ -120,7 +120,7 @@ class SystemEvents {
   friend struct EventHold::State;
   Event& eventNamed(std::string_view name);
   void runTrigger(std::string_view event, Phase phase, Entry& entry, EventHold hold);
-  void continueFiring(std::string event);
+  void continueFiring(const std::string& event);
 
   std::map<std::string, Event, std::less<>> events_;
   std::map<std::uint64_t, Located> where_;

@@ -29,7 +29,7 @@ class FakeTime : public ReactorTime {
   }
   std::vector<DelayedCall> getDelayedCalls() const override { return queue_.pending(); }
   std::size_t pass(Mode mode = Mode::kNextPass) {
-    return queue_.runDue(now_, mode, [this](std::exception_ptr) { ++errors_; });
+    return queue_.runDue(now_, mode, [this](const std::exception_ptr&) { ++errors_; });
   }
   double now_ = 0;
   int errors_ = 0;
@@ -215,19 +215,19 @@ TEST(TimerQueueTest, RandomOperationsMatchReferenceModel) {
   int nextId = 0;
   for (int round = 0; round < 200; ++round) {
     for (int k = 0; k < 50; ++k) {
-      int op = rng() % 10;
+      int op = static_cast<int>(rng() % 10);
       if (op < 6 || live.empty()) {
         int id = nextId++;
-        double delay = (rng() % 100) / 10.0;
+        double delay = static_cast<double>(rng() % 100) / 10.0;
         live.push_back(
             {t.callLater(Seconds(delay), [&ran, id] { ran.push_back(id); }), id});
       } else {
         std::size_t i = rng() % live.size();
         if (op < 8) {
           live[i].call.cancel();
-          live.erase(live.begin() + i);
+          live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
         } else {
-          live[i].call.reset(Seconds((rng() % 100) / 10.0));
+          live[i].call.reset(Seconds(static_cast<double>(rng() % 100) / 10.0));
         }
       }
     }

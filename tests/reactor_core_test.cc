@@ -189,7 +189,7 @@ TEST_P(ReactorCoreTest, MultipleBeforeReturnDeferred) {
   EXPECT_TRUE(events.empty());
   second.errback(std::runtime_error("before failed"));
   EXPECT_EQ(events, (Events{"during"}));
-  second.addErrback([](Failure) {});  // handled: nothing unhandled to report
+  second.addErrback([](const Failure&) {});  // handled: nothing unhandled to report
 }
 
 // Mirrors test_core.py test_multipleRun.

@@ -6,8 +6,8 @@
 // reactor outlives a timeout, and a captured log. TearDown is Twisted's
 // dirty-reactor check: a test FAILS if it leaves pending DelayedCalls,
 // registered readers or writers, a live thread pool or unexpected logged
-// errors behind (tests that expect errors take
-// them with log().flushErrors()).
+// errors behind (tests that expect errors take them with
+// log().flushErrors()).
 //
 //   TEST_P(ReactorCoreTest, Stop) {
 //     reactor().callWhenRunning([&] { reactor().stop(); });

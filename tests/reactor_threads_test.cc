@@ -274,7 +274,7 @@ TEST_P(ReactorThreadsTest, DeferredFailure) {
     reactor()
         .deferToThread([]() -> int { throw std::runtime_error("thread boom"); })
         .addCallbacks([&](int) { results.push_back("unexpected value"); },
-                      [&](Failure f) {
+                      [&](const Failure& f) {
                         results.push_back(f.getErrorMessage());
                         reactor().callLater(0.01s, [&] { reactor().stop(); });
                       });

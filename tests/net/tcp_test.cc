@@ -154,10 +154,10 @@ TEST_P(TcpTest, StopListening) {
   EXPECT_TRUE(clientFactory->failure.check<net::ConnectionRefusedError>());
 }
 
-// test_tcp.py TCPClientTestsBuilder.test_connectionRefused equivalent
-// (twisted/test/test_tcp.py LocalRemoteAddressTests / ConnectorTests
-// test_connectionRefused? : refused connects fail with
-// ConnectionRefusedError, and the factory is stopped again.
+// Behaviour N6: a refused connect fails with ConnectionRefusedError (a
+// ConnectError) through clientConnectionFailed, with the same connector,
+// and the factory is stopped again (twisted/test/test_tcp.py
+// ClientStartStopFactory checks the start/stop pairing).
 TEST_P(TcpTest, ConnectionRefused) {
   // A port nobody listens on: bind, read its number, close.
   int s = ::socket(AF_INET, SOCK_STREAM, 0);
