@@ -167,5 +167,61 @@ TEST(ReactorEndpointsTests, ListenFailure) {
   EXPECT_TRUE(stopped);
 }
 
+// Behaviour LR4 on a real TCP transport: after lineReceived called
+// loseConnection(), the rest of the chunk is not delivered (the transport
+// reports disconnecting()).
+TEST(ReactorEndpointsTests, NoLinesAfterLoseConnectionOverTcp) {
+  class Quitter : public LineReceiver {
+   public:
+    void lineReceived(std::string_view line) override {
+      lines.emplace_back(line);
+      if (line == "quit") transport()->loseConnection();
+    }
+    void connectionLost(const Failure&) override { onLost(); }
+    std::vector<std::string> lines;
+    std::function<void()> onLost;
+  };
+  class Sender : public Protocol {
+   public:
+    void connectionMade() override { transport()->write("a\r\nquit\r\nb\r\nc\r\n"); }
+  };
+  auto reactor = Reactor::create();
+  ASSERT_TRUE(reactor.ok()) << reactor.status();
+  Reactor& r = **reactor;
+  auto quitter = std::make_shared<Quitter>();
+  quitter->onLost = [&r] { r.stop(); };
+  class OneFactory : public Factory {
+   public:
+    explicit OneFactory(std::shared_ptr<Protocol> p) : p_(std::move(p)) {}
+    std::shared_ptr<Protocol> buildProtocol(const Address&) override { return p_; }
+
+   private:
+    std::shared_ptr<Protocol> p_;
+  };
+  auto server = serverFromString(r, "tcp:0:interface=127.0.0.1");
+  ASSERT_TRUE(server.ok());
+  std::shared_ptr<ListeningPort> port;
+  (*server)
+      ->listen(std::make_shared<OneFactory>(quitter))
+      .addCallback([&](std::shared_ptr<ListeningPort> p) { port = p; });
+  ASSERT_NE(port, nullptr);
+  auto client =
+      clientFromString(r, "tcp:127.0.0.1:" + std::to_string(port->getHost().port));
+  ASSERT_TRUE(client.ok());
+  std::string error;
+  connectProtocol(**client, std::make_shared<Sender>()).addErrback([&](Failure f) {
+    error = f.getErrorMessage();
+    stopSoon(r);
+    return std::shared_ptr<Protocol>();
+  });
+  runReactor(r, Seconds(10));
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(quitter->lines, (std::vector<std::string>{"a", "quit"}));
+  bool stopped = false;
+  port->stopListening().addCallback([&] { stopped = true; });
+  r.iterate();
+  EXPECT_TRUE(stopped);
+}
+
 }  // namespace
 }  // namespace torsion::net

@@ -72,6 +72,9 @@ class StreamConnection final : public FileDescriptor,
   void loseConnection() override;
   void abortConnection() override;
   void loseWriteConnection() override;
+  // loseConnection()/abortConnection() was called, or the connection is
+  // gone (Twisted's transport.disconnecting; LineReceiver relies on it).
+  bool disconnecting() const override { return disconnecting_ || aborting_ || lost_; }
   Address getPeer() const override { return peer_; }
   Address getHost() const override { return host_; }
   absl::Status setTcpNoDelay(bool enabled) override;
