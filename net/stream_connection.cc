@@ -189,7 +189,10 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
     m.msg_iovlen = count;
     ssize_t n;
     do {
-      n = ::sendmsg(fd_, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+      // The common case, one piece, takes the cheaper send().
+      n = count == 1 ? ::send(fd_, pieces[0].data(), pieces[0].size(),
+                              MSG_NOSIGNAL | MSG_DONTWAIT)
+                     : ::sendmsg(fd_, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n >= 0) {
       sent = static_cast<std::size_t>(n);
