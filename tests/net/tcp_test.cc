@@ -17,6 +17,7 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "net/errors.h"
+#include "net/resolve.h"
 #include "tests/net/net_test_util.h"
 
 namespace torsion::testing {
@@ -621,6 +622,36 @@ TEST_P(TcpTest, ConnectByName) {
   EXPECT_TRUE(client->lost);
   EXPECT_EQ(client->peer.host, "127.0.0.1");
   stopPorts();
+}
+
+// IReactorCore.resolve: IP literals resolve at once, without the pool.
+TEST_P(TcpTest, ResolveLiteralIsSynchronous) {
+  std::string got;
+  net::resolve(reactor(), "::1").addCallback([&](std::string ip) { got = ip; });
+  EXPECT_EQ(got, "::1");
+  net::resolve(reactor(), "127.0.0.1").addCallback([&](std::string ip) { got = ip; });
+  EXPECT_EQ(got, "127.0.0.1");
+  EXPECT_FALSE(reactor().hasThreadPool());
+}
+
+// connectTCP's bindAddress (twisted/test/test_tcp.py
+// LocalRemoteAddressTests / ConnectBindError): the client socket is bound
+// first; an address that cannot be bound fails with ConnectBindError.
+TEST_P(TcpTest, BindAddress) {
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = listen(serverFactory);
+  auto client = newClient([](RecordingProtocol& p) { p.transport()->loseConnection(); });
+  connect(port, factoryFor(client), {.bindAddress = net::BindAddress{"127.0.0.1", 0}});
+  ASSERT_TRUE(
+      iterateUntil([&] { return client->lost && serverFactory->protocol()->lost; }));
+  EXPECT_EQ(client->host.host, "127.0.0.1");
+
+  // The listening port's own address is taken.
+  auto factory = std::make_shared<TestFactory>();
+  connect(port, factory, {.bindAddress = net::BindAddress{"127.0.0.1", portOf(port)}});
+  ASSERT_TRUE(iterateUntil([&] { return factory->failures == 1; }));
+  EXPECT_TRUE(factory->failure.check<net::ConnectBindError>())
+      << factory->failure.getErrorMessage();
 }
 
 // A name that does not resolve fails with DNSLookupError.
