@@ -53,7 +53,7 @@ void PipeRing::seed(int active, std::int64_t writes) {
   const int space = n / active;
   writesLeft_ = writes;
   for (int i = 0; i < active; ++i) {
-    if (send(slots_[i * space].writeFd, "e", 1, 0) == 1) {
+    if (send(slots_[static_cast<std::size_t>(i) * space].writeFd, "e", 1, 0) == 1) {
       ++sent_;
     } else {
       ++failures_;
