@@ -65,5 +65,6 @@ def system_deps():
     _add(existing, "com_google_googletest", {Label("//third_party:googletest.BUILD"): ""})
     _add(existing, "com_github_google_benchmark", {Label("//third_party:benchmark.BUILD"): ""})
     _add(existing, "system_peers", {Label("//third_party:peers.BUILD"): ""})
+    _add(existing, "liburing", {Label("//third_party:liburing.BUILD"): ""})
     if "remote_coverage_tools" not in existing:
         _coverage_stub(name = "remote_coverage_tools")

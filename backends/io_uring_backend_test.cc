@@ -1,0 +1,275 @@
+// io_uring-only behaviour beyond the contract suite (which runs on io_uring
+// through //backends:all): exact bits, level-triggered re-reports on top of
+// multishot poll, stale CQEs, full and overflowing queues, requests cancelled
+// by a thread's exit, and the file reference a live poll holds. Every test
+// skips, naming the reason, where io_uring_setup is refused.
+#include "backends/io_uring_backend.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/io_uring_user_data.h"
+#include "backends/registry.h"
+#include "backends/test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace torsion {
+namespace {
+
+using internal::describeBits;
+using internal::Pipe;
+using internal::RecordingSink;
+using internal::SocketPair;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using ::testing::HasSubstr;
+
+class IoUringBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const absl::Status available = IoUringBackend::probe();
+    if (!available.ok()) GTEST_SKIP() << "io_uring is unavailable here: " << available;
+  }
+
+  std::unique_ptr<Backend> make(IoUringBackend::Options options = {}) {
+    absl::StatusOr<std::unique_ptr<Backend>> b = IoUringBackend::create(options);
+    EXPECT_TRUE(b.ok()) << b.status();
+    return b.ok() ? *std::move(b) : nullptr;
+  }
+
+  static RecordingSink pollNow(Backend& backend) {
+    RecordingSink sink;
+    absl::StatusOr<int> n = backend.poll(nanoseconds(0), sink);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return sink;
+  }
+};
+
+TEST(IoUringUserDataTest, RoundTripsKindFdAndGeneration) {
+  using internal::UserDataKind;
+  for (UserDataKind kind : {UserDataKind::kPoll, UserDataKind::kModify,
+                            UserDataKind::kCancel, UserDataKind::kWaker}) {
+    for (int fd : {0, 7, 1 << 20, 0x7fffffff}) {
+      for (std::uint32_t gen : {0u, 1u, internal::kGenerationMask}) {
+        for (std::uint8_t epoch : {0, 1, 255}) {
+          const std::uint64_t ud = internal::makeUserData(kind, epoch, fd, gen);
+          EXPECT_EQ(internal::userDataKind(ud), kind);
+          EXPECT_EQ(internal::userDataEpoch(ud), epoch);
+          EXPECT_EQ(internal::userDataFd(ud), fd);
+          EXPECT_EQ(internal::userDataGen(ud), gen);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(internal::nextGeneration(internal::kGenerationMask), 0u) << "wraps";
+}
+
+TEST_F(IoUringBackendTest, FeaturesAreReadinessNotCompletion) {
+  std::unique_ptr<Backend> b = make();
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->name(), "io_uring");
+  EXPECT_TRUE(b->features().fdReadiness);
+  EXPECT_FALSE(b->features().completionModel);
+  EXPECT_TRUE(b->features().constantTimePerEvent);
+  EXPECT_TRUE(b->features().needsReinitAfterFork);
+  EXPECT_TRUE(b->features().regularFilesAlwaysReady);
+  EXPECT_EQ(b->features().maxFd, -1);
+}
+
+TEST_F(IoUringBackendTest, RegistryPrefersEpollThenIoUring) {
+  const std::vector<std::string> names = registeredBackends();
+  auto at = [&](const char* name) {
+    return std::find(names.begin(), names.end(), name) - names.begin();
+  };
+  ASSERT_LT(at("io_uring"), static_cast<long>(names.size()));
+  EXPECT_LT(at("epoll"), at("io_uring")) << "epoll stays the default on Linux";
+  EXPECT_LT(at("io_uring"), at("poll"));
+  absl::StatusOr<std::unique_ptr<Backend>> byName = createBackend("io_uring");
+  ASSERT_TRUE(byName.ok()) << byName.status();
+  EXPECT_EQ((*byName)->name(), "io_uring");
+}
+
+TEST_F(IoUringBackendTest, InvalidOptionsAreRefused) {
+  absl::StatusOr<std::unique_ptr<Backend>> b =
+      IoUringBackend::create({.sqEntries = 8, .cqEntries = 4});
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument) << b.status();
+  EXPECT_THAT(std::string(b.status().message()), HasSubstr("cqEntries"));
+}
+
+TEST_F(IoUringBackendTest, PeerCloseIsHangupPlusReadable) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
+  EXPECT_TRUE(pollNow(*b).events().empty());
+  pair.b.reset();  // arrives as a wake-up CQE, not at arming time
+  const std::uint8_t bits = pollNow(*b).bitsFor(pair.a.get());
+  EXPECT_EQ(bits, kReadable | kHangup) << describeBits(bits);
+}
+
+TEST_F(IoUringBackendTest, WriterWithoutReaderGetsError) {
+  std::unique_ptr<Backend> b = make();
+  Pipe pipe = Pipe::make();
+  ASSERT_TRUE(
+      b->setInterest(pipe.writeEnd.get(), Interest::kNone, Interest::kWrite).ok());
+  EXPECT_EQ(pollNow(*b).bitsFor(pipe.writeEnd.get()), kWritable);
+  pipe.readEnd.reset();
+  const std::uint8_t bits = pollNow(*b).bitsFor(pipe.writeEnd.get());
+  EXPECT_NE(bits & kError, 0) << describeBits(bits);
+}
+
+// Multishot poll only fires on wake-ups; the contract is level-triggered.
+TEST_F(IoUringBackendTest, UnreadDataIsReportedAgainEveryPoll) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  const int fd = pair.a.get();
+  ASSERT_TRUE(b->setInterest(fd, Interest::kNone, Interest::kRead).ok());
+  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(pollNow(*b).bitsFor(fd), kReadable) << i;
+  char byte;
+  ASSERT_EQ(::read(fd, &byte, 1), 1);
+  EXPECT_EQ(pollNow(*b).bitsFor(fd), kReadable) << "one byte is left";
+  ASSERT_EQ(::read(fd, &byte, 1), 1);
+  EXPECT_TRUE(pollNow(*b).events().empty()) << "drained";
+  EXPECT_TRUE(pollNow(*b).events().empty());
+  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  EXPECT_EQ(pollNow(*b).bitsFor(fd), kReadable) << "new data after a drain";
+}
+
+TEST_F(IoUringBackendTest, WritableStaysReportedWhileWanted) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kWrite).ok());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(pollNow(*b).bitsFor(pair.a.get()), kWritable);
+}
+
+// A cancelled request's final CQE (-ECANCELED) is stale; it must not end a
+// timed wait early.
+TEST_F(IoUringBackendTest, StaleCompletionsDoNotEndTimedWaitEarly) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kWrite).ok());
+    EXPECT_EQ(pollNow(*b).events().size(), 1u);
+    ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kWrite, Interest::kNone).ok());
+    const nanoseconds requested = milliseconds(20);
+    const auto start = std::chrono::steady_clock::now();
+    RecordingSink sink;
+    ASSERT_TRUE(b->poll(requested, sink).ok());
+    EXPECT_GE(std::chrono::steady_clock::now() - start, requested);
+    EXPECT_TRUE(sink.events().empty());
+  }
+}
+
+// More registrations than the submission queue holds, and more completions
+// than the completion queue holds (multishot polls end on overflow).
+TEST_F(IoUringBackendTest, TinyQueuesStillReportEverything) {
+  std::unique_ptr<Backend> b = make({.sqEntries = 4, .cqEntries = 8});
+  ASSERT_NE(b, nullptr);
+  std::vector<SocketPair> pairs;
+  for (int i = 0; i < 60; ++i) {
+    pairs.push_back(SocketPair::make());
+    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(
+        b->setInterest(pairs.back().a.get(), Interest::kNone, Interest::kRead).ok());
+  }
+  std::vector<int> seen;
+  for (int round = 0; round < 50 && seen.size() < pairs.size(); ++round) {
+    const RecordingSink sink = pollNow(*b);
+    for (const auto& e : sink.events()) {
+      EXPECT_EQ(e.bits, kReadable);
+      if (std::find(seen.begin(), seen.end(), e.fd) == seen.end()) seen.push_back(e.fd);
+    }
+  }
+  EXPECT_EQ(seen.size(), pairs.size());
+  // Drain everything: afterwards nothing is reported, and new data is.
+  for (SocketPair& p : pairs) {
+    char byte;
+    ASSERT_EQ(::read(p.a.get(), &byte, 1), 1);
+  }
+  // CQEs the kernel kept while the CQ was full may still say "readable";
+  // once they are consumed, nothing is reported.
+  bool quiet = false;
+  for (int round = 0; round < 100 && !quiet; ++round)
+    quiet = pollNow(*b).events().empty();
+  EXPECT_TRUE(quiet);
+  EXPECT_TRUE(pollNow(*b).events().empty());
+  ASSERT_TRUE(internal::writeByte(pairs[17].b.get()));
+  EXPECT_EQ(pollNow(*b).bitsFor(pairs[17].a.get()), kReadable);
+}
+
+// A request whose submitting thread has exited is dead: the kernel cancels
+// it (-ECANCELED, a few ms later) on its next wake-up instead of reporting
+// that. The blocking poll() wakes for the cancellation, re-arms, and finds
+// the fd ready by its level check.
+TEST_F(IoUringBackendTest, RequestsOfAnExitedThreadAreRearmed) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  std::thread([&] {
+    ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
+    EXPECT_TRUE(pollNow(*b).events().empty());  // submits the poll requests
+  }).join();
+  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  std::uint8_t bits = 0;
+  for (int i = 0; i < 5 && bits == 0; ++i) {
+    RecordingSink sink;
+    ASSERT_TRUE(b->poll(std::chrono::seconds(2), sink).ok());
+    bits = sink.bitsFor(pair.a.get());
+  }
+  EXPECT_EQ(bits, kReadable);
+  char byte;
+  ASSERT_EQ(::read(pair.a.get(), &byte, 1), 1);
+  // The waker's request was the thread's too; wake-ups still get through.
+  for (int i = 0; i < 2; ++i) {
+    std::thread([&] { b->wakeUp(); }).join();
+    const auto start = std::chrono::steady_clock::now();
+    RecordingSink sink;
+    ASSERT_TRUE(b->poll(std::chrono::seconds(10), sink).ok());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9)) << i;
+    EXPECT_TRUE(sink.events().empty());
+  }
+}
+
+// A live poll request holds a reference to the file, so removal must reach
+// the kernel before the caller's close(): else the peer never sees EOF.
+TEST_F(IoUringBackendTest, CloseAfterRemovalReallyCloses) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
+  EXPECT_TRUE(pollNow(*b).events().empty());  // the request is live now
+  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kRead, Interest::kNone).ok());
+  pair.a.reset();
+  char byte;
+  EXPECT_EQ(::recv(pair.b.get(), &byte, 1, MSG_DONTWAIT), 0) << "no EOF: still open";
+}
+
+TEST_F(IoUringBackendTest, CloseAfterForgetReallyCloses) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kWrite).ok());
+  EXPECT_EQ(pollNow(*b).events().size(), 1u);
+  b->forget(pair.a.get());
+  pair.a.reset();
+  char byte;
+  EXPECT_EQ(::recv(pair.b.get(), &byte, 1, MSG_DONTWAIT), 0) << "no EOF: still open";
+}
+
+TEST_F(IoUringBackendTest, ErrorsNameTheBackendAndTheFd) {
+  std::unique_ptr<Backend> b = make();
+  SocketPair pair = SocketPair::make();
+  const int fd = pair.a.get();
+  pair.a.reset();
+  absl::Status s = b->setInterest(fd, Interest::kNone, Interest::kRead);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("io_uring"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("fd=" + std::to_string(fd)));
+}
+
+}  // namespace
+}  // namespace torsion
