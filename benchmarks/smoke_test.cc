@@ -4,11 +4,15 @@
 // that would not start. The benchmark binaries are tagged manual; this test
 // is what `bazel test //...` builds and runs, so an API change in core/ that
 // breaks the torsion adapter is caught at once. Peers are left out: their
-// Debian packages are only installed by tools/bench.
+// Debian packages are only installed by tools/bench. The W3 tests below run
+// the echo load generator against torsion and the minimal server.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/echo_client.h"
+#include "benchmarks/echo_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -45,14 +49,75 @@ TEST(BenchmarkSmoke, EveryWorkloadRunsOnTorsionAndTheMinimalLoops) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
   EXPECT_THAT(reporter.errors, testing::IsEmpty());
-  // 6 implementations x 4 workloads.
-  EXPECT_EQ(reporter.names.size(), 24u) << testing::PrintToString(reporter.names);
+  // 6 implementations x 4 workloads, plus torsion_io_uring where the kernel has it.
+  const bool ioUring =
+      std::any_of(reporter.names.begin(), reporter.names.end(), [](const std::string& n) {
+        return n.find("/torsion_io_uring/") != std::string::npos;
+      });
+  EXPECT_EQ(reporter.names.size(), ioUring ? 28u : 24u)
+      << testing::PrintToString(reporter.names);
   for (const char* impl : {"torsion_epoll", "torsion_poll", "torsion_select", "min_epoll",
                            "min_poll", "min_select"}) {
     EXPECT_THAT(
         reporter.names,
         testing::Contains(testing::HasSubstr(std::string("W1_pipes/") + impl + "/100/")));
   }
+}
+
+// W3 (TCP echo), briefly: the load generator's ping-pong over 1 and 20
+// connections and a 1 MiB bulk stream against torsion's epoll and poll
+// servers and the minimal epoll server, each on a thread of this process.
+// Every phase is bounded (count and a 20 s limit).
+class EchoSmoke : public testing::TestWithParam<std::string> {};
+
+TEST_P(EchoSmoke, PingPongAndBulkComeBackIntact) {
+  auto server = EchoServerThread::start(GetParam());
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (int connections : {1, 20}) {
+    auto clients = EchoClients::connect((*server)->port(), connections);
+    ASSERT_TRUE(clients.ok()) << clients.status();
+    auto result = (*clients)->pingPong(200, 20.0);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->roundTrips, 200);
+    EXPECT_EQ(result->latencyNs.size(), 200u);
+    EXPECT_GT(result->seconds, 0);
+  }
+  auto clients = EchoClients::connect((*server)->port(), 1);
+  ASSERT_TRUE(clients.ok()) << clients.status();
+  auto bulk = (*clients)->bulk(1 << 20, 20.0);
+  ASSERT_TRUE(bulk.ok()) << bulk.status();
+  EXPECT_EQ(bulk->bytes, 1 << 20);
+  clients->reset();
+  EXPECT_TRUE((*server)->stop().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, EchoSmoke,
+                         testing::Values("torsion_epoll", "torsion_poll", "min_epoll"));
+
+TEST(EchoSmoke, UnknownServerIsAClearError) {
+  auto server = EchoServerThread::start("no_such_loop");
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()), testing::HasSubstr("no_such_loop"));
+}
+
+TEST(EchoSmoke, RefusedConnectionNamesConnect) {
+  // A port that was listening a moment ago and is closed now.
+  auto server = EchoServerThread::start("min_epoll");
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  server->reset();
+  auto clients = EchoClients::connect(port, 1);
+  ASSERT_FALSE(clients.ok());
+  EXPECT_THAT(std::string(clients.status().message()), testing::HasSubstr("connect("));
+}
+
+TEST(EchoSmoke, QuantileIsNearestRank) {
+  std::vector<double> values = {5, 1, 4, 2, 3};
+  EXPECT_EQ(quantile(values, 0.5), 3);
+  EXPECT_EQ(quantile(values, 0.0), 1);
+  EXPECT_EQ(quantile(values, 1.0), 5);
+  std::vector<double> none;
+  EXPECT_EQ(quantile(none, 0.99), 0);
 }
 
 }  // namespace
