@@ -203,7 +203,7 @@ Deferred<R> makeDeferredList(std::vector<Deferred<T>> ds, bool fireOnOneCallback
 template <typename... Ts>
 struct TupleListState {
   using Result = std::tuple<Outcome<Ts>...>;
-  TupleListState(DeferredListOptions o) : inputs(sizeof...(Ts)), options(o) {}
+  explicit TupleListState(DeferredListOptions o) : inputs(sizeof...(Ts)), options(o) {}
 
   InputSet inputs;
   std::tuple<std::optional<Outcome<Ts>>...> results;
