@@ -312,6 +312,20 @@ TEST_F(DeferredTests, CancelDeferredListWithException) {
   EXPECT_TRUE(hasNoResult(deferredOne));
 }
 
+// A paused input keeps its CancelledError until unpaused, so cancelling
+// leaves the list unfired: it then fails with CancelledError (Twisted's
+// would wait), and the input's later result is ignored.
+TEST_F(DeferredTests, CancelDeferredListWithPausedInput) {
+  Deferred<int> paused, plain;
+  paused.pause();
+  auto deferredList = DeferredList(std::vector{paused, plain});
+  deferredList.cancel();
+  EXPECT_TRUE(failureResultOf(deferredList).check<CancelledError>());
+  EXPECT_TRUE(failureResultOf(plain).check<CancelledError>());
+  paused.unpause();
+  EXPECT_TRUE(failureResultOf(paused).check<CancelledError>());
+}
+
 // twisted/test/test_defer.py DeferredTests.test_cancelFiredOnOneCallbackDeferredList
 TEST_F(DeferredTests, CancelFiredOnOneCallbackDeferredList) {
   Deferred<void> deferredOne, deferredTwo;
