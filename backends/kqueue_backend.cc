@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -30,6 +31,18 @@ namespace {
 // The EVFILT_USER knote that wakeUp() triggers. Its ident lives in the
 // EVFILT_USER namespace, apart from the descriptors of READ/WRITE knotes.
 constexpr uintptr_t kWakeIdent = 0;
+
+// EV_SET with each argument converted to its field's type first. FreeBSD 12+
+// spells EV_SET as a compound literal, and C++ refuses narrowing inside its
+// braces (an int fd into the uintptr_t ident, an int flag expression into
+// the u_short flags); macOS's types differ again (intptr_t data).
+void evSet(struct kevent* ev, uintptr_t ident, int filter, unsigned flags,
+           unsigned fflags, std::int64_t data = 0, void* udata = nullptr) {
+  using E = struct kevent;
+  EV_SET(ev, ident, static_cast<decltype(E::filter)>(filter),
+         static_cast<decltype(E::flags)>(flags), static_cast<decltype(E::fflags)>(fflags),
+         static_cast<decltype(E::data)>(data), udata);
+}
 
 const char* filterName(short filter) {
   return filter == EVFILT_READ ? "EVFILT_READ" : "EVFILT_WRITE";
@@ -67,7 +80,7 @@ absl::StatusOr<int> newQueue() {
   ::fcntl(kq, F_SETFD, FD_CLOEXEC);
   struct kevent change;
   // EV_CLEAR: retrieving the wake-up resets it, so it drains itself.
-  EV_SET(&change, kWakeIdent, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, nullptr);
+  evSet(&change, kWakeIdent, EVFILT_USER, EV_ADD | EV_CLEAR, 0);
   if (::kevent(kq, &change, 1, nullptr, 0, nullptr) != 0) {
     absl::Status s = ErrnoToStatus(
         errno, absl::StrCat("kevent(kq=", kq, ", EV_ADD, EVFILT_USER) for the waker"));
@@ -137,7 +150,7 @@ BackendFeatures KqueueBackend::features() const noexcept {
 void KqueueBackend::wakeUp() const noexcept {
   const int saved = errno;  // callable from signal handlers
   struct kevent change;
-  EV_SET(&change, kWakeIdent, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
+  evSet(&change, kWakeIdent, EVFILT_USER, 0, NOTE_TRIGGER);
   ::kevent(kq_, &change, 1, nullptr, 0, nullptr);
   errno = saved;
 }
@@ -198,7 +211,8 @@ absl::Status KqueueBackend::applyChanges(int fd, Interest previous, Interest wan
     const bool had = hasInterest(previous, bit), wants = hasInterest(wanted, bit);
     if (had == wants) continue;
     const short filter = bit == Interest::kRead ? EVFILT_READ : EVFILT_WRITE;
-    EV_SET(&changes[count], fd, filter, wants ? EV_ADD : EV_DELETE, 0, 0, nullptr);
+    evSet(&changes[count], static_cast<uintptr_t>(fd), filter, wants ? EV_ADD : EV_DELETE,
+          0);
     ++count;
   }
   if (applyWithReceipts(kq_, changes, count, results) < 0) {
@@ -261,10 +275,10 @@ void KqueueBackend::forget(int fd) noexcept {
   struct kevent changes[2], results[2];
   int count = 0;
   if (hasInterest(slot.interest, Interest::kRead)) {
-    EV_SET(&changes[count++], fd, EVFILT_READ, EV_DELETE, 0, 0, nullptr);
+    evSet(&changes[count++], static_cast<uintptr_t>(fd), EVFILT_READ, EV_DELETE, 0);
   }
   if (hasInterest(slot.interest, Interest::kWrite)) {
-    EV_SET(&changes[count++], fd, EVFILT_WRITE, EV_DELETE, 0, 0, nullptr);
+    evSet(&changes[count++], static_cast<uintptr_t>(fd), EVFILT_WRITE, EV_DELETE, 0);
   }
   const int saved = errno;
   applyWithReceipts(kq_, changes, count, results);

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,18 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// EV_SET with each argument converted to its field's type first. FreeBSD 12+
+// spells EV_SET as a compound literal, and C++ refuses narrowing inside its
+// braces (an int fd into the uintptr_t ident, an int flag expression into
+// the u_short flags); macOS's types differ again (intptr_t data).
+void evSet(struct kevent* ev, uintptr_t ident, int filter, unsigned flags,
+           unsigned fflags, std::int64_t data = 0, void* udata = nullptr) {
+  using E = struct kevent;
+  EV_SET(ev, ident, static_cast<decltype(E::filter)>(filter),
+         static_cast<decltype(E::flags)>(flags), static_cast<decltype(E::fflags)>(fflags),
+         static_cast<decltype(E::data)>(data), udata);
+}
 
 class Fd {
  public:
@@ -134,7 +147,7 @@ class KqueueShimTest : public ::testing::Test {
   int change(uintptr_t ident, short filter, unsigned short flags, unsigned int fflags = 0,
              int64_t data = 0, void* udata = nullptr) {
     struct kevent c, r;
-    EV_SET(&c, ident, filter, flags | EV_RECEIPT, fflags, data, udata);
+    evSet(&c, ident, filter, flags | EV_RECEIPT, fflags, data, udata);
     const timespec zero{0, 0};
     const int n = kevent(kq_.get(), &c, 1, &r, 1, &zero);
     if (n < 0) return errno;
@@ -347,9 +360,9 @@ TEST_F(KqueueShimTest, FailingChangesBecomeErrorEntries) {
   const int closed = q.a.get();
   q.a.reset();
   struct kevent changes[3], out[4];
-  EV_SET(&changes[0], closed, EVFILT_READ, EV_ADD, 0, 0, nullptr);
-  EV_SET(&changes[1], p.b.get(), EVFILT_READ, EV_DELETE, 0, 0, nullptr);
-  EV_SET(&changes[2], p.b.get(), 12345, EV_ADD, 0, 0, nullptr);
+  evSet(&changes[0], static_cast<uintptr_t>(closed), EVFILT_READ, EV_ADD, 0);
+  evSet(&changes[1], static_cast<uintptr_t>(p.b.get()), EVFILT_READ, EV_DELETE, 0);
+  evSet(&changes[2], static_cast<uintptr_t>(p.b.get()), 12345, EV_ADD, 0);
   const timespec zero{0, 0};
   ASSERT_EQ(kevent(kq_.get(), changes, 3, out, 4, &zero), 3)
       << "only the error entries, no WRITE event";
@@ -364,7 +377,7 @@ TEST_F(KqueueShimTest, FailingChangesBecomeErrorEntries) {
 TEST_F(KqueueShimTest, FailingChangeWithoutRoomFailsTheCall) {
   Pair p = socketPair();
   struct kevent c;
-  EV_SET(&c, p.a.get(), EVFILT_READ, EV_DELETE, 0, 0, nullptr);
+  evSet(&c, static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_DELETE, 0);
   errno = 0;
   EXPECT_EQ(kevent(kq_.get(), &c, 1, nullptr, 0, nullptr), -1);
   EXPECT_EQ(errno, ENOENT);
@@ -376,8 +389,8 @@ TEST_F(KqueueShimTest, ReceiptReportsSuccessWithZeroData) {
   Pair p = socketPair();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   struct kevent c[2], out[2];
-  EV_SET(&c[0], p.a.get(), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, nullptr);
-  EV_SET(&c[1], p.a.get(), EVFILT_WRITE, EV_ADD | EV_RECEIPT, 0, 0, nullptr);
+  evSet(&c[0], static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_ADD | EV_RECEIPT, 0);
+  evSet(&c[1], static_cast<uintptr_t>(p.a.get()), EVFILT_WRITE, EV_ADD | EV_RECEIPT, 0);
   ASSERT_EQ(kevent(kq_.get(), c, 2, out, 2, nullptr), 2) << "receipts, not events";
   for (const struct kevent& e : out) {
     EXPECT_NE(e.flags & EV_ERROR, 0);
@@ -391,8 +404,8 @@ TEST_F(KqueueShimTest, ChangelistAndEventlistMayBeTheSameArray) {
   Pair p = socketPair();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   struct kevent evs[2];
-  EV_SET(&evs[0], p.a.get(), EVFILT_READ, EV_ADD, 0, 0, nullptr);
-  EV_SET(&evs[1], p.a.get(), EVFILT_WRITE, EV_ADD, 0, 0, nullptr);
+  evSet(&evs[0], static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_ADD, 0);
+  evSet(&evs[1], static_cast<uintptr_t>(p.a.get()), EVFILT_WRITE, EV_ADD, 0);
   ASSERT_EQ(kevent(kq_.get(), evs, 2, evs, 2, nullptr), 2)
       << "changes applied before events are read";
   EXPECT_NE(evs[0].filter, evs[1].filter);
@@ -527,7 +540,7 @@ TEST_F(KqueueShimTest, UserEventTriggeredFromAnotherThreadWakesWaiter) {
     while (!waiting.load()) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     struct kevent c;
-    EV_SET(&c, 42, EVFILT_USER, 0, NOTE_TRIGGER, 0, nullptr);
+    evSet(&c, static_cast<uintptr_t>(42), EVFILT_USER, 0, NOTE_TRIGGER);
     EXPECT_EQ(kevent(kq_.get(), &c, 1, nullptr, 0, nullptr), 0);
   });
   waiting = true;
