@@ -69,6 +69,9 @@ constexpr std::int64_t kVnodeRecheckNs = 10'000'000;
 
 using Key = std::pair<uintptr_t, short>;
 
+// The filters whose ident is a descriptor.
+constexpr short kFdFilters[] = {EVFILT_READ, EVFILT_WRITE};
+
 struct Knote {
   uintptr_t ident = 0;
   short filter = 0;
@@ -156,7 +159,7 @@ bool isFdFilter(short filter) { return filter == EVFILT_READ || filter == EVFILT
 std::uint32_t wantedMask(Kq& k, int fd, bool* allClear) {
   std::uint32_t mask = 0;
   bool clear = true, any = false;
-  for (short filter : {EVFILT_READ, EVFILT_WRITE}) {
+  for (short filter : kFdFilters) {
     auto it = k.knotes.find(Key(static_cast<uintptr_t>(fd), filter));
     if (it == k.knotes.end() || it->second->vnode || !it->second->enabled) continue;
     any = true;
@@ -205,7 +208,7 @@ void queue(Kq& k, Knote& kn) {
 
 // Drops the identity record of a fd that has no knote left.
 void forgetFdIfUnused(Kq& k, int fd) {
-  for (short filter : {EVFILT_READ, EVFILT_WRITE}) {
+  for (short filter : kFdFilters) {
     if (k.knotes.count(Key(static_cast<uintptr_t>(fd), filter)) != 0) return;
   }
   k.fds.erase(fd);
@@ -234,7 +237,7 @@ void removeKnote(Kq& k, const Key& key) {
 void dropClosedFd(Kq& k, int fd) {
   auto reg = k.fds.find(fd);
   if (reg == k.fds.end() || sameFile(fd, reg->second)) return;
-  for (short filter : {EVFILT_READ, EVFILT_WRITE}) {
+  for (short filter : kFdFilters) {
     auto it = k.knotes.find(Key(static_cast<uintptr_t>(fd), filter));
     if (it == k.knotes.end()) continue;
     if (it->second->vnode) --k.vnodes;
@@ -688,7 +691,7 @@ void absorb(Kq& k, const epoll_event* events, int count) {
         break;
       }
       case kFdKind:
-        for (short filter : {EVFILT_READ, EVFILT_WRITE}) {
+        for (short filter : kFdFilters) {
           auto it = k.knotes.find(Key(static_cast<uintptr_t>(fd), filter));
           if (it != k.knotes.end() && it->second->enabled) queue(k, *it->second);
         }
