@@ -1,0 +1,133 @@
+#include "backends/iocp_backend.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "backends/registry.h"
+#include "backends/win_error_status.h"
+
+extern "C" ULONG WINAPI RtlNtStatusToDosError(LONG status);
+
+namespace torsion {
+namespace {
+
+// The completion key of wake-up packets. Associated handles use key 0, and
+// operations are told apart by their OVERLAPPED, never by key.
+constexpr ULONG_PTR kWakeKey = 1;
+constexpr ULONG kBatch = 64;
+
+// GetQueuedCompletionStatusEx's timeout: INFINITE for none, else whole
+// milliseconds rounded up (a timer must never fire early), capped below
+// INFINITE.
+DWORD toMillis(std::optional<std::chrono::nanoseconds> timeout) {
+  if (!timeout.has_value()) return INFINITE;
+  const std::int64_t ns = timeout->count();
+  if (ns <= 0) return 0;
+  const std::int64_t ms = ns / 1'000'000 + (ns % 1'000'000 != 0 ? 1 : 0);
+  return ms >= static_cast<std::int64_t>(INFINITE) ? INFINITE - 1
+                                                   : static_cast<DWORD>(ms);
+}
+
+// The Win32 error of a dequeued entry. GQCSEx leaves the NTSTATUS in
+// OVERLAPPED::Internal. A completion for a socket that was closed under a
+// pending operation carries a code that differs between Windows and Wine
+// (Wine: STATUS_HANDLES_CLOSED), so every "closed/cancelled" status is
+// reported as ERROR_OPERATION_ABORTED.
+std::uint32_t errorOf(const OVERLAPPED& o) {
+  const auto status = static_cast<LONG>(o.Internal);
+  if (status == 0) return 0;
+  constexpr LONG kCancelled = static_cast<LONG>(0xC0000120);
+  constexpr LONG kHandlesClosed = static_cast<LONG>(0x8000000A);
+  if (status == kCancelled || status == kHandlesClosed) return ERROR_OPERATION_ABORTED;
+  // Informational/warning statuses other than the above are successes.
+  if (status > 0) return 0;
+  return RtlNtStatusToDosError(status);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Backend>> IocpBackend::create() {
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
+  if (port == nullptr) {
+    return WinErrorToStatus(GetLastError(), "CreateIoCompletionPort(new port)");
+  }
+  return std::unique_ptr<Backend>(new IocpBackend(port));
+}
+
+IocpBackend::~IocpBackend() { CloseHandle(port_); }
+
+BackendFeatures IocpBackend::features() const noexcept {
+  BackendFeatures f;
+  f.fdReadiness = false;
+  f.completionModel = true;
+  f.constantTimePerEvent = true;
+  f.regularFilesAlwaysReady = false;
+  f.needsReinitAfterFork = false;  // no fork() on Windows
+  f.maxFd = -1;
+  return f;
+}
+
+absl::Status IocpBackend::setInterest(int fd, Interest previous, Interest wanted) {
+  if (wanted == Interest::kNone && previous == Interest::kNone) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("iocp: setInterest(fd=", fd,
+                   ") refused: IOCP is a completion backend and reports no fd readiness "
+                   "(features().fdReadiness is false); use its completion transports"));
+}
+
+void IocpBackend::wakeUp() const noexcept {
+  // One queued packet is enough to wake the poller; more would only be
+  // drained. If posting fails the flag is cleared so a later call retries.
+  if (wakePending_.exchange(true, std::memory_order_acq_rel)) return;
+  if (!PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr)) {
+    wakePending_.store(false, std::memory_order_release);
+  }
+}
+
+absl::Status IocpBackend::associate(HANDLE handle) {
+  if (CreateIoCompletionPort(handle, port_, 0, 0) == nullptr) {
+    return WinErrorToStatus(GetLastError(),
+                            absl::StrCat("CreateIoCompletionPort(associate handle=",
+                                         reinterpret_cast<std::uintptr_t>(handle), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> timeout,
+                                      ReadinessSink&) {
+  OVERLAPPED_ENTRY entries[kBatch];
+  ULONG count = 0;
+  if (!GetQueuedCompletionStatusEx(port_, entries, kBatch, &count, toMillis(timeout),
+                                   FALSE)) {
+    const DWORD err = GetLastError();
+    if (err == WAIT_TIMEOUT) return 0;
+    return WinErrorToStatus(err, "GetQueuedCompletionStatusEx");
+  }
+  int ran = 0;
+  for (ULONG i = 0; i < count; ++i) {
+    const OVERLAPPED_ENTRY& e = entries[i];
+    if (e.lpOverlapped == nullptr) {
+      // Our wake-up packet (or a bare post): nothing to run.
+      if (e.lpCompletionKey == kWakeKey)
+        wakePending_.store(false, std::memory_order_release);
+      continue;
+    }
+    std::unique_ptr<IocpOperation> op(IocpOperation::fromOverlapped(e.lpOverlapped));
+    op->complete(errorOf(*e.lpOverlapped), e.dwNumberOfBytesTransferred);
+    ++ran;
+  }
+  return ran;
+}
+
+namespace {
+
+[[maybe_unused]] const bool kRegistered = registerBackend({
+    .name = "iocp",
+    .preference = 5,  // the first choice on Windows
+    .probe = nullptr,
+    .create = &IocpBackend::create,
+});
+
+}  // namespace
+
+}  // namespace torsion

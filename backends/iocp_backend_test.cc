@@ -1,0 +1,211 @@
+// Tests for IocpBackend (backends/iocp_backend.h). Windows only: built with
+// mingw-w64 and run under Wine 8.0 (target iocp_backend_test_wine), so these
+// check Wine's IOCP, not Windows'.
+#include "backends/iocp_backend.h"
+
+#include <mswsock.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "backends/registry.h"
+#include "gtest/gtest.h"
+
+namespace torsion {
+namespace {
+
+using std::chrono::milliseconds;
+
+class NoReadiness final : public ReadinessSink {
+ public:
+  void onReady(int fd, std::uint8_t) override {
+    ADD_FAILURE() << "readiness for fd " << fd;
+  }
+};
+
+class IocpBackendTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    WSADATA data;
+    ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+  }
+  static void TearDownTestSuite() { WSACleanup(); }
+
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Backend>> b = IocpBackend::create();
+    ASSERT_TRUE(b.ok()) << b.status();
+    backend_ = std::move(*b);
+  }
+
+  IocpBackend& iocp() { return static_cast<IocpBackend&>(*backend_); }
+
+  // A connected loopback TCP pair, made with blocking calls.
+  void connectedPair(SOCKET& a, SOCKET& b) {
+    SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(listener, INVALID_SOCKET);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(listener, 1), 0);
+    int len = sizeof addr;
+    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    a = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_EQ(connect(a, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    b = accept(listener, nullptr, nullptr);
+    ASSERT_NE(b, INVALID_SOCKET);
+    closesocket(listener);
+  }
+
+  std::unique_ptr<Backend> backend_;
+  NoReadiness sink_;
+};
+
+TEST_F(IocpBackendTest, FeaturesDeclineReadiness) {
+  const BackendFeatures f = backend_->features();
+  EXPECT_FALSE(f.fdReadiness);
+  EXPECT_TRUE(f.completionModel);
+  EXPECT_EQ(backend_->name(), "iocp");
+}
+
+TEST_F(IocpBackendTest, SetInterestIsRefusedWithAReason) {
+  absl::Status s = backend_->setInterest(3, Interest::kNone, Interest::kRead);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("fdReadiness"), std::string_view::npos) << s;
+  EXPECT_TRUE(backend_->setInterest(3, Interest::kNone, Interest::kNone).ok());
+}
+
+TEST_F(IocpBackendTest, PollWithZeroTimeoutReturnsAtOnce) {
+  absl::StatusOr<int> n = backend_->poll(std::chrono::nanoseconds(0), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);
+}
+
+TEST_F(IocpBackendTest, PollTimesOutWithoutCompletions) {
+  absl::StatusOr<int> n = backend_->poll(milliseconds(20), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);
+}
+
+// A poll() blocked without a limit returns when another thread wakes it.
+TEST_F(IocpBackendTest, WakeUpFromAnotherThreadEndsABlockedPoll) {
+  std::thread waker([this] {
+    std::this_thread::sleep_for(milliseconds(30));
+    backend_->wakeUp();
+  });
+  absl::StatusOr<int> n = backend_->poll(std::nullopt, sink_);
+  waker.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);  // the wake-up packet is not a completion
+}
+
+// Wake-ups before the poll coalesce into one packet; after it is consumed
+// a new wake-up still works.
+TEST_F(IocpBackendTest, WakeUpsCoalesceAndRearm) {
+  backend_->wakeUp();
+  backend_->wakeUp();
+  backend_->wakeUp();
+  ASSERT_TRUE(backend_->poll(std::nullopt, sink_).ok());
+  ULONG_PTR key = 0;
+  DWORD bytes = 0;
+  OVERLAPPED* o = nullptr;
+  EXPECT_FALSE(GetQueuedCompletionStatus(iocp().port(), &bytes, &key, &o, 0))
+      << "a second wake-up packet was queued";
+  backend_->wakeUp();
+  ASSERT_TRUE(backend_->poll(std::nullopt, sink_).ok());
+}
+
+TEST_F(IocpBackendTest, PostedOperationRunsItsCallbackOnce) {
+  int calls = 0;
+  std::uint32_t gotBytes = 0;
+  auto* op = new IocpOperation([&](std::uint32_t error, std::uint32_t bytes) {
+    EXPECT_EQ(error, 0u);
+    gotBytes = bytes;
+    ++calls;
+  });
+  ASSERT_TRUE(PostQueuedCompletionStatus(iocp().port(), 42, 0, op->overlapped()));
+  absl::StatusOr<int> n = backend_->poll(milliseconds(1000), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(gotBytes, 42u);
+  EXPECT_EQ(*backend_->poll(std::chrono::nanoseconds(0), sink_), 0);
+}
+
+// An overlapped WSARecv on an associated socket completes through poll()
+// with the peer's bytes.
+TEST_F(IocpBackendTest, OverlappedRecvCompletesThroughPoll) {
+  SOCKET a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(iocp().associate(reinterpret_cast<HANDLE>(b)).ok());
+  char buffer[16] = {};
+  WSABUF buf{sizeof buffer, buffer};
+  DWORD flags = 0;
+  std::uint32_t got = 0, gotError = 99;
+  auto* op = new IocpOperation([&](std::uint32_t error, std::uint32_t bytes) {
+    gotError = error;
+    got = bytes;
+  });
+  int rc = WSARecv(b, &buf, 1, nullptr, &flags, op->overlapped(), nullptr);
+  ASSERT_TRUE(rc == 0 || WSAGetLastError() == WSA_IO_PENDING) << WSAGetLastError();
+  ASSERT_EQ(send(a, "hello", 5, 0), 5);
+  int ran = 0;
+  for (int i = 0; i < 100 && ran == 0; ++i)
+    ran += *backend_->poll(milliseconds(50), sink_);
+  EXPECT_EQ(ran, 1);
+  EXPECT_EQ(gotError, 0u);
+  EXPECT_EQ(got, 5u);
+  EXPECT_EQ(std::string(buffer, got), "hello");
+  closesocket(a);
+  closesocket(b);
+}
+
+// CancelIoEx on a pending WSARecv completes it with ERROR_OPERATION_ABORTED
+// (Twisted's iocpreactor sees the same as ERROR_OPERATION_ABORTED).
+TEST_F(IocpBackendTest, CancelledRecvReportsOperationAborted) {
+  SOCKET a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(iocp().associate(reinterpret_cast<HANDLE>(b)).ok());
+  char buffer[8];
+  WSABUF buf{sizeof buffer, buffer};
+  DWORD flags = 0;
+  std::uint32_t gotError = 0;
+  bool done = false;
+  auto* op = new IocpOperation([&](std::uint32_t error, std::uint32_t) {
+    gotError = error;
+    done = true;
+  });
+  OVERLAPPED* ov = op->overlapped();
+  ASSERT_EQ(WSARecv(b, &buf, 1, nullptr, &flags, ov, nullptr), SOCKET_ERROR);
+  ASSERT_EQ(WSAGetLastError(), WSA_IO_PENDING);
+  ASSERT_TRUE(CancelIoEx(reinterpret_cast<HANDLE>(b), ov));
+  for (int i = 0; i < 100 && !done; ++i)
+    ASSERT_TRUE(backend_->poll(milliseconds(50), sink_).ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(gotError, static_cast<std::uint32_t>(ERROR_OPERATION_ABORTED));
+  closesocket(a);
+  closesocket(b);
+}
+
+TEST_F(IocpBackendTest, AssociateRefusesAnInvalidHandle) {
+  absl::Status s = iocp().associate(INVALID_HANDLE_VALUE);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("CreateIoCompletionPort"), std::string_view::npos) << s;
+}
+
+// //backends:all on Windows offers iocp first.
+TEST(IocpRegistryTest, IocpIsTheFirstChoiceOnWindows) {
+  std::vector<std::string> names = availableBackends();
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.front(), "iocp");
+  absl::StatusOr<std::unique_ptr<Backend>> b = createBackend("iocp");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ((*b)->name(), "iocp");
+}
+
+}  // namespace
+}  // namespace torsion
