@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "benchmarks/cross_thread.h"
 #include "benchmarks/drivers.h"
 
 namespace torsion::bench {
@@ -75,6 +76,17 @@ class AsioLoop {
 
   void runOnce() { poll(); }
 
+  // W6: asio::post is thread-safe; run_one() sleeps until a handler is
+  // ready (the work guard keeps it from returning at once when idle).
+  void callFromThread(const Callback* cb) {
+    asio::post(context_, [cb] { (*cb)(); });
+  }
+  void runBlocking() {
+    if (!idleGuard_) idleGuard_.emplace(context_.get_executor());
+    if (context_.stopped()) context_.restart();
+    context_.run_one();
+  }
+
  private:
   struct Reader {
     asio::posix::stream_descriptor descriptor;
@@ -100,12 +112,15 @@ class AsioLoop {
   }
 
   asio::io_context context_{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> idleGuard_;
   std::unordered_map<int, std::unique_ptr<Reader>> readers_;
   std::vector<std::unique_ptr<Reader>> retired_;
   std::vector<asio::steady_timer> timers_;
 };
 
-const bool kRegistered = registerWorkloads("asio", [] { return AsioLoop::create(); });
+const bool kRegistered =
+    registerWorkloads("asio", [] { return AsioLoop::create(); }) &&
+    registerThreadWorkloads("asio", [] { return AsioLoop::create(); });
 
 }  // namespace
 }  // namespace torsion::bench

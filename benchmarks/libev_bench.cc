@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "benchmarks/cross_thread.h"
 #include "benchmarks/drivers.h"
 
 namespace torsion::bench {
@@ -25,6 +26,7 @@ class LibevLoop {
     for (auto& [fd, io] : readers_) ev_io_stop(loop_, io.get());
     for (ev_timer& timer : timers_) ev_timer_stop(loop_, &timer);
     ev_idle_stop(loop_, &idle_);
+    ev_async_stop(loop_, &async_);
     ev_loop_destroy(loop_);
   }
 
@@ -65,10 +67,22 @@ class LibevLoop {
 
   void runOnce() { ev_run(loop_, EVRUN_NOWAIT); }
 
+  // W6: any thread; ev_async_send wakes the loop, whose async watcher drains
+  // the queue.
+  void callFromThread(const Callback* cb) {
+    if (crossThread_.push(cb)) ev_async_send(loop_, &async_);
+  }
+  void runBlocking() { ev_run(loop_, EVRUN_ONCE); }
+
  private:
   explicit LibevLoop(struct ev_loop* loop) : loop_(loop) {
     ev_idle_init(&idle_, &onIdle);
     idle_.data = this;
+    ev_async_init(&async_, [](struct ev_loop*, ev_async* async, int) {
+      static_cast<LibevLoop*>(async->data)->crossThread_.drain();
+    });
+    async_.data = this;
+    ev_async_start(loop_, &async_);
   }
 
   static void onIo(struct ev_loop*, ev_io* io, int) {
@@ -89,13 +103,17 @@ class LibevLoop {
 
   struct ev_loop* loop_;
   ev_idle idle_;
+  ev_async async_;
+  CallQueue crossThread_;
   std::unordered_map<int, std::unique_ptr<ev_io>> readers_;
   std::vector<ev_timer> timers_;
   std::vector<const Callback*> pending_;
   std::vector<const Callback*> running_;
 };
 
-const bool kRegistered = registerWorkloads("libev", [] { return LibevLoop::create(); });
+const bool kRegistered =
+    registerWorkloads("libev", [] { return LibevLoop::create(); }) &&
+    registerThreadWorkloads("libev", [] { return LibevLoop::create(); });
 
 }  // namespace
 }  // namespace torsion::bench

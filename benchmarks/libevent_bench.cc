@@ -3,12 +3,14 @@
 // they fire, and event_base_once with no timeout for call-soon (libevent
 // activates such an event at once).
 #include <event2/event.h>
+#include <event2/thread.h>
 
 #include <cstddef>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "benchmarks/cross_thread.h"
 #include "benchmarks/drivers.h"
 
 namespace torsion::bench {
@@ -23,13 +25,30 @@ class LibeventLoop {
   static absl::StatusOr<std::unique_ptr<LibeventLoop>> create() {
     event_base* base = event_base_new();
     if (base == nullptr) return absl::InternalError("event_base_new() failed");
-    return std::unique_ptr<LibeventLoop>(new LibeventLoop(base));
+    std::unique_ptr<LibeventLoop> self(new LibeventLoop(base));
+    self->wake_ = event_new(base, -1, EV_PERSIST, &onWake, self.get());
+    self->keepAlive_ = event_new(
+        base, -1, EV_PERSIST, [](evutil_socket_t, short, void*) {}, nullptr);
+    if (self->wake_ == nullptr || self->keepAlive_ == nullptr)
+      return absl::InternalError("libevent: event_new() failed");
+    return self;
+  }
+
+  // W6 needs libevent's locking, switched on before the base is made; the
+  // other workloads run in processes that never call this (tools/bench runs
+  // each workload in its own process), so they stay lock-free.
+  static absl::StatusOr<std::unique_ptr<LibeventLoop>> createThreaded() {
+    static const int kThreads = evthread_use_pthreads();
+    if (kThreads != 0) return absl::InternalError("evthread_use_pthreads() failed");
+    return create();
   }
   ~LibeventLoop() {
     for (auto& [fd, ev] : readers_) event_free(ev);
     for (TimerSlot& slot : timers_) {
       if (slot.ev != nullptr) event_free(slot.ev);
     }
+    if (wake_ != nullptr) event_free(wake_);
+    if (keepAlive_ != nullptr) event_free(keepAlive_);
     event_base_free(base_);
   }
 
@@ -76,6 +95,22 @@ class LibeventLoop {
 
   void runOnce() { event_base_loop(base_, EVLOOP_ONCE | EVLOOP_NONBLOCK); }
 
+  // W6: any thread. event_active from another thread wakes the base (its
+  // evthread notification); onWake drains the queue.
+  void callFromThread(const Callback* cb) {
+    if (crossThread_.push(cb)) event_active(wake_, EV_READ, 0);
+  }
+  // EVLOOP_ONCE returns at once when no event is pending: a 1 s persistent
+  // timer keeps the base waiting for the wake-up instead.
+  void runBlocking() {
+    if (!keepAliveAdded_) {
+      const timeval second{1, 0};
+      event_add(keepAlive_, &second);
+      keepAliveAdded_ = true;
+    }
+    event_base_loop(base_, EVLOOP_ONCE);
+  }
+
  private:
   struct TimerSlot {
     event* ev = nullptr;
@@ -91,13 +126,22 @@ class LibeventLoop {
     (*timer->cb)();
   }
 
+  static void onWake(evutil_socket_t, short, void* self) {
+    static_cast<LibeventLoop*>(self)->crossThread_.drain();
+  }
+
   event_base* base_;
+  event* wake_ = nullptr;
+  event* keepAlive_ = nullptr;
+  bool keepAliveAdded_ = false;
+  CallQueue crossThread_;
   std::unordered_map<int, event*> readers_;
   std::vector<TimerSlot> timers_;
 };
 
 const bool kRegistered =
-    registerWorkloads("libevent", [] { return LibeventLoop::create(); });
+    registerWorkloads("libevent", [] { return LibeventLoop::create(); }) &&
+    registerThreadWorkloads("libevent", [] { return LibeventLoop::createThreaded(); });
 
 }  // namespace
 }  // namespace torsion::bench

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "benchmarks/cross_thread.h"
 #include "benchmarks/drivers.h"
 
 namespace torsion::bench {
@@ -31,6 +32,11 @@ class UvLoop {
     self->initialised_ = true;
     uv_idle_init(&self->loop_, &self->idle_);
     self->idle_.data = self.get();
+    // W6: uv_async_send wakes the loop; the async callback drains the queue.
+    uv_async_init(&self->loop_, &self->async_, [](uv_async_t* async) {
+      static_cast<UvLoop*>(async->data)->crossThread_.drain();
+    });
+    self->async_.data = self.get();
     return self;
   }
 
@@ -40,6 +46,7 @@ class UvLoop {
     for (auto& [fd, poll] : readers_) uv_close(asHandle(poll.get()), nullptr);
     for (uv_timer_t& timer : timers_) uv_close(asHandle(&timer), nullptr);
     uv_close(asHandle(&idle_), nullptr);
+    uv_close(asHandle(&async_), nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
   }
@@ -88,6 +95,12 @@ class UvLoop {
 
   void runOnce() { uv_run(&loop_, UV_RUN_NOWAIT); }
 
+  // W6: any thread.
+  void callFromThread(const Callback* cb) {
+    if (crossThread_.push(cb)) uv_async_send(&async_);
+  }
+  void runBlocking() { uv_run(&loop_, UV_RUN_ONCE); }
+
  private:
   UvLoop() = default;
 
@@ -114,13 +127,17 @@ class UvLoop {
   uv_loop_t loop_{};
   bool initialised_ = false;
   uv_idle_t idle_{};
+  uv_async_t async_{};
+  CallQueue crossThread_;
   std::unordered_map<int, std::unique_ptr<uv_poll_t>> readers_;
   std::vector<uv_timer_t> timers_;
   std::vector<const Callback*> pending_;
   std::vector<const Callback*> running_;
 };
 
-const bool kRegistered = registerWorkloads("libuv", [] { return UvLoop::create(); });
+const bool kRegistered =
+    registerWorkloads("libuv", [] { return UvLoop::create(); }) &&
+    registerThreadWorkloads("libuv", [] { return UvLoop::create(); });
 
 }  // namespace
 }  // namespace torsion::bench

@@ -64,6 +64,22 @@ TEST(BenchmarkSmoke, EveryWorkloadRunsOnTorsionAndTheMinimalLoops) {
   }
 }
 
+// W6 (calls from another thread), small, on torsion's epoll and poll
+// backends: a stall (a lost wake-up) is reported as an error.
+TEST(BenchmarkSmoke, CallsFromAnotherThreadRunOnTorsion) {
+  std::string program = "smoke_test";
+  std::string minTime = "--benchmark_min_time=0.001";
+  std::vector<char*> argv = {program.data(), minTime.data()};
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+  CollectingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(
+      &reporter,
+      "^W6_(throughput/torsion_(epoll|poll)/2000|wakeup/torsion_(epoll|poll)/200)/");
+  EXPECT_THAT(reporter.errors, testing::IsEmpty());
+  EXPECT_EQ(reporter.names.size(), 4u) << testing::PrintToString(reporter.names);
+}
+
 // W3 (TCP echo), briefly: the load generator's ping-pong over 1 and 20
 // connections and a 1 MiB bulk stream against torsion's epoll and poll
 // servers and the minimal epoll server, each on a thread of this process.

@@ -6,8 +6,10 @@ the same samples: one value per repetition for each (benchmark, metric).
 
 A benchmark is named `W<k>_<workload>/<impl>/<N>[/...]`, for example
 `W1_pipes/torsion_epoll/1000/manual_time`; its metrics are its counters named
-`ns_per_*` (nanoseconds per event, per timer scheduled, per call...), or its
-real time in nanoseconds when it has none.
+`ns_per_*` (nanoseconds per event, per timer scheduled, per call...) or
+`*_ns` / `*_ns_per_*` (latency_p99_ns, server_cpu_ns_per_roundtrip, all
+nanoseconds, lower is better), or its real time in nanoseconds when it has
+none.
 """
 import collections
 import json
@@ -16,10 +18,13 @@ TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 # Display order, and which implementations are peers or reference loops.
 IMPL_ORDER = [
-    "torsion_epoll", "torsion_poll", "torsion_select",
+    "torsion", "torsion_epoll", "torsion_poll", "torsion_select", "torsion_io_uring",
     "libevent", "libev", "libuv", "asio", "twisted",
-    "min_epoll", "min_poll", "min_select",
+    "min_epoll", "min_poll", "min_select", "plain_anyinvocable",
 ]
+# Reference implementations that are not peers: the minimal loops, and W5's
+# plain loop over std::vector<absl::AnyInvocable>.
+REFERENCES = {"plain_anyinvocable"}
 PEERS = {"libevent", "libev", "libuv", "asio", "twisted"}
 
 
@@ -39,16 +44,22 @@ def parse_name(name):
 
 
 def impl_kind(impl):
-    if impl.startswith("torsion_"):
+    if impl == "torsion" or impl.startswith("torsion_"):
         return "torsion"
-    if impl.startswith("min_"):
+    if impl.startswith("min_") or impl in REFERENCES:
         return "min"
     return "peer"
 
 
 def backend_of(impl):
-    """torsion_epoll -> epoll; None for peers."""
-    return impl.split("_", 1)[1] if impl_kind(impl) != "peer" else None
+    """torsion_epoll -> epoll; None for peers and backend-less names."""
+    if impl_kind(impl) == "peer" or "_" not in impl or impl in REFERENCES:
+        return None
+    return impl.split("_", 1)[1]
+
+
+def is_metric(key):
+    return key.startswith("ns_per_") or key.endswith("_ns") or "_ns_per_" in key
 
 
 def impl_rank(impl):
@@ -71,7 +82,7 @@ def load_entries(path):
 def metrics_of(entry):
     """{metric: value in ns} for one repetition entry."""
     found = {k: float(v) for k, v in entry.items()
-             if k.startswith("ns_per_") and isinstance(v, (int, float))}
+             if is_metric(k) and isinstance(v, (int, float)) and not isinstance(v, bool)}
     if not found and "real_time" in entry:
         unit = TIME_UNIT_NS.get(entry.get("time_unit", "ns"), 1.0)
         found["real_time_ns"] = float(entry["real_time"]) * unit
@@ -101,7 +112,13 @@ def collect(entries):
 
 
 def metric_label(metric):
-    """ns_per_event -> ns/event."""
+    """ns_per_event -> ns/event; server_cpu_ns_per_mb -> server CPU ns/mb;
+    latency_p99_ns -> latency p99."""
     if metric.startswith("ns_per_"):
         return "ns/" + metric[len("ns_per_"):]
+    if "_ns_per_" in metric:
+        what, per = metric.split("_ns_per_", 1)
+        return what.replace("server_cpu", "server CPU").replace("_", " ") + " ns/" + per
+    if metric.endswith("_ns"):
+        return metric[:-len("_ns")].replace("_", " ")
     return metric

@@ -27,8 +27,14 @@ import bench_data  # noqa: E402
 WORKLOADS = {
     "W1_pipes": "W1 pipes (libevent's bench.c: 100 active chains, N pairs, N writes)",
     "W2_timers": "W2 timers (N one-shot timers, delays in [0, 1 s), every other cancelled)",
+    "W3_pingpong": "W3 TCP echo, ping-pong (64-byte messages, N connections, one in flight each)",
+    "W3_bulk": "W3 TCP echo, bulk stream (N MiB through one connection)",
     "W4_chain": "W4 call soon, chain (each call schedules the next)",
     "W4_batch": "W4 call soon, batch (N calls scheduled, then run)",
+    "W5": "W5 Deferreds (Twisted's benchmarks/test_deferred.py and more; N per scenario)",
+    "W6_throughput": "W6 calls from another thread, throughput (N calls handed over back to back)",
+    "W6_wakeup": "W6 calls from another thread, wake-up latency (N hand-overs to a sleeping loop)",
+    "W7_lateness": "W7 timer lateness (batches of N timers 0-20 ms ahead; never early)",
 }
 # What a reader needs to know to read a workload's numbers fairly.
 NOTES = {
@@ -47,7 +53,50 @@ NOTES = {
     "W4_batch": "torsion uses Reactor::callSoon; libevent event_base_once (a heap "
                 "allocation per call); libev and libuv an idle watcher draining a vector; "
                 "Asio post; Twisted callLater(0).",
+    "W3_pingpong": "One load generator process (benchmarks/echo_loadgen.cc, plain epoll) "
+                   "against one server process per implementation, both on 127.0.0.1. "
+                   "ns/roundtrip is wall time over round trips (the rate is shown beside it); "
+                   "latency is send to full reply per message; *server CPU* is the server "
+                   "thread's CPU time per round trip (schedstat), the fairer measure when "
+                   "other processes share the cores. On 2 cores the client and server each "
+                   "need one, so any other load moves the wall-time numbers.",
+    "W3_bulk": "64 KiB writes, at most 4 MiB unanswered; MB/s is 10^6 bytes per second "
+               "echoed back. libevent moves evbuffers, libuv writes with uv_try_write, "
+               "Asio async_read_some/async_write, libev and the minimal server read "
+               "64 KiB and write it back.",
+    "W6_throughput": "torsion Reactor::callFromThread; libuv uv_async_send, libev "
+                     "ev_async_send and libevent event_active (evthread_use_pthreads) each "
+                     "waking a mutex-protected queue; Asio post. Wall time: two threads.",
+    "W6_wakeup": "The producer sleeps 100 µs between hand-overs so the loop is asleep in "
+                 "its poller; latency is hand-over to the call running on the loop thread.",
+    "W7_lateness": "torsion only (peers optional, not measured). Lateness is the time past "
+                   "the requested deadline at which the call ran; a timer that ran early "
+                   "is reported as an error.",
 }
+# Metric order within a workload, and metrics shown as a rate beside the cost.
+METRIC_ORDER = ["ns_per_event", "ns_per_schedule", "ns_per_cancel", "ns_per_fire",
+                "ns_per_call", "ns_per_roundtrip", "latency_p50_ns", "latency_p99_ns",
+                "server_cpu_ns_per_roundtrip", "ns_per_mb", "server_cpu_ns_per_mb",
+                "wakeup_p50_ns", "wakeup_p99_ns", "lateness_p50_ns", "lateness_p99_ns",
+                "lateness_max_ns"]
+RATES = {"ns_per_roundtrip": (1e9, "round trips/s"), "ns_per_mb": (1e9, "MB/s"),
+         "ns_per_call": (1e9, "calls/s")}
+
+
+def fmt_rate(metric, ns):
+    """' (123k round trips/s)' for metrics with a rate, else ''."""
+    if metric not in RATES or not ns:
+        return ""
+    scale, unit = RATES[metric]
+    rate = scale / ns
+    text = f"{rate / 1e6:.3g}M" if rate >= 1e6 else f"{rate / 1e3:.3g}k" if rate >= 1e4 \
+        else f"{rate:.0f}"
+    return f" ({text} {unit})"
+
+
+def group_of(workload):
+    """W5_chain -> W5: the Deferred scenarios share one section."""
+    return "W5" if workload.startswith("W5_") else workload
 # Within this band around 1.0 a ratio is "on par".
 PAR = 0.05
 # Workloads tabulated with a column per N (the others: a row per N).
@@ -123,8 +172,7 @@ class Report:
         self.workloads += sorted({k.workload for k, _ in self.stats} - set(self.workloads))
 
     def metrics(self, workload):
-        order = ["ns_per_event", "ns_per_schedule", "ns_per_cancel", "ns_per_fire",
-                 "ns_per_call"]
+        order = METRIC_ORDER
         found = {m for k, m in self.stats if k.workload == workload}
         return sorted(found, key=lambda m: (order.index(m) if m in order else len(order), m))
 
@@ -150,14 +198,16 @@ class Report:
 
     def reference_min(self, workload, impl, n, metric):
         """The minimal loop on the same backend as `impl`, else the fastest one."""
-        same = "min_" + bench_data.backend_of(impl)
-        m = self.median(workload, same, n, metric)
+        backend = bench_data.backend_of(impl)
+        same = "min_" + backend if backend else None
+        m = self.median(workload, same, n, metric) if same else None
         return (same, m) if m is not None else self.best(workload, n, metric, "min")
 
     def at_a_glance(self):
         """Rows of (impl, {(workload, metric): geometric mean over sizes of the
         ratio to the best peer})."""
-        columns = [(w, m) for w in self.workloads for m in self.metrics(w)]
+        columns = [(w, m) for w in self.workloads for m in self.metrics(w)
+                   if group_of(w) != "W5"]
         impls = sorted({k.impl for k, _ in self.stats
                         if bench_data.impl_kind(k.impl) == "torsion"}, key=bench_data.impl_rank)
         rows = []
@@ -173,6 +223,17 @@ class Report:
                 if ratios:
                     cells[(w, m)] = float(stats.gmean(ratios))
             rows.append((impl, cells))
+        # W5: one column, the geometric mean over every Deferred scenario.
+        w5 = [w for w in self.workloads if group_of(w) == "W5"]
+        if w5:
+            columns.append(("W5", "real_time_ns"))
+            for impl, cells in rows:
+                ratios = [mine / peer[1] for w in w5 for n in self.sizes(w)
+                          if (mine := self.median(w, impl, n, "real_time_ns")) is not None
+                          and (peer := self.best(w, n, "real_time_ns", "peer"))]
+                if ratios:
+                    cells[("W5", "real_time_ns")] = float(stats.gmean(ratios))
+        columns = [c for c in columns if any(c in cells for _, cells in rows)]
         return columns, rows
 
     def verdicts(self):
@@ -204,7 +265,8 @@ class Report:
         s = self.stats.get((key, metric))
         if not s:
             return "skipped" if key in self.errors else "–"
-        text = f"{fmt_ns(s['median'])} ±{s['iqr_pct']:.0f}% ({s['n']})"
+        text = (f"{fmt_ns(s['median'])}{fmt_rate(metric, s['median'])} "
+                f"±{s['iqr_pct']:.0f}% ({s['n']})")
         if bench_data.impl_kind(impl) == "torsion":
             peer = self.best(w, n, metric, "peer")
             ref = self.reference_min(w, impl, n, metric)
@@ -289,6 +351,11 @@ class Report:
                 out += [f"**{title}:**", ""] + [f"- {line}" for line in verdicts[group]] + [""]
         shown = set()
         for w in self.workloads:
+            if group_of(w) == "W5":
+                if "W5" not in shown:
+                    shown.add("W5")
+                    out += self.w5_section()
+                continue
             out += [f"## {WORKLOADS.get(w, w)}", ""]
             if w in NOTES:
                 out += [NOTES[w], ""]
@@ -305,10 +372,66 @@ class Report:
                         keys, key=lambda k: (bench_data.impl_rank(k.impl), k.n)))
                     out.append(f"- {which}: {msg}")
                 out.append("")
+            if w in ("W3_pingpong", "W3_bulk"):
+                out += self.w3_goals(w)
             if w in plots and plots[w] not in shown:
                 shown.add(plots[w])
                 out += [f"![{w}]({plots[w]}.png) ([SVG]({plots[w]}.svg))", ""]
         return "\n".join(out) + "\n"
+
+
+def w5_section(self):
+    """One table for every Deferred scenario: torsion, Twisted, the ratio."""
+    rows = sorted({(w, n) for w in self.workloads if group_of(w) == "W5"
+                   for n in self.sizes(w)})
+    out = [f"## {WORKLOADS['W5']}", "",
+           "Time per scenario run (median ± IQR%, repetitions); *× Twisted* is torsion's "
+           "median over Twisted's. `plain` is a loop over std::vector<absl::AnyInvocable> "
+           "making the same calls as chain/100.", "",
+           "| scenario | N | torsion | Twisted | plain | × Twisted |", "|---|---:|---:|---:|---:|---:|"]
+    for w, n in rows:
+        cells = []
+        for impl in ("torsion", "twisted", "plain_anyinvocable"):
+            s = self.stats.get((bench_data.BenchKey(w, impl, n), "real_time_ns"))
+            cells.append(f"{fmt_ns(s['median'])} ±{s['iqr_pct']:.0f}% ({s['n']})" if s
+                         else "skipped" if bench_data.BenchKey(w, impl, n) in self.errors
+                         else "–")
+        mine = self.median(w, "torsion", n, "real_time_ns")
+        theirs = self.median(w, "twisted", n, "real_time_ns")
+        ratio = f"{mine / theirs:.3f}×" if mine and theirs else "–"
+        out.append(f"| {w[len('W5_'):]} | {n} | " + " | ".join(cells) + f" | {ratio} |")
+    return out + [""]
+
+
+def w3_goals(self, w):
+    """The issue's goals for W3, reported (not asserted)."""
+    if w == "W3_pingpong":
+        metric, n, title = "ns_per_roundtrip", 100, "with 100 connections"
+    else:
+        metric, n, title = "ns_per_mb", max(self.sizes(w) or [0]), "bulk"
+    out = []
+    peer = self.best(w, n, metric, "peer")
+    ref = self.median(w, "min_epoll", n, metric)
+    for impl in self.impls(w):
+        mine = self.median(w, impl, n, metric)
+        if bench_data.impl_kind(impl) != "torsion" or mine is None:
+            continue
+        parts = []
+        if peer and w == "W3_pingpong":
+            ok = peer[1] / mine >= 1.0
+            parts.append(f"{peer[1] / mine:.2f}× the best peer's rate ({peer[0]}; goal ≥ 1.00: "
+                         f"{'met' if ok else 'not met'})")
+        if ref:
+            ok = ref / mine >= 0.95
+            parts.append(f"{ref / mine:.2f}× min_epoll's (goal ≥ 0.95: "
+                         f"{'met' if ok else 'not met'})")
+        if parts:
+            out.append(f"- {impl} {title}: " + "; ".join(parts))
+    return (["Goals (wall-time rates; reported, not asserted):", ""] + out + [""]) if out else []
+
+
+Report.w5_section = w5_section
+Report.w3_goals = w3_goals
 
 
 def impl_style(impl):
@@ -390,6 +513,66 @@ def plot_bars(report, panels, title, path):
     save(fig, path)
 
 
+def plot_w3(report, path):
+    """Echo throughput per implementation (round trips/s per connection count,
+    bulk MB/s) and ping-pong latency p50/p99: higher rates, lower latency."""
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.4))
+    key = bench_data.BenchKey
+
+    def panel_rates(ax, workload, metric, unit, title):
+        impls = report.impls(workload)
+        sizes = report.sizes(workload)
+        width = 0.8 / max(len(sizes), 1)
+        ys = np.arange(len(impls))
+        for j, n in enumerate(sizes):
+            vals, lo, hi = [], [], []
+            for impl in impls:
+                s = report.stats.get((key(workload, impl, n), metric))
+                rate = 1e9 / s["median"] if s else 0
+                vals.append(rate)
+                lo.append(rate - 1e9 / s["q1"] if s else 0)  # q1 cost = higher rate
+                hi.append(1e9 / s["q3"] - rate if s else 0)
+            ax.barh(ys + (j - (len(sizes) - 1) / 2) * width, vals, height=width,
+                    xerr=[[abs(x) for x in hi], [abs(x) for x in lo]], capsize=2,
+                    label=f"N={n}", color=plt.cm.Blues(0.35 + 0.6 * j / max(len(sizes), 1)))
+        ax.set_yticks(ys, [f"{i} ◀" if bench_data.impl_kind(i) == "torsion" else i
+                           for i in impls], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{unit} (median, IQR bars; higher is better)", fontsize=9)
+        ax.set_title(title, fontsize=10)
+        ax.grid(True, axis="x", alpha=0.3)
+        if len(sizes) > 1:
+            ax.legend(fontsize=8, title="connections", title_fontsize=8)
+
+    if "W3_pingpong" in report.workloads:
+        panel_rates(axes[0], "W3_pingpong", "ns_per_roundtrip", "round trips/s",
+                    "Ping-pong throughput")
+        impls = report.impls("W3_pingpong")
+        n = 100 if 100 in report.sizes("W3_pingpong") else max(report.sizes("W3_pingpong"))
+        ys = np.arange(len(impls))
+        worst = max((report.median("W3_pingpong", i, n, "latency_p99_ns") or 0) for i in impls)
+        scale, unit = (1e6, "ms") if worst >= 1e7 else (1e3, "µs")
+        for offset, metric, colour in ((-0.2, "latency_p50_ns", "#4c72b0"),
+                                       (0.2, "latency_p99_ns", "#dd8452")):
+            vals = [(report.median("W3_pingpong", i, n, metric) or 0) / scale for i in impls]
+            axes[1].barh(ys + offset, vals, height=0.4, color=colour,
+                         label=metric.split("_")[1])
+            for y, v in zip(ys + offset, vals):
+                axes[1].text(v, y, f" {v:.3g}", va="center", fontsize=7)
+        axes[1].set_yticks(ys, impls, fontsize=8)
+        axes[1].invert_yaxis()
+        axes[1].set_xlabel(f"{unit} (median over repetitions; lower is better)", fontsize=9)
+        axes[1].set_title(f"Ping-pong latency, N={n} connections", fontsize=10)
+        axes[1].legend(fontsize=8)
+        axes[1].grid(True, axis="x", which="both", alpha=0.3)
+    if "W3_bulk" in report.workloads:
+        panel_rates(axes[2], "W3_bulk", "ns_per_mb", "MB/s", "Bulk stream, one connection")
+    fig.suptitle("W3 TCP echo on 127.0.0.1 (one epoll load generator, a server per "
+                 "implementation)", fontsize=11)
+    save(fig, path)
+
+
 def save(fig, path):
     import matplotlib.pyplot as plt
     fig.tight_layout()
@@ -418,6 +601,26 @@ def make_plots(report, out_dir):
                   os.path.join(out_dir, "w4_call_soon"))
         for w, _, _ in panels:
             plots[w] = "w4_call_soon"
+    if "W3_pingpong" in report.workloads or "W3_bulk" in report.workloads:
+        plot_w3(report, os.path.join(out_dir, "w3_echo"))
+        plots["W3_pingpong"] = plots["W3_bulk"] = "w3_echo"
+    panels = [(w, m, label) for w, m, label in (
+        ("W6_throughput", "ns_per_call", "throughput, ns/call"),
+        ("W6_wakeup", "wakeup_p50_ns", "wake-up p50"),
+        ("W6_wakeup", "wakeup_p99_ns", "wake-up p99"))
+        if w in report.workloads and m in report.metrics(w)]
+    if panels:
+        plot_bars(report, panels, "W6 calls from another thread",
+                  os.path.join(out_dir, "w6_call_from_thread"))
+        for w, _, _ in panels:
+            plots[w] = "w6_call_from_thread"
+    panels = [("W7_lateness", m, m.split("_")[1]) for m in
+              ("lateness_p50_ns", "lateness_p99_ns", "lateness_max_ns")
+              if "W7_lateness" in report.workloads and m in report.metrics("W7_lateness")]
+    if panels:
+        plot_bars(report, panels, "W7 timer lateness per backend",
+                  os.path.join(out_dir, "w7_lateness"))
+        plots["W7_lateness"] = "w7_lateness"
     return plots
 
 
