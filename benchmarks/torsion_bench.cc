@@ -1,5 +1,6 @@
 // torsion's Reactor running the shared workloads on each backend
-// (torsion_epoll, torsion_poll, torsion_select), through its public API:
+// (torsion_epoll, torsion_poll, torsion_select, and torsion_io_uring where the
+// kernel allows io_uring), through its public API:
 // addReader/removeReader with a FileDescriptor, callLater/DelayedCall.cancel,
 // callSoon, and iterate(0) as one non-blocking pass.
 #include <cstddef>
@@ -11,6 +12,10 @@
 #include "benchmarks/drivers.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
+
+#if defined(__linux__)
+#include "backends/io_uring_backend.h"
+#endif
 
 namespace torsion::bench {
 namespace {
@@ -83,8 +88,19 @@ bool registerBackend(const std::string& backend) {
                            [backend] { return TorsionLoop::create(backend); });
 }
 
-const bool kRegistered =
-    registerBackend("epoll") && registerBackend("poll") && registerBackend("select");
+// io_uring only where this kernel allows it. Asked of the backend itself: the
+// registry may not be filled yet while static initialisers run.
+bool registerIoUringIfAvailable() {
+#if defined(__linux__)
+  if (!IoUringBackend::probe().ok()) return true;
+  return registerBackend("io_uring");
+#else
+  return true;
+#endif
+}
+
+const bool kRegistered = registerBackend("epoll") && registerBackend("poll") &&
+                         registerBackend("select") && registerIoUringIfAvailable();
 
 }  // namespace
 }  // namespace torsion::bench
