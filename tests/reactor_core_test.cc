@@ -2,9 +2,7 @@
 // (AllBackends/ReactorCoreTest.*/<backend>). Ported from Twisted's
 // src/twisted/internet/test/test_core.py (SystemEventTestsBuilder) and
 // src/twisted/test/test_internet.py (SystemEventTests), citing each test.
-#include <signal.h>
-#include <unistd.h>
-
+#include <csignal>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -13,6 +11,7 @@
 #include "core/errors.h"
 #include "core/reactor.h"
 #include "gtest/gtest.h"
+#include "tests/reactor_suites.h"
 #include "tests/reactor_test_base.h"
 
 namespace torsion::testing {
@@ -20,8 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Events = std::vector<std::string>;
-
-class ReactorCoreTest : public ReactorTest {};
 
 // Mirrors test_core.py test_stopWhenNotStarted.
 TEST_P(ReactorCoreTest, StopWhenNotStarted) {
@@ -365,19 +362,6 @@ TEST_P(ReactorCoreTest, SignalStopsReactorGracefully) {
   // The "Received SIGINT, shutting down." messages are informational.
 }
 
-// With installSignalHandlers=false the process's own disposition stays.
-TEST_P(ReactorCoreTest, NoSignalHandlersWhenDisabled) {
-  struct sigaction before = {};
-  sigaction(SIGTERM, nullptr, &before);
-  struct sigaction inside = {};
-  reactor().callWhenRunning([&] {
-    sigaction(SIGTERM, nullptr, &inside);
-    reactor().stop();
-  });
-  runReactor();
-  EXPECT_EQ(inside.sa_handler, before.sa_handler);
-}
-
 // Reactor::create names an unknown backend in its error.
 TEST_P(ReactorCoreTest, UnknownBackendIsAClearError) {
   ReactorOptions options;
@@ -387,33 +371,6 @@ TEST_P(ReactorCoreTest, UnknownBackendIsAClearError) {
   EXPECT_NE(std::string(r.status().message()).find("no-such-backend"), std::string::npos)
       << r.status();
   EXPECT_THROW(Reactor{options}, std::runtime_error);
-}
-
-// The dirty-reactor check itself must be able to fail: it reports each
-// kind of leftover (Twisted's trial _Janitor).
-TEST_P(ReactorCoreTest, DirtyReactorIsReported) {
-  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
-  reactor().callLater(10s, [] {});
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  struct Reader : FileDescriptor {
-    int fd;
-    explicit Reader(int f) : fd(f) {}
-    int fileno() const override { return fd; }
-    void connectionLost(const LostReason&) override {}
-  } reader(fds[0]), writer(fds[1]);
-  ASSERT_TRUE(reactor().addReader(&reader).ok());
-  ASSERT_TRUE(reactor().addWriter(&writer).ok());
-  reactor().callInThread([] {});
-  EXPECT_EQ(dirtyReactorReport(reactor()).size(), 4u);
-  cleanReactor(reactor());
-  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
-  // The pool object stays until shutdown; a stopped pool holds no threads.
-  reactor().callWhenRunning([&] { reactor().stop(); });
-  runReactor();
-  EXPECT_TRUE(dirtyReactorReport(reactor()).empty());
-  ::close(fds[0]);
-  ::close(fds[1]);
 }
 
 TEST_P(ReactorCoreTest, BackendIsTheOneAskedFor) {
