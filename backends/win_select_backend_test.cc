@@ -1,0 +1,170 @@
+// Tests for WinSelectBackend (backends/win_select_backend.h). Windows only:
+// built with mingw-w64 and run under Wine 8.0 (win_select_backend_test_wine),
+// so these check Wine's winsock select(), not Windows'.
+#include "backends/win_select_backend.h"
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "backends/registry.h"
+#include "gtest/gtest.h"
+
+namespace torsion {
+namespace {
+
+using std::chrono::milliseconds;
+
+class Recorder final : public ReadinessSink {
+ public:
+  void onReady(int fd, std::uint8_t events) override { seen[fd] |= events; }
+  std::map<int, std::uint8_t> seen;
+};
+
+class WinSelectBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WSADATA data;
+    ASSERT_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+    absl::StatusOr<std::unique_ptr<Backend>> b = WinSelectBackend::create();
+    ASSERT_TRUE(b.ok()) << b.status();
+    backend_ = std::move(*b);
+  }
+  void TearDown() override {
+    backend_.reset();
+    WSACleanup();
+  }
+
+  // A connected loopback TCP pair (blocking calls), as ints.
+  void connectedPair(int& a, int& b) {
+    SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_NE(listener, INVALID_SOCKET);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(listen(listener, 1), 0);
+    int len = sizeof addr;
+    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    SOCKET s = accept(listener, nullptr, nullptr);
+    ASSERT_NE(s, INVALID_SOCKET);
+    closesocket(listener);
+    a = static_cast<int>(c);
+    b = static_cast<int>(s);
+  }
+
+  std::unique_ptr<Backend> backend_;
+  Recorder sink_;
+};
+
+TEST_F(WinSelectBackendTest, FeaturesAreReadiness) {
+  EXPECT_TRUE(backend_->features().fdReadiness);
+  EXPECT_FALSE(backend_->features().completionModel);
+  EXPECT_EQ(backend_->name(), "select");
+}
+
+TEST_F(WinSelectBackendTest, PollTimesOutWithNothingReady) {
+  absl::StatusOr<int> n = backend_->poll(milliseconds(20), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(sink_.seen.empty());
+}
+
+TEST_F(WinSelectBackendTest, ReadableAfterPeerSends) {
+  int a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(backend_->setInterest(b, Interest::kNone, Interest::kRead).ok());
+  EXPECT_EQ(*backend_->poll(std::chrono::nanoseconds(0), sink_), 0);
+  ASSERT_EQ(send(static_cast<SOCKET>(a), "hi", 2, 0), 2);
+  absl::StatusOr<int> n = backend_->poll(milliseconds(1000), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(sink_.seen[b], kReadable);
+  ASSERT_TRUE(backend_->setInterest(b, Interest::kRead, Interest::kNone).ok());
+  closesocket(a);
+  closesocket(b);
+}
+
+TEST_F(WinSelectBackendTest, WritableAtOnce) {
+  int a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(backend_->setInterest(a, Interest::kNone, Interest::kWrite).ok());
+  EXPECT_EQ(*backend_->poll(milliseconds(1000), sink_), 1);
+  EXPECT_EQ(sink_.seen[a], kWritable);
+  backend_->forget(a);
+  closesocket(a);
+  closesocket(b);
+}
+
+// Winsock select has no hang-up bit: the peer's close reads as readable.
+TEST_F(WinSelectBackendTest, PeerCloseIsReadable) {
+  int a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(backend_->setInterest(b, Interest::kNone, Interest::kRead).ok());
+  closesocket(static_cast<SOCKET>(a));
+  EXPECT_EQ(*backend_->poll(milliseconds(1000), sink_), 1);
+  EXPECT_TRUE(sink_.seen[b] & kReadable);
+  backend_->forget(b);
+  closesocket(b);
+}
+
+TEST_F(WinSelectBackendTest, WakeUpFromAnotherThreadEndsABlockedPoll) {
+  std::thread waker([this] {
+    std::this_thread::sleep_for(milliseconds(30));
+    backend_->wakeUp();
+  });
+  absl::StatusOr<int> n = backend_->poll(std::nullopt, sink_);
+  waker.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);  // the waker is never reported
+  // Drained: the next poll does not return at once because of it.
+  EXPECT_EQ(*backend_->poll(std::chrono::nanoseconds(0), sink_), 0);
+}
+
+// A socket closed while registered is reported once as kInvalid
+// (Twisted's _preenDescriptors), not as a failed poll.
+TEST_F(WinSelectBackendTest, ClosedRegisteredSocketIsReportedInvalid) {
+  int a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(backend_->setInterest(b, Interest::kNone, Interest::kRead).ok());
+  closesocket(static_cast<SOCKET>(b));
+  absl::StatusOr<int> n = backend_->poll(milliseconds(100), sink_);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(sink_.seen[b], kInvalid);
+  backend_->forget(b);
+  closesocket(a);
+}
+
+TEST_F(WinSelectBackendTest, ForgottenSocketIsNotReported) {
+  int a, b;
+  ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
+  ASSERT_TRUE(backend_->setInterest(b, Interest::kNone, Interest::kRead).ok());
+  ASSERT_EQ(send(static_cast<SOCKET>(a), "x", 1, 0), 1);
+  backend_->forget(b);
+  EXPECT_EQ(*backend_->poll(milliseconds(50), sink_), 0);
+  EXPECT_TRUE(sink_.seen.empty());
+  closesocket(a);
+  closesocket(b);
+}
+
+TEST_F(WinSelectBackendTest, NonSocketIsAClearError) {
+  absl::Status s = backend_->setInterest(123456, Interest::kNone, Interest::kRead);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("fd=123456"), std::string_view::npos) << s;
+}
+
+TEST(WinSelectRegistryTest, SelectIsOfferedAfterIocp) {
+  std::vector<std::string> names = availableBackends();
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0], "iocp");
+  EXPECT_EQ(names[1], "select");
+}
+
+}  // namespace
+}  // namespace torsion
