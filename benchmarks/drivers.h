@@ -32,6 +32,15 @@
 #include "benchmarks/pipe_ring.h"
 #include "benchmarks/workload.h"
 
+// Optional: under valgrind --tool=callgrind every phase boundary dumps the
+// instruction counts (docs/performance.md); elsewhere a no-op.
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define TORSION_BENCH_PHASE_MARK() CALLGRIND_DUMP_STATS
+#else
+#define TORSION_BENCH_PHASE_MARK() ((void)0)
+#endif
+
 namespace torsion::bench {
 
 namespace internal {
@@ -46,7 +55,10 @@ inline double secondsBetween(Clock::time_point a, Clock::time_point b) {
 // work of send, recv and poll runs in the calling thread). The workloads
 // never block while timed, so on an idle machine this equals wall time; on
 // a shared one it leaves out the time other processes held the CPU.
+// Each call also marks a phase boundary for callgrind (see above), so
+// `valgrind --tool=callgrind` splits the run into exactly the timed phases.
 inline double cpuSeconds() {
+  TORSION_BENCH_PHASE_MARK();
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;

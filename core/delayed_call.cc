@@ -25,19 +25,20 @@ internal::TimerNode* DelayedCall::checked() const {
 
 void DelayedCall::cancel() {
   internal::TimerNode* node = checked();
-  node->queue->cancel(node);
+  node->arena->queue->cancel(node);
 }
 
 void DelayedCall::reset(std::chrono::duration<double> secondsFromNow) {
   internal::TimerNode* node = checked();
   double delay = std::max(secondsFromNow.count(), 0.0);
   if (std::isnan(secondsFromNow.count())) delay = secondsFromNow.count();
-  node->queue->reschedule(node, node->queue->now() + delay);
+  internal::TimerQueue& queue = *node->arena->queue;
+  queue.reschedule(node, queue.now() + delay);
 }
 
 void DelayedCall::delay(std::chrono::duration<double> secondsLater) {
   internal::TimerNode* node = checked();
-  node->queue->reschedule(node, node->deadline + secondsLater.count());
+  node->arena->queue->reschedule(node, node->deadline + secondsLater.count());
 }
 
 double DelayedCall::getTime() const {

@@ -34,9 +34,11 @@ class DelayedCall;
 namespace internal {
 
 class TimerQueue;
+struct TimerArena;
 
 // One scheduled call. Owned jointly by the queue (while it is pending) and
-// by every DelayedCall handle naming it: freed when the last owner lets go.
+// by every DelayedCall handle naming it: returned to its arena (the queue's
+// node slab, core/timer_queue.h) when the last owner lets go.
 // Kept at 64 bytes on LP64 (the callable's 16 inline bytes included), so a
 // pending call costs one cache line plus its 8-byte heap slot.
 struct TimerNode {
@@ -48,14 +50,17 @@ struct TimerNode {
   std::uint64_t seq;   // schedule order: equal deadlines run FIFO
   std::uint32_t refs;  // handles + 1 while queued
   std::int32_t index;  // heap position, or kCalled / kCancelled
-  TimerQueue* queue;   // null once the queue is gone
+  TimerArena* arena;   // the slab it lives in; outlives it
   absl::AnyInvocable<void()> fn;
 
   bool pending() const { return index >= 0; }
 };
 
+// Gives an unreferenced node back to its arena (core/timer_queue.cc).
+void releaseTimerNode(TimerNode* node);
+
 inline void unrefTimerNode(TimerNode* node) {
-  if (--node->refs == 0) delete node;
+  if (--node->refs == 0) releaseTimerNode(node);
 }
 
 }  // namespace internal

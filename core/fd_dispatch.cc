@@ -184,6 +184,7 @@ absl::StatusOr<int> FdDispatcher::pollAndDispatch(
   // Gather first, dispatch after: user code then never runs inside the
   // backend's poll, so a backend need not survive re-entry.
   absl::StatusOr<int> n = backend_.poll(timeout, *this);
+  if (ready_.empty()) return n;  // nothing to dispatch (a timer-only pass)
   std::vector<Ready> ready;
   ready.swap(ready_);
   for (const Ready& r : ready) dispatch(r);

@@ -189,8 +189,14 @@ class Reactor : public ReactorTime {
   // torsion extension: runs `f` at the start of the next pass, in FIFO
   // order with other callSoon calls, before that pass's due timers. Like
   // callLater(0, f) without a handle: cheaper (no node, no heap), and not
-  // cancellable. Reactor thread only.
-  void callSoon(absl::AnyInvocable<void()> f) { soon_.push_back(std::move(f)); }
+  // cancellable. Reactor thread only. A template so that the callable is
+  // built in place in the queue (measured: the by-value AnyInvocable
+  // parameter cost an extra move and destroy per call).
+  template <typename F>
+  requires std::is_constructible_v<absl::AnyInvocable<void()>, F &&> void callSoon(
+      F&& f) {
+    soon_.emplace_back(std::forward<F>(f));
+  }
 
   // ---- IReactorThreads -------------------------------------------------------
 
@@ -310,6 +316,10 @@ class Reactor : public ReactorTime {
   mutable std::mutex threadCallsMutex_;
   std::vector<absl::AnyInvocable<void()>> threadCalls_;  // guarded
   std::vector<absl::AnyInvocable<void()>> threadCallsRunning_;
+  // Mirrors !threadCalls_.empty(), written under threadCallsMutex_, so a
+  // pass with no thread calls skips the lock (measured: the lock/unlock
+  // pair was ~100 instructions of a ~520-instruction call-soon pass).
+  std::atomic<bool> threadCallsWaiting_{false};
 
   mutable std::mutex poolMutex_;  // guards pool_ (callInThread is
                                   // thread-safe)

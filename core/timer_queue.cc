@@ -20,11 +20,41 @@ constexpr std::size_t kArity = 4;
 std::size_t parentOf(std::size_t i) { return (i - 1) / kArity; }
 std::size_t firstChildOf(std::size_t i) { return i * kArity + 1; }
 
+// Chunks double from 64 nodes (4 KiB) up to 4096 nodes (256 KiB), so a
+// small queue stays small and a large one allocates rarely.
+constexpr std::size_t kFirstChunk = 64;
+constexpr std::size_t kLargestChunk = 4096;
+
 }  // namespace
 
-TimerQueue::TimerQueue(const ReactorTime& time) : time_(time) {}
+void TimerArena::grow() {
+  const std::size_t size =
+      chunks.size() >= 6 ? kLargestChunk : kFirstChunk << chunks.size();
+  chunks.push_back(std::make_unique<TimerNode[]>(size));
+  bump = chunks.back().get();
+  bumpEnd = bump + size;
+}
 
-TimerQueue::~TimerQueue() { clear(); }
+void releaseTimerNode(TimerNode* node) {
+  // The callable is already gone: it was moved out to run, or destroyed by
+  // cancel() or clear(). Only the memory comes back.
+  TimerArena* arena = node->arena;
+  --arena->live;
+  if (arena->queue == nullptr) {
+    if (arena->live == 0) delete arena;  // the last handle let go
+    return;
+  }
+  arena->freeNodes.push_back(node);
+}
+
+TimerQueue::TimerQueue(const ReactorTime& time)
+    : time_(time), arena_(new TimerArena(this)) {}
+
+TimerQueue::~TimerQueue() {
+  clear();
+  arena_->queue = nullptr;
+  if (arena_->live == 0) delete arena_;
+}
 
 double TimerQueue::now() const { return time_.seconds(); }
 
@@ -67,7 +97,32 @@ void TimerQueue::removeAt(std::size_t i) {
   }
 }
 
-DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()> f) {
+void TimerQueue::removeTop() {
+  TimerNode* last = heap_.back();
+  heap_.pop_back();
+  if (heap_.empty()) return;
+  // Floyd's bottom-up pop: the former last node nearly always belongs back
+  // near the bottom, so walk the hole down along the smallest children
+  // without comparing it, then sift it up the little way it has to go.
+  // One comparison per level fewer than siftDown (measured: -13% of the
+  // instructions per fired call, docs/performance.md).
+  const std::size_t n = heap_.size();
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = firstChildOf(i);
+    if (first >= n) break;
+    const std::size_t lastChild = first + kArity < n ? first + kArity : n;
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < lastChild; ++c) {
+      if (before(heap_[c], heap_[best])) best = c;
+    }
+    place(heap_[best], i);
+    i = best;
+  }
+  siftUp(i, last);
+}
+
+DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()>&& f) {
   if (std::isnan(deadline)) {
     throw std::invalid_argument("callLater: the delay is NaN");
   }
@@ -76,7 +131,13 @@ DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()> f) 
     throw std::length_error("callLater: too many pending calls");
   }
   // Two references: the queue's and the returned handle's.
-  TimerNode* node = new TimerNode{deadline, nextSeq_++, 2, 0, this, std::move(f)};
+  TimerNode* node = arena_->acquire();
+  node->deadline = deadline;
+  node->seq = nextSeq_++;
+  node->refs = 2;
+  node->index = 0;
+  node->arena = arena_;
+  node->fn = std::move(f);
   heap_.push_back(node);
   siftUp(heap_.size() - 1, node);
   return DelayedCall(node);
@@ -118,7 +179,7 @@ TimerNode* TimerQueue::popDue(double now, std::uint64_t seqLimit) {
   // and the next pass (zero timeout: a call is due) runs it first, which
   // is its deadline order anyway.
   if (top->deadline > now || top->seq >= seqLimit) return nullptr;
-  removeAt(0);
+  removeTop();
   top->index = TimerNode::kCalled;
   return top;
 }
@@ -183,10 +244,7 @@ void TimerQueue::clear() {
   // (cancel another call, schedule a new one), and must find it consistent.
   std::vector<TimerNode*> nodes;
   nodes.swap(heap_);
-  for (TimerNode* node : nodes) {
-    node->index = TimerNode::kCancelled;
-    node->queue = nullptr;
-  }
+  for (TimerNode* node : nodes) node->index = TimerNode::kCancelled;
   for (TimerNode* node : nodes) {
     absl::AnyInvocable<void()> fn = std::move(node->fn);
     node->fn = nullptr;

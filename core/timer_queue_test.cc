@@ -180,6 +180,33 @@ TEST(TimerQueueTest, HandleOutlivesQueue) {
   EXPECT_EQ(c.getTime(), 1);
 }
 
+// torsion-specific (no Twisted test): the node slab (TimerArena) recycles
+// nodes across chunk boundaries, never keeps a callable alive, and handles
+// from several chunks may outlive the queue.
+TEST(TimerQueueTest, SlabRecyclesNodesWithoutKeepingCallables) {
+  auto token = std::make_shared<int>(1);
+  std::vector<DelayedCall> kept;
+  {
+    FakeTime t;
+    for (int round = 0; round < 3; ++round) {
+      std::vector<DelayedCall> calls;
+      for (int i = 0; i < 300; ++i) calls.push_back(t.callLater(1s, [token] {}));
+      EXPECT_EQ(token.use_count(), 301);
+      for (int i = 0; i < 300; i += 2) calls[i].cancel();
+      EXPECT_EQ(token.use_count(), 151);
+      t.now_ += 1;
+      EXPECT_EQ(t.pass(), 150u);
+      EXPECT_EQ(token.use_count(), 1);
+      kept.push_back(calls.back());
+    }
+    kept.push_back(t.callLater(5s, [token] {}));
+  }
+  EXPECT_EQ(token.use_count(), 1);
+  EXPECT_TRUE(kept[0].called());
+  EXPECT_TRUE(kept.back().cancelled());
+  kept.clear();  // the last handles release the arena (asan: no leak)
+}
+
 TEST(TimerQueueTest, EmptyHandleThrowsLogicError) {
   DelayedCall c;
   EXPECT_FALSE(c.active());
