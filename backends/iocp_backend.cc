@@ -1,5 +1,6 @@
 #include "backends/iocp_backend.h"
 
+#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -103,7 +104,10 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
     if (err == WAIT_TIMEOUT) return 0;
     return WinErrorToStatus(err, "GetQueuedCompletionStatusEx");
   }
+  // Every dequeued entry must run, or its operation leaks and its caller
+  // waits forever; so a throwing callback is rethrown only after the batch.
   int ran = 0;
+  std::exception_ptr firstError;
   for (ULONG i = 0; i < count; ++i) {
     const OVERLAPPED_ENTRY& e = entries[i];
     if (e.lpOverlapped == nullptr) {
@@ -113,9 +117,14 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
       continue;
     }
     std::unique_ptr<IocpOperation> op(IocpOperation::fromOverlapped(e.lpOverlapped));
-    op->complete(errorOf(*e.lpOverlapped), e.dwNumberOfBytesTransferred);
     ++ran;
+    try {
+      op->complete(errorOf(*e.lpOverlapped), e.dwNumberOfBytesTransferred);
+    } catch (...) {
+      if (!firstError) firstError = std::current_exception();
+    }
   }
+  if (firstError) std::rethrow_exception(firstError);
   return ran;
 }
 

@@ -82,7 +82,9 @@ class IocpBackend final : public Backend {
   void forget(int) noexcept override {}
 
   // Dequeues up to 64 completions per call (GetQueuedCompletionStatusEx),
-  // runs each operation's callback and returns how many ran. Wake-up
+  // runs each operation's callback and returns how many ran. If a callback
+  // throws, the rest of the batch still runs and the first exception is
+  // rethrown afterwards. Wake-up
   // packets are consumed and not counted. `sink` is unused: there is no
   // readiness to report.
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

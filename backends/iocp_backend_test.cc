@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -134,6 +135,21 @@ TEST_F(IocpBackendTest, PostedOperationRunsItsCallbackOnce) {
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(gotBytes, 42u);
   EXPECT_EQ(*backend_->poll(std::chrono::nanoseconds(0), sink_), 0);
+}
+
+// A throwing callback does not lose the rest of its batch: every dequeued
+// operation runs (and is freed), then the exception reaches the caller.
+TEST_F(IocpBackendTest, ThrowingCallbackDoesNotLoseTheBatch) {
+  int ran = 0;
+  auto* bad = new IocpOperation([&](std::uint32_t, std::uint32_t) {
+    ++ran;
+    throw std::runtime_error("boom");
+  });
+  auto* good = new IocpOperation([&](std::uint32_t, std::uint32_t) { ++ran; });
+  ASSERT_TRUE(PostQueuedCompletionStatus(iocp().port(), 0, 0, bad->overlapped()));
+  ASSERT_TRUE(PostQueuedCompletionStatus(iocp().port(), 0, 0, good->overlapped()));
+  EXPECT_THROW((void)backend_->poll(milliseconds(1000), sink_), std::runtime_error);
+  EXPECT_EQ(ran, 2);
 }
 
 // An overlapped WSARecv on an associated socket completes through poll()
