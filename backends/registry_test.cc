@@ -84,7 +84,7 @@ TEST(RegistryTest, RegisteredBackendsAreInPreferenceOrder) {
   EXPECT_EQ(names[1], "fake_broken");
 #if defined(__linux__)
   const std::vector<std::string> expected = {"fake_unavailable", "fake_broken", "epoll",
-                                             "io_uring", "poll", "select"};
+                                             "io_uring",         "poll",        "select"};
   EXPECT_EQ(names, expected);
 #endif
 }
