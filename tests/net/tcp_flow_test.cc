@@ -130,7 +130,11 @@ TEST_P(TcpFlowTest, Transfer64MiBChecksum) {
   EXPECT_TRUE(receiver->reason.check<ConnectionDone>());
   EXPECT_TRUE(sender->reason.check<ConnectionDone>());
   EXPECT_GT(sender->pauses, 0);
-  EXPECT_EQ(sender->pauses, sender->resumes);
+  // The producer may finish (and unregister) while paused: the last pause
+  // then has no resume. Never more resumes than pauses, never two pauses
+  // in a row.
+  EXPECT_GE(sender->pauses, sender->resumes);
+  EXPECT_LE(sender->pauses - sender->resumes, 1);
   EXPECT_FALSE(sender->stopped);  // unregistered before the close
 }
 
