@@ -1,10 +1,7 @@
 #include "net/listen_socket.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "net/errors.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 
@@ -17,18 +14,24 @@ absl::Status cannotListen(int error, const std::string& interface, int port,
 absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
                                const std::string& interface, int port,
                                bool reuseAddress) {
-  const int fd = ::socket(address.family(), type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = openSocket(address.family(), type);
   if (fd < 0) {
-    const int e = errno;
+    const int e = lastSocketError();
     return cannotListen(e, interface, port, "socket(): " + errnoText(e));
   }
+#ifdef _WIN32
+  // Windows' SO_REUSEADDR lets another socket bind the same port while we
+  // listen on it (port stealing); Twisted's tcp.py skips it on win32 too.
+  (void)reuseAddress;
+#else
   if (reuseAddress) {
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   }
+#endif
   if (::bind(fd, address.get(), address.len) != 0) {
-    const int e = errno;
-    ::close(fd);
+    const int e = lastSocketError();
+    closeSocket(fd);
     return cannotListen(e, interface, port, errnoText(e));
   }
   return fd;
@@ -36,8 +39,8 @@ absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
 
 absl::Status listenSocket(int fd, int backlog, const std::string& interface, int port) {
   if (::listen(fd, backlog) != 0) {
-    const int e = errno;
-    ::close(fd);
+    const int e = lastSocketError();
+    closeSocket(fd);
     return cannotListen(e, interface, port, "listen(): " + errnoText(e));
   }
   return absl::OkStatus();

@@ -16,7 +16,8 @@
 namespace torsion::net::internal {
 
 // A non-blocking, close-on-exec socket of `type` bound to `address`, with
-// SO_REUSEADDR if `reuseAddress`. Errors carry CannotListenError's text,
+// SO_REUSEADDR if `reuseAddress` (never on Windows, where it would let
+// another socket steal the port). Errors carry CannotListenError's text,
 // naming `interface` and `port` and the errno.
 absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
                                const std::string& interface, int port, bool reuseAddress);

@@ -1,18 +1,27 @@
 #include "net/resolve.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <string>
 
 #include "net/errors.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net {
 namespace {
 
+std::string gaiText(int rc) {
+#ifdef _WIN32
+  // gai_strerror is not thread-safe on Windows; getaddrinfo's codes are
+  // WSA errors there.
+  return internal::errnoText(rc);
+#else
+  return gai_strerror(rc);
+#endif
+}
+
 // Runs on a pool thread: blocking is the point.
 std::string lookup(const std::string& name) {
+  internal::ensureSocketsInitialized();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -21,7 +30,7 @@ std::string lookup(const std::string& name) {
   const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
   if (rc != 0) {
     throw DNSLookupError("DNSLookupError: address '" + name +
-                         "' not found: " + gai_strerror(rc));
+                         "' not found: " + gaiText(rc));
   }
   const addrinfo* chosen = nullptr;
   for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {
@@ -33,7 +42,9 @@ std::string lookup(const std::string& name) {
   }
   std::string host;
   if (chosen != nullptr) {
-    host = internal::toAddress(chosen->ai_addr, chosen->ai_addrlen, "TCP").host;
+    host = internal::toAddress(chosen->ai_addr,
+                               static_cast<socklen_t>(chosen->ai_addrlen), "TCP")
+               .host;
   }
   freeaddrinfo(res);
   if (host.empty()) {

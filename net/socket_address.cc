@@ -1,11 +1,12 @@
 #include "net/socket_address.h"
 
-#include <arpa/inet.h>
-#include <net/if.h>
-#include <netdb.h>
-#include <netinet/in.h>
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <sys/un.h>
+#endif
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -18,6 +19,7 @@ bool isIPv4Literal(std::string_view host) {
 
 bool isIPv6Literal(std::string_view host) {
   if (host.find(':') == std::string_view::npos) return false;
+  ensureSocketsInitialized();
   // getaddrinfo with AI_NUMERICHOST accepts scoped literals ("fe80::1%lo")
   // that inet_pton refuses, and never resolves anything.
   addrinfo hints{};
@@ -31,6 +33,7 @@ bool isIPv6Literal(std::string_view host) {
 
 absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port) {
   SockAddr out;
+  ensureSocketsInitialized();
   if (host.empty()) host = "0.0.0.0";
   const std::string h(host);
   if (isIPv4Literal(host)) {
@@ -58,6 +61,10 @@ absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port) {
 }
 
 absl::StatusOr<SockAddr> unixPath(std::string_view path) {
+#ifdef _WIN32
+  return absl::UnimplementedError("Unix socket path '" + std::string(path) +
+                                  "': Unix sockets are not supported on Windows");
+#else
   SockAddr out;
   auto* sun = reinterpret_cast<sockaddr_un*>(&out.storage);
   if (path.empty() || path.size() >= sizeof(sun->sun_path)) {
@@ -69,10 +76,12 @@ absl::StatusOr<SockAddr> unixPath(std::string_view path) {
   std::memcpy(sun->sun_path, path.data(), path.size());
   out.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
   return out;
+#endif
 }
 
 Address toAddress(const sockaddr* sa, socklen_t len, const char* type) {
-  char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {};
+  // Room for a scoped IPv6 literal ("fe80::1%eth0").
+  char host[NI_MAXHOST] = {};
   switch (sa->sa_family) {
     case AF_INET: {
       const auto* sin = reinterpret_cast<const sockaddr_in*>(sa);
@@ -82,11 +91,13 @@ Address toAddress(const sockaddr* sa, socklen_t len, const char* type) {
     case AF_INET6: {
       const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(sa);
       // NI_NUMERICHOST keeps a link-local scope ("fe80::1%eth0").
+      ensureSocketsInitialized();
       if (getnameinfo(sa, len, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) {
         inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
       }
       return Address::ipv6(type, host, ntohs(sin6->sin6_port));
     }
+#ifndef _WIN32
     case AF_UNIX: {
       const auto* sun = reinterpret_cast<const sockaddr_un*>(sa);
       const std::size_t offset = offsetof(sockaddr_un, sun_path);
@@ -96,6 +107,7 @@ Address toAddress(const sockaddr* sa, socklen_t len, const char* type) {
       n = strnlen(sun->sun_path, n);
       return Address::unixSocket(std::string(sun->sun_path, n));
     }
+#endif
     default:
       return Address{};
   }
@@ -116,9 +128,24 @@ Address peerAddress(int fd, const char* type) {
 }
 
 std::string errnoText(int error) {
+#ifdef _WIN32
+  char buf[512];
+  DWORD n =
+      FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                     static_cast<DWORD>(error), MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT),
+                     buf, sizeof buf, nullptr);
+  // System messages end in ".\r\n"; error texts here are mid-sentence.
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+                   buf[n - 1] == '.')) {
+    --n;
+  }
+  if (n == 0) return "winsock error " + std::to_string(error);
+  return std::string(buf, n);
+#else
   char buf[256];
   // GNU strerror_r returns the message (maybe not in buf).
   return std::string(strerror_r(error, buf, sizeof buf));
+#endif
 }
 
 std::string describe(const Address& address) {

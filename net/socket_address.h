@@ -13,14 +13,13 @@
 #ifndef TORSION_NET_SOCKET_ADDRESS_H_
 #define TORSION_NET_SOCKET_ADDRESS_H_
 
-#include <sys/socket.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "net/address.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 
@@ -45,7 +44,8 @@ inline bool isIPLiteral(std::string_view host) {
 // interface). InvalidArgument if `host` is not a literal.
 absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port);
 
-// A Unix socket address. InvalidArgument if the path does not fit.
+// A Unix socket address. InvalidArgument if the path does not fit;
+// Unimplemented on Windows (net/unix.h is POSIX-only).
 absl::StatusOr<SockAddr> unixPath(std::string_view path);
 
 // The Address for a sockaddr; `type` is "TCP" or "UDP" for IP families.
@@ -55,7 +55,9 @@ Address toAddress(const sockaddr* sa, socklen_t len, const char* type);
 Address localAddress(int fd, const char* type);
 Address peerAddress(int fd, const char* type);
 
-// strerror_r, thread-safely: "Connection refused".
+// The text of a socket error (lastSocketError()), thread-safely:
+// strerror_r on POSIX ("Connection refused"), FormatMessage on Windows
+// (trimmed; "winsock error 10061" if the system has no text for it).
 std::string errnoText(int error);
 
 // "127.0.0.1:80", "[::1]:80" or the path: for error messages.

@@ -1,11 +1,5 @@
 #include "net/stream_connection.h"
 
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -16,13 +10,12 @@
 #include "net/errors.h"
 #include "net/read_buffer.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 namespace {
 
 constexpr int kMaxIov = 64;
-
-bool wouldBlock(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == EINTR; }
 
 bool isPlainConnectionLost(const LostReason& reason) {
   try {
@@ -50,7 +43,7 @@ StreamConnection::StreamConnection(Reactor& reactor, int fd,
 StreamConnection::~StreamConnection() {
   // Only reached without connectionLost when start() never ran or the
   // reactor was destroyed first: the reactor must not be touched here.
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) closeSocket(fd_);
 }
 
 absl::Status StreamConnection::start(const std::shared_ptr<StreamConnection>& conn) {
@@ -59,7 +52,7 @@ absl::Status StreamConnection::start(const std::shared_ptr<StreamConnection>& co
   conn->peer_ = peerAddress(conn->fd_, type);
   absl::Status status = conn->reactor_.addReader(conn.get());
   if (!status.ok()) {
-    ::close(conn->fd_);
+    closeSocket(conn->fd_);
     conn->fd_ = -1;
     conn->lost_ = true;
     conn->protocol_.reset();
@@ -100,14 +93,14 @@ void StreamConnection::stopReading() {
 LostReason StreamConnection::doRead() {
   const std::span<char> buffer = readBuffer();
   char* buf = buffer.data();
-  const ssize_t n = ::recv(fd_, buf, buffer.size(), 0);
+  const long n = ::recv(fd_, buf, static_cast<int>(buffer.size()), 0);
   if (n > 0) {
     protocol_->dataReceived(std::string_view(buf, static_cast<std::size_t>(n)));
     return nullptr;
   }
   if (n == 0) return std::make_exception_ptr(ConnectionDone());
-  const int e = errno;
-  if (wouldBlock(e)) return nullptr;
+  const int e = lastSocketError();
+  if (isWouldBlock(e)) return nullptr;
   return lostFromErrno("recv", e);
 }
 
@@ -179,26 +172,21 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
   // only a backlog makes us wait for writability.
   if (buffer_.empty() && !writing_ && writeError_ == 0 &&
       count <= static_cast<std::size_t>(kMaxIov)) {
-    iovec iov[kMaxIov];
+    IoVec iov[kMaxIov];
     for (std::size_t i = 0; i < count; ++i) {
-      iov[i].iov_base = const_cast<char*>(pieces[i].data());
-      iov[i].iov_len = pieces[i].size();
+      setIoVec(iov[i], pieces[i].data(), pieces[i].size());
     }
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = count;
-    ssize_t n;
+    long n;
+    int e = 0;
     do {
-      // The common case, one piece, takes the cheaper send().
-      n = count == 1 ? ::send(fd_, pieces[0].data(), pieces[0].size(),
-                              MSG_NOSIGNAL | MSG_DONTWAIT)
-                     : ::sendmsg(fd_, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+      n = sendIoVec(fd_, iov, static_cast<int>(count));
+      e = n < 0 ? lastSocketError() : 0;
+    } while (n < 0 && e == kInterrupted);
     if (n >= 0) {
       sent = static_cast<std::size_t>(n);
-    } else if (!wouldBlock(errno)) {
+    } else if (!isWouldBlock(e)) {
       // Reported from doWrite: connectionLost must not run inside write().
-      writeError_ = errno;
+      writeError_ = e;
       startWriting();
       return;
     }
@@ -246,18 +234,16 @@ void StreamConnection::afterWrite() {
 
 bool StreamConnection::flush() {
   while (!buffer_.empty()) {
-    iovec iov[kMaxIov];
+    IoVec iov[kMaxIov];
     const int n = buffer_.gather(iov, kMaxIov);
     std::size_t offered = 0;
-    for (int i = 0; i < n; ++i) offered += iov[i].iov_len;
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = static_cast<std::size_t>(n);
-    const ssize_t s = ::sendmsg(fd_, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    for (int i = 0; i < n; ++i) offered += ioVecSize(iov[i]);
+    const long s = sendIoVec(fd_, iov, n);
     if (s < 0) {
-      if (errno == EINTR) continue;
-      if (wouldBlock(errno)) return true;
-      writeError_ = errno;
+      const int e = lastSocketError();
+      if (e == kInterrupted) continue;
+      if (isWouldBlock(e)) return true;
+      writeError_ = e;
       return false;
     }
     buffer_.consume(static_cast<std::size_t>(s));
@@ -285,7 +271,7 @@ LostReason StreamConnection::doWrite() {
     return std::make_exception_ptr(ConnectionDone());
   } else if (writeDisconnecting_ && !writeDisconnected_) {
     writeDisconnected_ = true;
-    ::shutdown(fd_, SHUT_WR);
+    shutdownWrite(fd_);
     if (halfCloseable()) protocol_->writeConnectionLost();
   }
   return nullptr;
@@ -334,9 +320,10 @@ void StreamConnection::connectionLost(const LostReason& reason) {
     if (sendReset_) {
       // SO_LINGER {on, 0}: close() sends RST and drops unsent data.
       linger l{1, 0};
-      ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l),
+                   sizeof l);
     }
-    ::close(fd_);
+    closeSocket(fd_);
     fd_ = -1;
   }
   buffer_.clear();
@@ -414,8 +401,9 @@ absl::Status StreamConnection::setTcpNoDelay(bool enabled) {
   if (fd_ < 0)
     return absl::FailedPreconditionError("setTcpNoDelay: connection is closed");
   int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
-    return absl::ErrnoToStatus(errno,
+  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
+                   sizeof on) != 0) {
+    return absl::ErrnoToStatus(lastSocketError(),
                                "setsockopt(TCP_NODELAY, fd=" + std::to_string(fd_) + ")");
   }
   return absl::OkStatus();
@@ -428,9 +416,10 @@ absl::Status StreamConnection::setTcpKeepAlive(bool enabled) {
   if (fd_ < 0)
     return absl::FailedPreconditionError("setTcpKeepAlive: connection is closed");
   int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0) {
+  if (::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<const char*>(&on),
+                   sizeof on) != 0) {
     return absl::ErrnoToStatus(
-        errno, "setsockopt(SO_KEEPALIVE, fd=" + std::to_string(fd_) + ")");
+        lastSocketError(), "setsockopt(SO_KEEPALIVE, fd=" + std::to_string(fd_) + ")");
   }
   return absl::OkStatus();
 }

@@ -1,9 +1,5 @@
 #include "net/stream_connector.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -11,6 +7,7 @@
 #include "core/log.h"
 #include "net/errors.h"
 #include "net/resolve.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 
@@ -24,7 +21,7 @@ StreamConnector::StreamConnector(Reactor& reactor, ConnectTarget target,
 
 StreamConnector::~StreamConnector() {
   // Reached with an open socket only if the reactor went away first.
-  if (socket_ >= 0) ::close(socket_);
+  if (socket_ >= 0) internal::closeSocket(socket_);
 }
 
 Address StreamConnector::getDestination() const {
@@ -96,9 +93,10 @@ void StreamConnector::connect() {
 }
 
 void StreamConnector::attempt(const SockAddr& address) {
-  socket_ = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  socket_ = openSocket(address.family(), SOCK_STREAM);
   if (socket_ < 0) {
-    fail(Failure(ConnectError("ConnectError: socket(): " + errnoText(errno))));
+    fail(
+        Failure(ConnectError("ConnectError: socket(): " + errnoText(lastSocketError()))));
     return;
   }
   if (target_.bindAddress) {
@@ -110,20 +108,22 @@ void StreamConnector::attempt(const SockAddr& address) {
       return;
     }
     if (::bind(socket_, b->get(), b->len) != 0) {
-      fail(Failure(ConnectBindError(
-          "ConnectBindError: couldn't bind to " + target_.bindAddress->first + ":" +
-          std::to_string(target_.bindAddress->second) + ": " + errnoText(errno))));
+      fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " +
+                                    target_.bindAddress->first + ":" +
+                                    std::to_string(target_.bindAddress->second) + ": " +
+                                    errnoText(lastSocketError()))));
       return;
     }
   }
-  // EINTR from a non-blocking connect() means it goes on in the
-  // background, like EINPROGRESS: never call connect() twice.
+  // A connect() that goes on in the background (EINPROGRESS, EINTR;
+  // WSAEWOULDBLOCK) is never retried: writability or an error says how it
+  // ended.
   if (::connect(socket_, address.get(), address.len) == 0) {
     finish();
     return;
   }
-  const int e = errno;
-  if (e != EINPROGRESS && e != EINTR) {
+  const int e = lastSocketError();
+  if (!isConnectInProgress(e)) {
     fail(errnoFailure(e));
     return;
   }
@@ -138,7 +138,10 @@ void StreamConnector::attempt(const SockAddr& address) {
 LostReason StreamConnector::doWrite() {
   int error = 0;
   socklen_t len = sizeof error;
-  if (::getsockopt(socket_, SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = errno;
+  if (::getsockopt(socket_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error),
+                   &len) != 0) {
+    error = lastSocketError();
+  }
   if (error != 0) {
     fail(errnoFailure(error));
   } else {
@@ -149,12 +152,13 @@ LostReason StreamConnector::doWrite() {
 
 void StreamConnector::connectionLost(const LostReason& reason) {
   // The dispatcher saw an error or hang-up on the connecting socket (that
-  // is how poll reports a refused connect), or the reactor shuts down.
+  // is how poll, and winsock select's except set, report a refused
+  // connect), or the reactor shuts down.
   watching_ = false;
   if (state_ != State::kConnecting || socket_ < 0) return;
   int error = 0;
   socklen_t len = sizeof error;
-  ::getsockopt(socket_, SOL_SOCKET, SO_ERROR, &error, &len);
+  ::getsockopt(socket_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error), &len);
   fail(error != 0 ? errnoFailure(error) : Failure(reason));
 }
 
@@ -162,13 +166,13 @@ Failure StreamConnector::errnoFailure(int error) const {
   const std::string where = describe(getDestination());
   const std::string why = errnoText(error);
   switch (error) {
-    case ECONNREFUSED:
+    case kConnectionRefused:
       return Failure(ConnectionRefusedError("ConnectionRefusedError: connection to " +
                                             where + " was refused: " + why));
-    case ETIMEDOUT:
+    case kTimedOut:
       return Failure(TimeoutError("TimeoutError: connecting to " + where + ": " + why));
-    case EHOSTUNREACH:
-    case ENETUNREACH:
+    case kHostUnreachable:
+    case kNetworkUnreachable:
       return Failure(NoRouteError("NoRouteError: no route to " + where + ": " + why));
     default:
       return Failure(ConnectError("ConnectError: connecting to " + where + ": " + why));
@@ -181,7 +185,7 @@ void StreamConnector::closeSocket() {
     reactor_.removeWriter(this);
   }
   if (socket_ >= 0) {
-    ::close(socket_);
+    internal::closeSocket(socket_);
     socket_ = -1;
   }
 }
@@ -205,7 +209,7 @@ void StreamConnector::finish() {
              std::current_exception());
   }
   if (!protocol) {
-    ::close(fd);
+    internal::closeSocket(fd);
     // net/endpoints.h has Twisted's NoProtocol for endpoints; a bare
     // connector reports a ConnectError saying the same.
     fail(Failure(ConnectError("ConnectError: NoProtocol: buildProtocol returned null")));

@@ -1,8 +1,8 @@
 #include "net/stream_port.h"
 
-#include <errno.h>
-#include <sys/socket.h>
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <string>
@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 constexpr int kMaxAcceptsPerRead = 100;
 constexpr double kFirstRetryDelay = 0.01;
 constexpr double kMaxRetryDelay = 1.0;
-
-bool outOfResources(int e) {
-  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
-}
 
 }  // namespace
 
@@ -35,7 +32,7 @@ StreamPort::StreamPort(Reactor& reactor, int fd, std::shared_ptr<Factory> factor
       unlinkPath_(std::move(unlinkPath)) {}
 
 StreamPort::~StreamPort() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) closeSocket(fd_);
 }
 
 absl::Status StreamPort::start(const std::shared_ptr<StreamPort>& port) {
@@ -59,12 +56,12 @@ LostReason StreamPort::doRead() {
   for (int i = 0; i < kMaxAcceptsPerRead && listening_; ++i) {
     SockAddr peer;
     peer.len = sizeof peer.storage;
-    const int fd = ::accept4(fd_, peer.get(), &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = acceptSocket(fd_, peer.get(), &peer.len);
     if (fd < 0) {
-      const int e = errno;
-      if (e == EINTR || e == ECONNABORTED || e == EPROTO || e == EPERM) continue;
-      if (e == EAGAIN || e == EWOULDBLOCK) break;
-      if (outOfResources(e)) {
+      const int e = lastSocketError();
+      if (isTransientAcceptError(e)) continue;
+      if (isWouldBlock(e)) break;
+      if (isOutOfResources(e)) {
         pauseAccepting(e);
         break;
       }
@@ -84,7 +81,7 @@ LostReason StreamPort::doRead() {
     }
     if (!protocol) {
       // Refused (Twisted N1): close gracefully.
-      ::close(fd);
+      closeSocket(fd);
       continue;
     }
     auto conn =
@@ -147,9 +144,11 @@ void StreamPort::close() {
   retry_ = DelayedCall();
   if (fd_ < 0) return;
   reactor_.removeReader(this);
-  ::close(fd_);
+  closeSocket(fd_);
   fd_ = -1;
+#ifndef _WIN32
   if (!unlinkPath_.empty()) ::unlink(unlinkPath_.c_str());
+#endif
 }
 
 std::string StreamPort::logPrefix() const {

@@ -1,14 +1,13 @@
 #include "net/tcp.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-
+#include <cerrno>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 #include "net/stream_connector.h"
 #include "net/stream_port.h"
 

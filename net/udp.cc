@@ -1,13 +1,12 @@
 #include "net/udp.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-
+#include <cerrno>
 #include <stdexcept>
 #include <utility>
 
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 #include "net/udp_port.h"
 
 namespace torsion::net {

@@ -1,16 +1,14 @@
 #include "net/udp_port.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <climits>
 #include <stdexcept>
 #include <string>
 
 #include "core/log.h"
 #include "net/errors.h"
 #include "net/read_buffer.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -18,6 +16,16 @@ namespace {
 // Datagrams read per readiness event, so that a flooded port cannot starve
 // the rest of the reactor (Twisted bounds it by bytes, maxThroughput).
 constexpr int kMaxReadsPerEvent = 64;
+
+// The error an ICMP port unreachable for an earlier datagram leaves on the
+// socket: ECONNREFUSED; WSAECONNRESET on Windows (Twisted's udp.py treats
+// it as refused there too).
+bool isRefused(int e) {
+#ifdef _WIN32
+  if (e == kConnectionReset) return true;
+#endif
+  return e == kConnectionRefused;
+}
 
 }  // namespace
 
@@ -29,13 +37,13 @@ UdpPort::UdpPort(Reactor& reactor, int fd, std::shared_ptr<DatagramProtocol> pro
       maxPacketSize_(std::clamp<std::size_t>(maxPacketSize, 1, kReadBufferSize)) {}
 
 UdpPort::~UdpPort() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) closeSocket(fd_);
 }
 
 absl::Status UdpPort::start(const std::shared_ptr<UdpPort>& port) {
   port->host_ = localAddress(port->fd_, "UDP");
   if (absl::Status s = port->reactor_.addReader(port.get()); !s.ok()) {
-    ::close(port->fd_);
+    closeSocket(port->fd_);
     port->fd_ = -1;
     port->stopped_ = true;
     return s;
@@ -55,13 +63,18 @@ LostReason UdpPort::doRead() {
   for (int i = 0; i < kMaxReadsPerEvent && !stopping_; ++i) {
     SockAddr from;
     from.len = sizeof from.storage;
-    const ssize_t n =
-        ::recvfrom(fd_, buffer.data(), maxPacketSize_, 0, from.get(), &from.len);
+    const long n = ::recvfrom(fd_, buffer.data(), static_cast<int>(maxPacketSize_), 0,
+                              from.get(), &from.len);
     if (n < 0) {
-      const int e = errno;
-      if (e == EINTR) continue;
-      if (e == EAGAIN || e == EWOULDBLOCK) break;
-      if (e == ECONNREFUSED) {
+      const int e = lastSocketError();
+      if (e == kInterrupted) continue;
+      if (isWouldBlock(e)) break;
+#ifdef _WIN32
+      // A datagram longer than maxPacketSize: winsock fails the read where
+      // POSIX truncates; Twisted's udp.py drops it on win32 too.
+      if (e == kMessageTooLong) continue;
+#endif
+      if (isRefused(e)) {
         // ICMP port unreachable for an earlier datagram (connected mode).
         if (connected_) {
           try {
@@ -93,18 +106,26 @@ absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* t
   if (fd_ < 0)
     return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
   for (;;) {
-    const ssize_t n = to != nullptr
-                          ? ::sendto(fd_, data, size, MSG_NOSIGNAL, to->get(), to->len)
-                          : ::send(fd_, data, size, MSG_NOSIGNAL);
+#ifdef _WIN32
+    // No SIGPIPE on Windows, hence no MSG_NOSIGNAL.
+    const auto* bytes = static_cast<const char*>(data);
+    const int length = static_cast<int>(std::min<std::size_t>(size, INT_MAX));
+    const long n = to != nullptr ? ::sendto(fd_, bytes, length, 0, to->get(), to->len)
+                                 : ::send(fd_, bytes, length, 0);
+#else
+    const long n = to != nullptr
+                       ? ::sendto(fd_, data, size, MSG_NOSIGNAL, to->get(), to->len)
+                       : ::send(fd_, data, size, MSG_NOSIGNAL);
+#endif
     if (n >= 0) return absl::OkStatus();
-    const int e = errno;
-    if (e == EINTR) continue;
-    if (e == EMSGSIZE) {
+    const int e = lastSocketError();
+    if (e == kInterrupted) continue;
+    if (e == kMessageTooLong) {
       throw MessageLengthError("MessageLengthError: a datagram of " +
                                std::to_string(size) +
                                " bytes is too long: " + errnoText(e));
     }
-    if (e == ECONNREFUSED && connected_) {
+    if (isRefused(e) && connected_) {
       protocol_->connectionRefused();
       return absl::OkStatus();
     }
@@ -163,7 +184,8 @@ absl::Status UdpPort::connect(std::string_view host, std::uint16_t port) {
   if (!a.ok())
     throw InvalidAddressError(std::string(host), std::string(a.status().message()));
   if (::connect(fd_, a->get(), a->len) != 0) {
-    return absl::ErrnoToStatus(errno, logPrefix() + ": connect to " + std::string(host));
+    return absl::ErrnoToStatus(lastSocketError(),
+                               logPrefix() + ": connect to " + std::string(host));
   }
   connected_ = true;
   connectedTo_ = *a;
@@ -173,8 +195,10 @@ absl::Status UdpPort::connect(std::string_view host, std::uint16_t port) {
 
 absl::Status UdpPort::setBroadcastAllowed(bool enabled) {
   int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) != 0) {
-    return absl::ErrnoToStatus(errno, logPrefix() + ": setsockopt(SO_BROADCAST)");
+  if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<const char*>(&on),
+                   sizeof on) != 0) {
+    return absl::ErrnoToStatus(lastSocketError(),
+                               logPrefix() + ": setsockopt(SO_BROADCAST)");
   }
   return absl::OkStatus();
 }
@@ -182,7 +206,10 @@ absl::Status UdpPort::setBroadcastAllowed(bool enabled) {
 bool UdpPort::getBroadcastAllowed() const {
   int on = 0;
   socklen_t len = sizeof on;
-  if (::getsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &on, &len) != 0) return false;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&on), &len) !=
+      0) {
+    return false;
+  }
   return on != 0;
 }
 
@@ -210,15 +237,17 @@ void UdpPort::connectionLost(const LostReason& reason) {
     // it), report it as select would, and keep listening.
     int error = 0;
     socklen_t len = sizeof error;
-    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0) {
-      if (error == ECONNREFUSED && connected_) {
+    if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error), &len) ==
+            0 &&
+        error != 0) {
+      if (isRefused(error) && connected_) {
         try {
           protocol_->connectionRefused();
         } catch (...) {
           log::err("net", logPrefix() + ": unhandled error in connectionRefused",
                    std::current_exception());
         }
-      } else if (error != ECONNREFUSED) {
+      } else if (!isRefused(error)) {
         log::msg("net", logPrefix() + ": socket error: " + errnoText(error));
       }
       if (!stopping_) {
@@ -237,7 +266,7 @@ void UdpPort::closeAndStop() {
   std::shared_ptr<UdpPort> keep = std::move(self_);
   if (fd_ >= 0) {
     reactor_.removeReader(this);
-    ::close(fd_);
+    closeSocket(fd_);
     fd_ = -1;
   }
   try {

@@ -1,9 +1,10 @@
 #include "net/unix.h"
 
+#ifndef _WIN32
 #include <errno.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#endif
 
 #include <stdexcept>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
+#include "net/socket_ops.h"
 #include "net/stream_connector.h"
 #include "net/stream_port.h"
 
@@ -21,6 +23,14 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     UnixListenOptions options) {
   if (!factory) return absl::InvalidArgumentError("listenUNIX: null factory");
   const std::string p(path);
+#ifdef _WIN32
+  // AF_UNIX exists on Windows 10 but not under select()/Wine, and Twisted's
+  // IReactorUNIX is POSIX-only: refuse clearly instead.
+  (void)reactor;
+  (void)options;
+  return absl::UnimplementedError(
+      CannotListenError(p, 0, "Unix sockets are not supported on Windows").what());
+#else
   absl::StatusOr<internal::SockAddr> address = internal::unixPath(path);
   if (!address.ok()) {
     return absl::InvalidArgumentError(
@@ -30,7 +40,7 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
   if (!fd.ok()) return fd.status();
   if (::chmod(p.c_str(), options.mode) != 0) {
     const int e = errno;
-    ::close(*fd);
+    internal::closeSocket(*fd);
     ::unlink(p.c_str());
     return internal::cannotListen(e, p, 0, "chmod(): " + internal::errnoText(e));
   }
@@ -44,6 +54,7 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     return internal::cannotListen(EINVAL, p, 0, std::string(s.message()));
   }
   return std::shared_ptr<ListeningPort>(std::move(port));
+#endif
 }
 
 std::shared_ptr<Connector> connectUNIX(Reactor& reactor, std::string_view path,

@@ -36,6 +36,7 @@ struct UnixListenOptions {
 // Listens on the socket file `path`. An existing file makes it fail
 // (EADDRINUSE), as in Twisted without wantPID. Errors name the path and
 // the errno ("CannotListenError: couldn't listen on /tmp/x.sock:0: ...").
+// On Windows: always Unimplemented ("not supported on Windows").
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
     UnixListenOptions options = {});
@@ -45,7 +46,9 @@ struct UnixConnectOptions {
 };
 
 // Connects to the socket file `path`; outcomes reach the factory as for
-// connectTCP (a missing file is a ConnectError, ENOENT).
+// connectTCP (a missing file is a ConnectError, ENOENT). On Windows the
+// factory's clientConnectionFailed gets a ConnectError saying Unix sockets
+// are not supported there.
 std::shared_ptr<Connector> connectUNIX(Reactor& reactor, std::string_view path,
                                        std::shared_ptr<ClientFactory> factory,
                                        UnixConnectOptions options = {});

@@ -22,13 +22,12 @@ void WriteBuffer::append(std::string_view data) {
   chunks_.push_back(std::move(chunk));
 }
 
-int WriteBuffer::gather(iovec* iov, int max) const {
+int WriteBuffer::gather(IoVec* iov, int max) const {
   int n = 0;
   for (std::size_t i = head_; i < chunks_.size() && n < max; ++i) {
     const std::string& c = chunks_[i];
     const std::size_t skip = i == head_ ? offset_ : 0;
-    iov[n].iov_base = const_cast<char*>(c.data() + skip);
-    iov[n].iov_len = c.size() - skip;
+    setIoVec(iov[n], c.data() + skip, c.size() - skip);
     ++n;
   }
   return n;

@@ -5,27 +5,28 @@
 // dataBuffer: bytes the protocol wrote that the kernel has not taken yet.
 // Small writes are packed into chunks of kChunkSize bytes, larger ones keep
 // a chunk of their own, and gather() hands the pending pieces to one
-// sendmsg() as an iovec array. An empty buffer owns no memory, so an idle
-// connection costs a few words.
+// sendIoVec() (sendmsg, or WSASend on Windows) as an IoVec array
+// (net/socket_ops.h: iovec on POSIX, WSABUF on Windows). An empty buffer owns no memory,
+// so an idle connection costs a few words.
 //
 //   internal::WriteBuffer b;
 //   b.append("hello ");
 //   b.append("world");
-//   iovec iov[16];
+//   internal::IoVec iov[16];
 //   int n = b.gather(iov, 16);
-//   ssize_t sent = ::writev(fd, iov, n);
+//   long sent = internal::sendIoVec(fd, iov, n);
 //   b.consume(sent);
 //
 // Thread-safety: none (one connection, one thread).
 #ifndef TORSION_NET_WRITE_BUFFER_H_
 #define TORSION_NET_WRITE_BUFFER_H_
 
-#include <sys/uio.h>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 
@@ -38,9 +39,9 @@ class WriteBuffer {
   std::size_t size() const { return size_; }
 
   void append(std::string_view data);
-  // Fills up to `max` iovecs with the pending bytes, in order; returns how
+  // Fills up to `max` IoVecs with the pending bytes, in order; returns how
   // many it filled.
-  int gather(iovec* iov, int max) const;
+  int gather(IoVec* iov, int max) const;
   // Drops the first `n` pending bytes (n <= size()).
   void consume(std::size_t n);
   // Drops everything and frees the memory.

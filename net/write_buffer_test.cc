@@ -12,12 +12,12 @@ namespace {
 std::string drain(WriteBuffer& b, std::size_t step) {
   std::string out;
   while (!b.empty()) {
-    iovec iov[4];
+    IoVec iov[4];
     const int n = b.gather(iov, 4);
     std::size_t taken = 0;
     for (int i = 0; i < n && taken < step; ++i) {
-      const std::size_t k = std::min(step - taken, iov[i].iov_len);
-      out.append(static_cast<const char*>(iov[i].iov_base), k);
+      const std::size_t k = std::min(step - taken, ioVecSize(iov[i]));
+      out.append(ioVecData(iov[i]), k);
       taken += k;
     }
     b.consume(taken);
@@ -43,9 +43,9 @@ TEST(WriteBufferTest, KeepsOrderAcrossChunksAndPartialConsumes) {
 TEST(WriteBufferTest, SmallWritesArePackedIntoOneChunk) {
   WriteBuffer b;
   for (int i = 0; i < 100; ++i) b.append("0123456789");
-  iovec iov[8];
+  IoVec iov[8];
   EXPECT_EQ(b.gather(iov, 8), 1);
-  EXPECT_EQ(iov[0].iov_len, 1000u);
+  EXPECT_EQ(ioVecSize(iov[0]), 1000u);
 }
 
 TEST(WriteBufferTest, EmptyAppendIsANoOpAndClearEmpties) {
@@ -55,7 +55,7 @@ TEST(WriteBufferTest, EmptyAppendIsANoOpAndClearEmpties) {
   b.append("abc");
   b.clear();
   EXPECT_TRUE(b.empty());
-  iovec iov[1];
+  IoVec iov[1];
   EXPECT_EQ(b.gather(iov, 1), 0);
 }
 

@@ -14,8 +14,11 @@
 #ifndef TORSION_TESTS_NET_NET_TEST_UTIL_H_
 #define TORSION_TESTS_NET_NET_TEST_UTIL_H_
 
+#ifndef _WIN32
 #include <sys/resource.h>
+#endif
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,6 +30,8 @@
 #include "gtest/gtest.h"
 #include "net/errors.h"
 #include "net/protocol.h"
+#include "net/socket_address.h"
+#include "net/socket_ops.h"
 #include "net/tcp.h"
 #include "tests/reactor_test_base.h"
 
@@ -145,7 +150,9 @@ inline std::shared_ptr<TestFactory> factoryFor(std::shared_ptr<net::Protocol> p)
   return std::make_shared<TestFactory>([p] { return p; });
 }
 
-// Raises (or lowers) RLIMIT_NOFILE's soft limit for a scope.
+#ifndef _WIN32
+// Raises (or lowers) RLIMIT_NOFILE's soft limit for a scope (POSIX only:
+// Windows has no descriptor limit of this kind).
 class ScopedFdLimit {
  public:
   explicit ScopedFdLimit(rlim_t soft) {
@@ -162,6 +169,24 @@ class ScopedFdLimit {
   rlimit saved_{};
   bool ok_ = false;
 };
+#endif
+
+// A loopback port (IPv4 `family` AF_INET, or AF_INET6 on ::1) that nothing
+// listens on: bound, read back and closed again. 0 if the family has no
+// loopback here (no IPv6). Portable: uses net/socket_ops.h.
+inline std::uint16_t unusedLoopbackPort(int family = AF_INET, int type = SOCK_STREAM) {
+  absl::StatusOr<net::internal::SockAddr> a =
+      net::internal::ipLiteral(family == AF_INET6 ? "::1" : "127.0.0.1", 0);
+  if (!a.ok()) return 0;
+  const int s = net::internal::openSocket(family, type);
+  if (s < 0) return 0;
+  std::uint16_t port = 0;
+  if (::bind(s, a->get(), a->len) == 0) {
+    port = static_cast<std::uint16_t>(net::internal::localAddress(s, "TCP").port);
+  }
+  net::internal::closeSocket(s);
+  return port;
+}
 
 class NetTest : public ReactorTest {
  protected:
@@ -202,6 +227,11 @@ class NetTest : public ReactorTest {
  private:
   std::vector<std::shared_ptr<net::ListeningPort>> ports_;
 };
+
+// The suites' fixtures, shared with their *_posix_test.cc halves (same
+// suite names, one INSTANTIATE_TEST_SUITE_P each, in the portable file).
+class TcpTest : public NetTest {};
+class TcpFlowTest : public NetTest {};
 
 }  // namespace torsion::testing
 
