@@ -73,6 +73,20 @@ def _impl(ctx):
                 "-static-libstdc++",
             ])]),
         ]),
+        # Windows system libraries every binary may need, last on the line so
+        # that the archives before them resolve against them: abseil's BUILD
+        # files add dbghelp (symbolizer), bcrypt (random seeds) and advapi32
+        # only for MSVC, and sockets need ws2_32/mswsock. Import libraries
+        # cost nothing in a binary that does not call them.
+        feature(name = "windows_system_libs", enabled = True, flag_sets = [
+            flag_set(actions = _LINK, flag_groups = [flag_group(flags = [
+                "-ldbghelp",
+                "-lbcrypt",
+                "-ladvapi32",
+                "-lws2_32",
+                "-lmswsock",
+            ])]),
+        ]),
         feature(name = "supports_pic", enabled = False),
         feature(name = "opt", flag_sets = [
             flag_set(actions = _COMPILE, flag_groups = [flag_group(flags = ["-O2", "-DNDEBUG"])]),
