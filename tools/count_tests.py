@@ -2,6 +2,11 @@
 """Counts individual test cases from a Bazel build-event file.
 
 Usage: count_tests.py BEP_JSON [--label NAME] [--bazel-exit N]
+       count_tests.py --run NAME BEP_JSON EXIT [--run NAME BEP_JSON EXIT ...]
+
+The second form adds up several Bazel invocations (tools/test: the host run
+and the Windows run under Wine) into one closing line, with each run's
+breakdown labelled by its NAME.
 
 Bazel's own summary counts test *targets*; CI wants test *cases*. Every test
 result event in the build-event protocol names the test.xml its run wrote
@@ -61,17 +66,12 @@ def count_cases(xml_path):
     return totals, per_param
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("bep")
-    parser.add_argument("--label", default="")
-    parser.add_argument("--bazel-exit", type=int, default=0)
-    args = parser.parse_args()
-
+def count_run(bep, bazel_exit):
+    """Counts one Bazel invocation: (totals, per-parameter, broken targets)."""
     totals = collections.Counter()
     per_param = collections.defaultdict(collections.Counter)
     broken_targets = []
-    for label, status, xmls in test_results(args.bep):
+    for label, status, xmls in test_results(bep):
         target_totals = collections.Counter()
         for path in xmls:
             t, p = count_cases(path)
@@ -84,17 +84,41 @@ def main():
         totals.update(target_totals)
 
     # Bazel exit 1: the build broke, so some tests never ran. Count it.
-    if args.bazel_exit not in (0, 3) and totals["failed"] == 0:
+    if bazel_exit not in (0, 3) and totals["failed"] == 0:
         totals["failed"] += 1
-        broken_targets.append(f"bazel exited {args.bazel_exit} before all tests ran")
+        broken_targets.append(f"bazel exited {bazel_exit} before all tests ran")
+    return totals, per_param, broken_targets
 
-    prefix = f"[{args.label}] " if args.label else ""
-    for param in sorted(per_param):
-        c = per_param[param]
-        print(f"{prefix}per parameter {param}: {c['passed']} passed, "
-              f"{c['failed']} failed, {c['skipped']} skipped")
-    for b in broken_targets:
-        print(f"{prefix}target failed without a failing test case: {b}")
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bep", nargs="?")
+    parser.add_argument("--label", default="")
+    parser.add_argument("--bazel-exit", type=int, default=0)
+    parser.add_argument("--run", nargs=3, action="append", default=[],
+                        metavar=("NAME", "BEP_JSON", "EXIT"))
+    args = parser.parse_args()
+    runs = [(name, bep, int(code)) for name, bep, code in args.run]
+    if args.bep:
+        runs.insert(0, (args.label, args.bep, args.bazel_exit))
+    if not runs:
+        parser.error("give a BEP file or --run NAME BEP EXIT")
+
+    totals = collections.Counter()
+    for name, bep, bazel_exit in runs:
+        run_totals, per_param, broken_targets = count_run(bep, bazel_exit)
+        totals.update(run_totals)
+        prefix = f"[{name}] " if name else ""
+        for param in sorted(per_param):
+            c = per_param[param]
+            print(f"{prefix}per parameter {param}: {c['passed']} passed, "
+                  f"{c['failed']} failed, {c['skipped']} skipped")
+        for b in broken_targets:
+            print(f"{prefix}target failed without a failing test case: {b}")
+        if len(runs) > 1:
+            print(f"{prefix}{run_totals['passed']} passed, {run_totals['failed']} failed, "
+                  f"{run_totals['skipped']} skipped")
+
     line = f"{totals['passed']} passed, {totals['failed']} failed"
     if totals["skipped"]:
         line += f", {totals['skipped']} skipped"
