@@ -114,6 +114,17 @@ long sendIoVec(int fd, IoVec* pieces, int count);
 // shutdown(SHUT_WR / SD_SEND); 0 or -1.
 int shutdownWrite(int fd);
 
+// After recv() returned 0: whether the peer reset the connection (RST)
+// rather than closing it. Always false on POSIX, where recv() itself fails
+// with ECONNRESET. On Windows, Wine reports a reset as end-of-file while
+// WSAPoll still shows POLLERR; real Windows fails recv() with
+// WSAECONNRESET first, so the check is harmless there.
+bool peerResetAtEof(int fd);
+
+// The socket's pending error (getsockopt SO_ERROR; reading it may clear
+// it), or 0 if none or the call failed.
+int pendingSocketError(int fd);
+
 // The call would block (EAGAIN, EWOULDBLOCK, EINTR; WSAEWOULDBLOCK,
 // WSAEINTR): try again on the next readiness event.
 bool isWouldBlock(int error);

@@ -38,6 +38,18 @@ long sendIoVec(int fd, IoVec* pieces, int count) {
 
 int shutdownWrite(int fd) { return ::shutdown(fd, SHUT_WR); }
 
+bool peerResetAtEof(int fd) {
+  (void)fd;
+  return false;
+}
+
+int pendingSocketError(int fd) {
+  int error = 0;
+  socklen_t len = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0) return 0;
+  return error;
+}
+
 bool isWouldBlock(int error) {
   return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
 }

@@ -76,6 +76,24 @@ long sendIoVec(int fd, IoVec* pieces, int count) {
 
 int shutdownWrite(int fd) { return ::shutdown(asSocket(fd), SD_SEND) == 0 ? 0 : -1; }
 
+bool peerResetAtEof(int fd) {
+  WSAPOLLFD p{};
+  p.fd = asSocket(fd);
+  p.events = POLLRDNORM;
+  // A graceful close leaves POLLHUP only; a reset adds POLLERR.
+  return WSAPoll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
+int pendingSocketError(int fd) {
+  int error = 0;
+  int len = sizeof error;
+  if (::getsockopt(asSocket(fd), SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error),
+                   &len) != 0) {
+    return 0;
+  }
+  return error;
+}
+
 bool isWouldBlock(int error) { return error == WSAEWOULDBLOCK || error == WSAEINTR; }
 
 bool isConnectInProgress(int error) {

@@ -98,7 +98,10 @@ LostReason StreamConnection::doRead() {
     protocol_->dataReceived(std::string_view(buf, static_cast<std::size_t>(n)));
     return nullptr;
   }
-  if (n == 0) return std::make_exception_ptr(ConnectionDone());
+  if (n == 0) {
+    if (peerResetAtEof(fd_)) return lostFromErrno("recv", kConnectionReset);
+    return std::make_exception_ptr(ConnectionDone());
+  }
   const int e = lastSocketError();
   if (isWouldBlock(e)) return nullptr;
   return lostFromErrno("recv", e);

@@ -105,6 +105,15 @@ LostReason UdpPort::doRead() {
 absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* to) {
   if (fd_ < 0)
     return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
+#ifdef _WIN32
+  // An ICMP port unreachable for an earlier datagram: POSIX fails this
+  // send with ECONNREFUSED; winsock may leave it in SO_ERROR only (Wine
+  // reports it in select's except set, which a reader is not watching).
+  if (connected_ && isRefused(pendingSocketError(fd_))) {
+    protocol_->connectionRefused();
+    return absl::OkStatus();
+  }
+#endif
   for (;;) {
 #ifdef _WIN32
     // No SIGPIPE on Windows, hence no MSG_NOSIGNAL.
