@@ -85,7 +85,7 @@ void IocpBackend::wakeUp() const noexcept {
   }
 }
 
-absl::Status IocpBackend::associate(HANDLE handle) {
+absl::Status IocpBackend::associate(HANDLE handle) const {
   if (CreateIoCompletionPort(handle, port_, 0, 0) == nullptr) {
     return WinErrorToStatus(GetLastError(),
                             absl::StrCat("CreateIoCompletionPort(associate handle=",

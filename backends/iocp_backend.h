@@ -43,7 +43,11 @@ namespace torsion {
 // poll() runs the callback once with the Win32 error (0 on success;
 // ERROR_OPERATION_ABORTED after CancelIoEx or closesocket) and the byte
 // count, then deletes it. If the call fails synchronously (no completion
-// will be queued), delete it yourself.
+// will be queued), delete it yourself. Likewise, on a handle whose
+// completion mode has FILE_SKIP_COMPLETION_PORT_ON_SUCCESS
+// (SetFileCompletionNotificationModes), a call that succeeds inline queues
+// no packet either: the caller completes the operation itself and deletes
+// it (net/iocp/ does so on the next reactor pass, never re-entrantly).
 class IocpOperation {
  public:
   using Callback = absl::AnyInvocable<void(std::uint32_t error, std::uint32_t bytes)>;
@@ -94,8 +98,10 @@ class IocpBackend final : public Backend {
   void wakeUp() const noexcept override;
 
   // Associates a socket or file handle with the port. Its overlapped
-  // operations must then be IocpOperations. Errors name the call.
-  absl::Status associate(HANDLE handle);
+  // operations must then be IocpOperations. Errors name the call. Const:
+  // it changes the handle, not the backend, and transports reach the
+  // backend through Reactor::backend(), which is const.
+  absl::Status associate(HANDLE handle) const;
 
   HANDLE port() const noexcept { return port_; }
 

@@ -11,12 +11,24 @@
 #include "net/stream_connector.h"
 #include "net/stream_port.h"
 
+#ifdef _WIN32
+#include "net/iocp/iocp_net.h"
+#endif
+
 namespace torsion::net {
 
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(Reactor& reactor,
                                                          std::uint16_t port,
                                                          std::shared_ptr<Factory> factory,
                                                          ListenOptions options) {
+#ifdef _WIN32
+  // A completion backend (IOCP) reports no readiness: its own transports
+  // serve this reactor (net/iocp/).
+  if (reactor.backend().features().completionModel) {
+    return internal::iocpListenTCP(reactor, port, std::move(factory), options.backlog,
+                                   options.interface);
+  }
+#endif
   if (!factory) return absl::InvalidArgumentError("listenTCP: null factory");
   absl::StatusOr<internal::SockAddr> address =
       internal::ipLiteral(options.interface, port);
@@ -47,6 +59,15 @@ std::shared_ptr<Connector> connectTCP(Reactor& reactor, std::string_view host,
                                       std::uint16_t port,
                                       std::shared_ptr<ClientFactory> factory,
                                       ConnectOptions options) {
+#ifdef _WIN32
+  if (reactor.backend().features().completionModel) {
+    std::optional<std::pair<std::string, std::uint16_t>> bind;
+    if (options.bindAddress)
+      bind.emplace(options.bindAddress->host, options.bindAddress->port);
+    return internal::iocpConnectTCP(reactor, host, port, std::move(factory),
+                                    options.timeout, std::move(bind));
+  }
+#endif
   if (!factory) throw std::invalid_argument("connectTCP: null factory");
   internal::ConnectTarget target;
   target.kind = internal::StreamKind::kTcp;

@@ -9,6 +9,10 @@
 #include "net/socket_ops.h"
 #include "net/udp_port.h"
 
+#ifdef _WIN32
+#include "net/iocp/iocp_net.h"
+#endif
+
 namespace torsion::net {
 
 void DatagramProtocol::makeConnection(DatagramTransport* transport) {
@@ -25,6 +29,14 @@ void DatagramProtocol::doStop() {
 absl::StatusOr<std::shared_ptr<DatagramTransport>> listenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     std::string interface, std::size_t maxPacketSize) {
+#ifdef _WIN32
+  // A completion backend (IOCP) reports no readiness: its own transports
+  // serve this reactor (net/iocp/).
+  if (reactor.backend().features().completionModel) {
+    return internal::iocpListenUDP(reactor, port, std::move(protocol), interface,
+                                   maxPacketSize);
+  }
+#endif
   if (!protocol) return absl::InvalidArgumentError("listenUDP: null protocol");
   absl::StatusOr<internal::SockAddr> address = internal::ipLiteral(interface, port);
   if (!address.ok()) {

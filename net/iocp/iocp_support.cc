@@ -1,0 +1,108 @@
+#include "net/iocp/iocp_support.h"
+
+#include <memory>
+#include <utility>
+
+#include "core/errors.h"
+
+namespace torsion::net::internal {
+
+const IocpBackend& iocpBackend(Reactor& reactor) {
+  return static_cast<const IocpBackend&>(reactor.backend());
+}
+
+absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s) {
+  if (absl::Status st = iocpBackend(reactor).associate(reinterpret_cast<HANDLE>(s));
+      !st.ok()) {
+    return st;
+  }
+  // Inline successes then cost no trip through the port (Twisted's
+  // iocpsupport does not do this; libuv and .NET do). If it is refused,
+  // completions simply keep coming through poll().
+  return SetFileCompletionNotificationModes(reinterpret_cast<HANDLE>(s),
+                                            FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) != 0;
+}
+
+std::optional<std::uint32_t> startOperation(
+    Reactor& reactor, bool skipOnSuccess, IocpOperation::Callback done,
+    absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call, bool takeInlineSuccess) {
+  auto op = std::make_unique<IocpOperation>(std::move(done));
+  DWORD bytes = 0;
+  const int rc = call(op->overlapped(), &bytes);
+  if (rc == WSA_IO_PENDING || rc == ERROR_IO_PENDING || (rc == 0 && !skipOnSuccess)) {
+    // A packet will come: poll() runs and deletes the operation.
+    (void)op.release();
+    return std::nullopt;
+  }
+  if (rc == 0 && takeInlineSuccess) return static_cast<std::uint32_t>(bytes);
+  // No packet: finish it ourselves, on the next pass, so that the owner
+  // never sees its completion inside the call that started it.
+  const std::uint32_t error = static_cast<std::uint32_t>(rc);
+  const std::uint32_t n = rc == 0 ? static_cast<std::uint32_t>(bytes) : 0;
+  reactor.callSoon([op = std::move(op), error, n]() mutable {
+    std::unique_ptr<IocpOperation> mine = std::move(op);
+    mine->complete(error, n);
+  });
+  return std::nullopt;
+}
+
+bool peerResetAtEof(SOCKET s) {
+  WSAPOLLFD p{};
+  p.fd = s;
+  p.events = POLLRDNORM;
+  // A graceful close leaves POLLHUP only; a reset adds POLLERR.
+  return WSAPoll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
+bool isAborted(std::uint32_t error) {
+  return error == ERROR_OPERATION_ABORTED || error == WSA_OPERATION_ABORTED ||
+         error == WSAENOTSOCK || error == WSAEINTR;
+}
+
+std::string winErrorText(std::uint32_t error) {
+  char buf[512];
+  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+                           nullptr, error, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf,
+                           sizeof buf, nullptr);
+  while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' || buf[n - 1] == ' ')) --n;
+  std::string text = n > 0 ? std::string(buf, n) : std::string("Windows error");
+  return text + " (error " + std::to_string(error) + ")";
+}
+
+LostReason lostFromError(const char* call, std::uint32_t error) {
+  return std::make_exception_ptr(ConnectionLost("ConnectionLost: " + std::string(call) +
+                                                ": " + winErrorText(error)));
+}
+
+void cancelAndClose(SOCKET& s, bool reset) {
+  if (s == INVALID_SOCKET) return;
+  if (reset) {
+    // SO_LINGER {on, 0}: closesocket() sends RST and drops unsent data.
+    linger l{1, 0};
+    ::setsockopt(s, SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l);
+  }
+  // Pending operations complete with ERROR_OPERATION_ABORTED (Wine:
+  // STATUS_HANDLES_CLOSED, mapped to the same by the backend).
+  CancelIoEx(reinterpret_cast<HANDLE>(s), nullptr);
+  ::closesocket(s);
+  s = INVALID_SOCKET;
+}
+
+void ShutdownHook::arm(Reactor& reactor, absl::AnyInvocable<void()> onShutdown) {
+  disarm();
+  reactor_ = &reactor;
+  id_ = reactor.addSystemEventTrigger(Phase::kDuring, "shutdown", std::move(onShutdown));
+}
+
+void ShutdownHook::disarm() {
+  if (!id_) return;
+  const TriggerId id = *id_;
+  id_.reset();
+  try {
+    reactor_->removeSystemEventTrigger(id);
+  } catch (const std::invalid_argument&) {
+    // Already ran (the shutdown is firing right now): nothing to remove.
+  }
+}
+
+}  // namespace torsion::net::internal

@@ -1,0 +1,332 @@
+// White-box tests of the IOCP transports (net/iocp/), for what the
+// conformance suites (tests/net, AllBackends/.../iocp) cannot see: an
+// operation that succeeds inline, completions after close, how long a
+// connection lives, a bulk transfer into a consumer that pauses, and RST on
+// abort. Run under Wine 8 (not Windows).
+#include <windows.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/errors.h"
+#include "core/reactor.h"
+#include "gtest/gtest.h"
+#include "net/errors.h"
+#include "net/iocp/iocp_stream_connection.h"
+#include "net/iocp/iocp_support.h"
+#include "net/protocol.h"
+#include "net/socket_ops.h"
+#include "net/tcp.h"
+
+namespace torsion::net::internal {
+namespace {
+
+class IocpTransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ensureSocketsInitialized();
+    reactor_ = std::make_unique<Reactor>(ReactorOptions{.backend = "iocp"});
+  }
+  void TearDown() override {
+    for (DelayedCall& c : reactor_->getDelayedCalls()) c.cancel();
+    // Let aborted completions of closed sockets drain.
+    for (int i = 0; i < 5; ++i) reactor_->iterate(Seconds(0.01));
+    reactor_.reset();
+  }
+
+  template <typename Pred>
+  bool iterateUntil(Pred done, double seconds = 10) {
+    const double deadline = reactor_->seconds() + seconds;
+    while (!done()) {
+      if (reactor_->seconds() > deadline) return false;
+      reactor_->iterate(Seconds(0.01));
+    }
+    return true;
+  }
+
+  // A connected loopback pair of overlapped sockets, made without the
+  // reactor: {client, server}.
+  std::pair<SOCKET, SOCKET> socketPair() {
+    SOCKET l =
+        WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_OVERLAPPED);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(l, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(l, 1), 0);
+    int len = sizeof a;
+    ::getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+    SOCKET c =
+        WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_OVERLAPPED);
+    EXPECT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    SOCKET s = ::accept(l, nullptr, nullptr);
+    ::closesocket(l);
+    return {c, s};
+  }
+
+  std::unique_ptr<Reactor> reactor_;
+};
+
+// FILE_SKIP_COMPLETION_PORT_ON_SUCCESS: a WSARecv with data already
+// waiting succeeds inline and posts no packet; startOperation completes it
+// itself, on the next pass and not inside the call.
+TEST_F(IocpTransportTest, InlineSuccessCompletesOnNextPass) {
+  auto [c, s] = socketPair();
+  absl::StatusOr<bool> skip = associateSocket(*reactor_, s);
+  ASSERT_TRUE(skip.ok()) << skip.status();
+  if (!*skip) GTEST_SKIP() << "SetFileCompletionNotificationModes refused the mode";
+  ASSERT_EQ(::send(c, "hello", 5, 0), 5);
+  Sleep(50);  // let loopback deliver before the receive starts
+  char buf[16];
+  int rc = -1;
+  int runs = 0;
+  std::uint32_t got = 0;
+  std::uint32_t err = 99;
+  startOperation(
+      *reactor_, *skip,
+      [&](std::uint32_t e, std::uint32_t n) {
+        ++runs;
+        err = e;
+        got = n;
+      },
+      [&](OVERLAPPED* o, DWORD* bytes) {
+        WSABUF b{sizeof buf, buf};
+        DWORD flags = 0;
+        rc = WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
+        return rc;
+      });
+  EXPECT_EQ(rc, 0) << "expected the receive to succeed inline";
+  EXPECT_EQ(runs, 0);  // never inside startOperation
+  ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(err, 0u);
+  EXPECT_EQ(std::string(buf, got), "hello");
+  // No packet was queued for it: nothing else completes.
+  for (int i = 0; i < 3; ++i) reactor_->iterate(Seconds(0.01));
+  EXPECT_EQ(runs, 1);
+  ::closesocket(c);
+  ::closesocket(s);
+}
+
+// A receive pending when its socket is closed completes (once) as
+// aborted, through poll().
+TEST_F(IocpTransportTest, CompletionAfterCloseIsAborted) {
+  auto [c, s] = socketPair();
+  absl::StatusOr<bool> skip = associateSocket(*reactor_, s);
+  ASSERT_TRUE(skip.ok()) << skip.status();
+  char buf[16];
+  int runs = 0;
+  std::uint32_t err = 0;
+  int rc = 0;
+  startOperation(
+      *reactor_, *skip,
+      [&](std::uint32_t e, std::uint32_t) {
+        ++runs;
+        err = e;
+      },
+      [&](OVERLAPPED* o, DWORD* bytes) {
+        WSABUF b{sizeof buf, buf};
+        DWORD flags = 0;
+        rc = WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
+        return rc;
+      });
+  ASSERT_EQ(rc, WSA_IO_PENDING);
+  reactor_->iterate(Seconds(0.01));
+  EXPECT_EQ(runs, 0);
+  cancelAndClose(s);
+  EXPECT_EQ(s, INVALID_SOCKET);
+  ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(isAborted(err)) << winErrorText(err);
+  ::closesocket(c);
+}
+
+// Records, and optionally pauses reading after every `pauseEvery` bytes.
+class Sink : public Protocol {
+ public:
+  void connectionMade() override { ++made; }
+  void dataReceived(std::string_view data) override {
+    for (unsigned char ch : data) {
+      hash = (hash ^ ch) * 1099511628211ull;
+    }
+    bytes += data.size();
+    if (onData) onData(*this);
+  }
+  void connectionLost(const Failure& why) override {
+    lost = true;
+    reason = why;
+  }
+  std::function<void(Sink&)> onData;
+  int made = 0;
+  bool lost = false;
+  Failure reason;
+  std::uint64_t bytes = 0;
+  std::uint64_t hash = 1469598103934665603ull;
+};
+
+class OneProtocolFactory : public ClientFactory {
+ public:
+  explicit OneProtocolFactory(std::shared_ptr<Protocol> p) : p_(std::move(p)) {}
+  std::shared_ptr<Protocol> buildProtocol(const Address&) override {
+    auto p = std::exchange(p_, nullptr);
+    return p;
+  }
+
+ private:
+  std::shared_ptr<Protocol> p_;
+};
+
+// The connection outlives connectionLost while its operations are queued
+// (each holds it), and goes away once they have completed (aborted).
+TEST_F(IocpTransportTest, ConnectionLivesUntilItsOperationsComplete) {
+  auto server = std::make_shared<Sink>();
+  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
+                        {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto client = std::make_shared<Sink>();
+  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+             std::make_shared<OneProtocolFactory>(client));
+  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  auto* conn = dynamic_cast<IocpStreamConnection*>(server->transport());
+  ASSERT_NE(conn, nullptr) << "listenTCP on iocp must use the IOCP transport";
+  std::weak_ptr<IocpStreamConnection> weak = conn->weak_from_this();
+  EXPECT_EQ(conn->operationsInFlight(), 1);  // the one pending WSARecv
+  conn->loseConnection();
+  ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
+  EXPECT_TRUE(server->reason.check<ConnectionDone>());
+  // Closed, but the receive it queued may still be on its way back.
+  ASSERT_TRUE(iterateUntil([&] { return weak.expired(); }));
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// 16 MiB into a consumer that pauses after every 256 KiB and resumes 5 ms
+// later: nothing is delivered while paused, nothing is lost or reordered.
+TEST_F(IocpTransportTest, BulkTransferIntoPausingConsumer) {
+  constexpr std::uint64_t kTotal = 16u << 20;
+  auto server = std::make_shared<Sink>();
+  bool deliveredWhilePaused = false;
+  bool paused = false;
+  int pauses = 0;
+  std::uint64_t nextPause = 256 * 1024;
+  server->onData = [&](Sink& s) {
+    if (paused) deliveredWhilePaused = true;
+    if (s.bytes >= nextPause && s.bytes < kTotal) {
+      nextPause = s.bytes + 256 * 1024;
+      paused = true;
+      ++pauses;
+      s.transport()->pauseProducing();
+      reactor_->callLater(Seconds(0.005), [&s, &paused] {
+        paused = false;
+        if (s.transport() != nullptr) s.transport()->resumeProducing();
+      });
+    }
+  };
+  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
+                        {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto client = std::make_shared<Sink>();
+  std::uint64_t sentHash = 1469598103934665603ull;
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  std::string chunk(64 * 1024, '\0');
+  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+             std::make_shared<OneProtocolFactory>(client));
+  ASSERT_TRUE(iterateUntil([&] { return client->made > 0; }));
+  client->transport()->setWriteBufferLimits({.hardLimit = 64u << 20});
+  for (std::uint64_t sent = 0; sent < kTotal; sent += chunk.size()) {
+    for (char& ch : chunk) {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      ch = static_cast<char>(state);
+      sentHash = (sentHash ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+    }
+    client->transport()->write(chunk);
+  }
+  client->transport()->loseConnection();
+  ASSERT_TRUE(iterateUntil([&] { return server->lost; }, 120));
+  EXPECT_EQ(server->bytes, kTotal);
+  EXPECT_EQ(server->hash, sentHash);
+  EXPECT_FALSE(deliveredWhilePaused);
+  EXPECT_GT(pauses, 10);
+  EXPECT_TRUE(server->reason.check<ConnectionDone>()) << server->reason.getErrorMessage();
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// abortConnection closes with SO_LINGER {1, 0}: the peer's pending receive
+// sees a reset, not a clean end of stream (on Wine: an end of file with
+// POLLERR, which peerResetAtEof tells apart).
+TEST_F(IocpTransportTest, AbortSendsReset) {
+  auto server = std::make_shared<Sink>();
+  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
+                        {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto client = std::make_shared<Sink>();
+  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+             std::make_shared<OneProtocolFactory>(client));
+  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  client->transport()->write("unsent maybe");
+  client->transport()->abortConnection();
+  EXPECT_FALSE(client->lost);  // never re-entrantly
+  ASSERT_TRUE(iterateUntil([&] { return client->lost && server->lost; }));
+  EXPECT_TRUE(client->reason.check<ConnectionAborted>());
+  EXPECT_TRUE(server->reason.check<ConnectionLost>()) << server->reason.getErrorMessage();
+  EXPECT_FALSE(server->reason.check<ConnectionDone>())
+      << server->reason.getErrorMessage();
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// A write on a connection whose send is in flight is queued behind it (one
+// WSASend at a time) and the bytes arrive in order.
+TEST_F(IocpTransportTest, OneSendInFlightKeepsOrder) {
+  auto server = std::make_shared<Sink>();
+  std::string received;
+  server->onData = [&](Sink&) {};
+  class Collect : public Sink {
+   public:
+    void dataReceived(std::string_view d) override {
+      text.append(d);
+      Sink::dataReceived(d);
+    }
+    std::string text;
+  };
+  auto collector = std::make_shared<Collect>();
+  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(collector),
+                        {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto client = std::make_shared<Sink>();
+  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+             std::make_shared<OneProtocolFactory>(client));
+  ASSERT_TRUE(iterateUntil([&] { return client->made > 0; }));
+  auto* conn = dynamic_cast<IocpStreamConnection*>(client->transport());
+  ASSERT_NE(conn, nullptr);
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    const std::string piece = std::to_string(i) + ",";
+    expected += piece;
+    conn->write(piece);
+    // The first write started a WSASend; the rest wait in the buffer.
+    EXPECT_LE(conn->operationsInFlight(), 2);  // the WSARecv and one WSASend
+  }
+  conn->loseConnection();
+  ASSERT_TRUE(iterateUntil([&] { return collector->lost; }));
+  EXPECT_EQ(collector->text, expected);
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+}  // namespace
+}  // namespace torsion::net::internal
