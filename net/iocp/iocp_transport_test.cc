@@ -17,10 +17,13 @@
 #include "gtest/gtest.h"
 #include "net/errors.h"
 #include "net/iocp/iocp_stream_connection.h"
+#include "net/iocp/iocp_stream_port.h"
 #include "net/iocp/iocp_support.h"
+#include "net/iocp/iocp_udp_port.h"
 #include "net/protocol.h"
 #include "net/socket_ops.h"
 #include "net/tcp.h"
+#include "net/udp.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -326,6 +329,57 @@ TEST_F(IocpTransportTest, OneSendInFlightKeepsOrder) {
   bool stopped = false;
   (*port)->stopListening().addCallback([&] { stopped = true; });
   ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// stopListening closes the listener; the Deferred fires only once the
+// pending AcceptEx has come back aborted, and the factory is stopped then.
+TEST_F(IocpTransportTest, StopListeningWaitsForTheAbortedAccept) {
+  class CountingFactory : public ServerFactory {
+   public:
+    std::shared_ptr<Protocol> buildProtocol(const Address&) override { return nullptr; }
+    void stopFactory() override { ++stops; }
+    int stops = 0;
+  };
+  auto factory = std::make_shared<CountingFactory>();
+  auto port = listenTCP(*reactor_, 0, factory, {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto iocpPort = std::dynamic_pointer_cast<IocpStreamPort>(*port);
+  ASSERT_NE(iocpPort, nullptr) << "listenTCP on iocp must use the IOCP port";
+  EXPECT_EQ(iocpPort->operationsInFlight(), 1);  // one AcceptEx
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] {
+    stopped = true;
+    EXPECT_EQ(iocpPort->operationsInFlight(), 0);
+  });
+  EXPECT_FALSE(stopped);  // never re-entrantly
+  EXPECT_EQ(factory->stops, 0);
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  EXPECT_EQ(factory->stops, 1);
+  // The address is free again at once.
+  auto again =
+      listenTCP(*reactor_, (*port)->getHost().port, factory, {.interface = "127.0.0.1"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  bool stoppedAgain = false;
+  (*again)->stopListening().addCallback([&] { stoppedAgain = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stoppedAgain; }));
+}
+
+// A UDP port outlives stopListening while its WSARecvFrom is out (the
+// operation holds it, and its buffer), and goes once that came back.
+TEST_F(IocpTransportTest, UdpPortLivesUntilItsReceiveCompletes) {
+  class Quiet : public DatagramProtocol {};
+  auto port = listenUDP(*reactor_, 0, std::make_shared<Quiet>(), "127.0.0.1");
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto udp = std::dynamic_pointer_cast<IocpUdpPort>(*port);
+  ASSERT_NE(udp, nullptr) << "listenUDP on iocp must use the IOCP port";
+  EXPECT_EQ(udp->operationsInFlight(), 1);
+  std::weak_ptr<IocpUdpPort> weak = udp;
+  udp.reset();
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  port = absl::StatusOr<std::shared_ptr<DatagramTransport>>(nullptr);
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(iterateUntil([&] { return weak.expired(); }));
 }
 
 }  // namespace
