@@ -55,7 +55,22 @@ absl::StatusOr<std::unique_ptr<Backend>> IocpBackend::create() {
   return std::unique_ptr<Backend>(new IocpBackend(port));
 }
 
-IocpBackend::~IocpBackend() { CloseHandle(port_); }
+IocpBackend::~IocpBackend() {
+  // Completions already queued (typically for sockets closed just before
+  // the reactor went away) own their operations: free them, without
+  // running them (their owners' reactor is being destroyed), so that what
+  // the callbacks hold (a transport, its buffers) is released.
+  OVERLAPPED_ENTRY entries[kBatch];
+  ULONG count = 0;
+  while (GetQueuedCompletionStatusEx(port_, entries, kBatch, &count, 0, FALSE) &&
+         count > 0) {
+    for (ULONG i = 0; i < count; ++i) {
+      if (entries[i].lpOverlapped != nullptr)
+        delete IocpOperation::fromOverlapped(entries[i].lpOverlapped);
+    }
+  }
+  CloseHandle(port_);
+}
 
 BackendFeatures IocpBackend::features() const noexcept {
   BackendFeatures f;

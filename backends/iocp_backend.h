@@ -74,6 +74,9 @@ class IocpBackend final : public Backend {
  public:
   // Creates the completion port. Errors name CreateIoCompletionPort.
   static absl::StatusOr<std::unique_ptr<Backend>> create();
+  // Deletes the operations of completions still queued (without running
+  // them), then closes the port. Operations still pending in the kernel
+  // are leaked: their handles must be closed first.
   ~IocpBackend() override;
 
   std::string_view name() const noexcept override { return "iocp"; }
