@@ -156,7 +156,7 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
 
   if (slot.alwaysReady) {  // not in the epoll set: no system call to make
     if (wanted == Interest::kNone) {
-      removeAlwaysReady(fd);
+      alwaysReady_.remove(fds_, fd);
     } else {
       slot.interest = wanted;
       slot.mask = internal::reportMask(wanted);
@@ -178,7 +178,7 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
       // EPERM: the file does not support polling (a regular file or a
       // directory). poll(2) and select(2) call such files always ready, and
       // so do Twisted's epollreactor and we.
-      addAlwaysReady(fd, wanted);
+      alwaysReady_.add(fds_, fd, wanted);
       return absl::OkStatus();
     }
   } else if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
@@ -189,27 +189,6 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
   return absl::OkStatus();
 }
 
-void EpollBackend::addAlwaysReady(int fd, Interest wanted) {
-  alwaysReady_.push_back(fd);  // the only step that can throw: first
-  FdState& slot = fds_[fd];
-  slot.alwaysReady = true;
-  slot.alwaysReadyIndex = static_cast<std::uint32_t>(alwaysReady_.size() - 1);
-  slot.interest = wanted;
-  slot.mask = internal::reportMask(wanted);
-}
-
-void EpollBackend::removeAlwaysReady(int fd) noexcept {
-  FdState& slot = fds_[fd];
-  const std::uint32_t index = slot.alwaysReadyIndex;
-  const int last = alwaysReady_.back();
-  alwaysReady_[index] = last;
-  fds_[last].alwaysReadyIndex = index;
-  alwaysReady_.pop_back();
-  slot.alwaysReady = false;
-  slot.interest = Interest::kNone;
-  slot.mask = 0;
-}
-
 void EpollBackend::forget(int fd) noexcept {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& slot = fds_[fd];
@@ -218,7 +197,7 @@ void EpollBackend::forget(int fd) noexcept {
   slot.forgottenInRound = round_;
   if (slot.interest == Interest::kNone) return;
   if (slot.alwaysReady) {
-    removeAlwaysReady(fd);
+    alwaysReady_.remove(fds_, fd);
     return;
   }
   // Best effort. Closing the fd removes the registration by itself unless
@@ -281,23 +260,7 @@ absl::StatusOr<int> EpollBackend::poll(std::optional<std::chrono::nanoseconds> t
     sink.onReady(fd, ready);
     ++reported;
   }
-  if (!alwaysReady_.empty()) reported += reportAlwaysReady(sink);
-  return reported;
-}
-
-int EpollBackend::reportAlwaysReady(ReadinessSink& sink) {
-  // The sink may add or remove files while we walk them: walk a snapshot
-  // (its buffer is reused, so this allocates only when the list grew).
-  alwaysReadyScratch_.assign(alwaysReady_.begin(), alwaysReady_.end());
-  int reported = 0;
-  for (int fd : alwaysReadyScratch_) {
-    const FdState& slot = fds_[fd];
-    if (!slot.alwaysReady || slot.forgottenInRound == round_) continue;
-    const std::uint8_t ready = slot.mask & (kReadable | kWritable);
-    if (ready == 0) continue;
-    sink.onReady(fd, ready);
-    ++reported;
-  }
+  if (!alwaysReady_.empty()) reported += alwaysReady_.report(fds_, round_, sink);
   return reported;
 }
 

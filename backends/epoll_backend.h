@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "backends/always_ready_list.h"
 #include "backends/backend.h"
 #include "backends/waker.h"
 
@@ -83,19 +84,15 @@ class EpollBackend final : public Backend {
   EpollBackend(int epfd, internal::Waker waker, bool usePwait2, int maxEvents);
 
   void ensureSlot(int fd);  // may throw std::bad_alloc; call before syscalls
-  void addAlwaysReady(int fd, Interest wanted);
-  void removeAlwaysReady(int fd) noexcept;
-  int reportAlwaysReady(ReadinessSink& sink);
 
   int epfd_;
   internal::Waker waker_;
   bool usePwait2_;
   bool dispatching_ = false;
   std::uint64_t round_ = 1;
-  std::vector<FdState> fds_;             // indexed by fd
-  std::vector<epoll_event> events_;      // fixed size, reused by every poll()
-  std::vector<int> alwaysReady_;         // regular files and other EPERM fds
-  std::vector<int> alwaysReadyScratch_;  // snapshot reused while dispatching
+  std::vector<FdState> fds_;               // indexed by fd
+  std::vector<epoll_event> events_;        // fixed size, reused by every poll()
+  internal::AlwaysReadyList alwaysReady_;  // files the kernel refuses: always ready
 };
 
 }  // namespace torsion

@@ -180,7 +180,7 @@ absl::Status KqueueBackend::setInterest(int fd, Interest previous, Interest want
 
   if (slot.alwaysReady) {  // not in the kqueue: no system call to make
     if (wanted == Interest::kNone) {
-      removeAlwaysReady(fd);
+      alwaysReady_.remove(fds_, fd);
     } else {
       slot.interest = wanted;
       slot.mask = internal::reportMask(wanted);
@@ -194,7 +194,7 @@ absl::Status KqueueBackend::setInterest(int fd, Interest previous, Interest want
                                                "): fstat(fd=", fd, ")"));
     }
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-      addAlwaysReady(fd, wanted);
+      alwaysReady_.add(fds_, fd, wanted);
       return absl::OkStatus();
     }
   }
@@ -237,27 +237,6 @@ absl::Status KqueueBackend::applyChanges(int fd, Interest previous, Interest wan
                        changeCall(changes[failed], kq_));
 }
 
-void KqueueBackend::addAlwaysReady(int fd, Interest wanted) {
-  alwaysReady_.push_back(fd);  // the only step that can throw: first
-  FdState& slot = fds_[fd];
-  slot.alwaysReady = true;
-  slot.alwaysReadyIndex = static_cast<std::uint32_t>(alwaysReady_.size() - 1);
-  slot.interest = wanted;
-  slot.mask = internal::reportMask(wanted);
-}
-
-void KqueueBackend::removeAlwaysReady(int fd) noexcept {
-  FdState& slot = fds_[fd];
-  const std::uint32_t index = slot.alwaysReadyIndex;
-  const int last = alwaysReady_.back();
-  alwaysReady_[index] = last;
-  fds_[last].alwaysReadyIndex = index;
-  alwaysReady_.pop_back();
-  slot.alwaysReady = false;
-  slot.interest = Interest::kNone;
-  slot.mask = 0;
-}
-
 void KqueueBackend::forget(int fd) noexcept {
   if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return;
   FdState& slot = fds_[fd];
@@ -266,7 +245,7 @@ void KqueueBackend::forget(int fd) noexcept {
   slot.forgottenInRound = round_;
   if (slot.interest == Interest::kNone) return;
   if (slot.alwaysReady) {
-    removeAlwaysReady(fd);
+    alwaysReady_.remove(fds_, fd);
     return;
   }
   // Best effort: close() deletes the knotes by itself, and after it these
@@ -334,22 +313,7 @@ absl::StatusOr<int> KqueueBackend::poll(std::optional<std::chrono::nanoseconds> 
     sink.onReady(fd, ready);
     ++reported;
   }
-  if (!alwaysReady_.empty()) reported += reportAlwaysReady(sink);
-  return reported;
-}
-
-int KqueueBackend::reportAlwaysReady(ReadinessSink& sink) {
-  // The sink may add or remove files while we walk them: walk a snapshot.
-  alwaysReadyScratch_.assign(alwaysReady_.begin(), alwaysReady_.end());
-  int reported = 0;
-  for (int fd : alwaysReadyScratch_) {
-    const FdState& slot = fds_[fd];
-    if (!slot.alwaysReady || slot.forgottenInRound == round_) continue;
-    const std::uint8_t ready = slot.mask & (kReadable | kWritable);
-    if (ready == 0) continue;
-    sink.onReady(fd, ready);
-    ++reported;
-  }
+  if (!alwaysReady_.empty()) reported += alwaysReady_.report(fds_, round_, sink);
   return reported;
 }
 

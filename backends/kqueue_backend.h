@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "backends/always_ready_list.h"
 #include "backends/backend.h"
 
 namespace torsion {
@@ -88,18 +89,14 @@ class KqueueBackend final : public Backend {
 
   void ensureSlot(int fd);  // may throw std::bad_alloc; call before syscalls
   absl::Status applyChanges(int fd, Interest previous, Interest wanted);
-  void addAlwaysReady(int fd, Interest wanted);
-  void removeAlwaysReady(int fd) noexcept;
-  int reportAlwaysReady(ReadinessSink& sink);
 
   int kq_;
   bool dispatching_ = false;
   std::uint64_t round_ = 1;
-  std::vector<FdState> fds_;             // indexed by fd
-  std::vector<struct kevent> events_;    // fixed size, reused by every poll()
-  std::vector<int> touched_;             // fds with bits gathered this round
-  std::vector<int> alwaysReady_;         // regular files and directories
-  std::vector<int> alwaysReadyScratch_;  // snapshot reused while dispatching
+  std::vector<FdState> fds_;               // indexed by fd
+  std::vector<struct kevent> events_;      // fixed size, reused by every poll()
+  std::vector<int> touched_;               // fds with bits gathered this round
+  internal::AlwaysReadyList alwaysReady_;  // files the kernel refuses: always ready
 };
 
 }  // namespace torsion
