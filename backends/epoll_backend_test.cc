@@ -17,22 +17,14 @@ namespace {
 
 using internal::describeBits;
 using internal::Pipe;
+using internal::pollNow;
 using internal::RecordingSink;
 using internal::SocketPair;
 using std::chrono::nanoseconds;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeEpoll(EpollBackend::Options options = {}) {
-  absl::StatusOr<std::unique_ptr<Backend>> b = EpollBackend::create(options);
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
-}
-
-RecordingSink pollNow(Backend& backend) {
-  RecordingSink sink;
-  absl::StatusOr<int> n = backend.poll(nanoseconds(0), sink);
-  EXPECT_TRUE(n.ok()) << n.status();
-  return sink;
+  return internal::createdOrNull(EpollBackend::create(options));
 }
 
 TEST(EpollBackendTest, FeaturesMatchEpoll) {

@@ -25,6 +25,7 @@ namespace {
 
 using internal::describeBits;
 using internal::Pipe;
+using internal::pollNow;
 using internal::RecordingSink;
 using internal::SocketPair;
 using std::chrono::milliseconds;
@@ -39,16 +40,7 @@ class IoUringBackendTest : public ::testing::Test {
   }
 
   std::unique_ptr<Backend> make(IoUringBackend::Options options = {}) {
-    absl::StatusOr<std::unique_ptr<Backend>> b = IoUringBackend::create(options);
-    EXPECT_TRUE(b.ok()) << b.status();
-    return b.ok() ? *std::move(b) : nullptr;
-  }
-
-  static RecordingSink pollNow(Backend& backend) {
-    RecordingSink sink;
-    absl::StatusOr<int> n = backend.poll(nanoseconds(0), sink);
-    EXPECT_TRUE(n.ok()) << n.status();
-    return sink;
+    return internal::createdOrNull(IoUringBackend::create(options));
   }
 };
 

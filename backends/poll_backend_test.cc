@@ -15,20 +15,12 @@ namespace {
 
 using internal::describeBits;
 using internal::Pipe;
+using internal::pollNow;
 using internal::RecordingSink;
 using internal::SocketPair;
 
 std::unique_ptr<Backend> makePoll() {
-  absl::StatusOr<std::unique_ptr<Backend>> b = PollBackend::create();
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
-}
-
-RecordingSink pollNow(Backend& backend) {
-  RecordingSink sink;
-  absl::StatusOr<int> n = backend.poll(std::chrono::nanoseconds(0), sink);
-  EXPECT_TRUE(n.ok()) << n.status();
-  return sink;
+  return internal::createdOrNull(PollBackend::create());
 }
 
 TEST(PollBackendTest, PeerCloseIsHangupPlusReadable) {

@@ -21,9 +21,7 @@ using internal::SocketPair;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeSelect() {
-  absl::StatusOr<std::unique_ptr<Backend>> b = SelectBackend::create();
-  EXPECT_TRUE(b.ok()) << b.status();
-  return b.ok() ? *std::move(b) : nullptr;
+  return internal::createdOrNull(SelectBackend::create());
 }
 
 TEST(SelectBackendTest, FeaturesReportFdSetSize) {

@@ -5,8 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
+
+#include "gtest/gtest.h"
 
 namespace torsion::internal {
 
@@ -79,6 +82,18 @@ std::string describeBits(std::uint8_t bits) {
     if (bits & bit) out += out.empty() ? name : std::string("|") + name;
   }
   return out.empty() ? "none" : out;
+}
+
+std::unique_ptr<Backend> createdOrNull(absl::StatusOr<std::unique_ptr<Backend>> created) {
+  EXPECT_TRUE(created.ok()) << created.status();
+  return created.ok() ? *std::move(created) : nullptr;
+}
+
+RecordingSink pollNow(Backend& backend) {
+  RecordingSink sink;
+  absl::StatusOr<int> n = backend.poll(std::chrono::nanoseconds(0), sink);
+  EXPECT_TRUE(n.ok()) << n.status();
+  return sink;
 }
 
 }  // namespace torsion::internal

@@ -12,10 +12,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "backends/backend.h"
 
 namespace torsion::internal {
@@ -57,6 +59,10 @@ OwnedFd makeRegularFile();
 // Writes one byte to `fd`; returns false when write() failed.
 bool writeByte(int fd);
 
+// The backend a factory made, or nullptr after failing the current test
+// with the factory's status.
+std::unique_ptr<Backend> createdOrNull(absl::StatusOr<std::unique_ptr<Backend>> created);
+
 // Records every onReady(); can run a hook on each, to act during a batch.
 class RecordingSink : public ReadinessSink {
  public:
@@ -76,6 +82,10 @@ class RecordingSink : public ReadinessSink {
  private:
   std::vector<Event> events_;
 };
+
+// Polls `backend` once without blocking and returns what it reported; a
+// failed poll fails the current test.
+RecordingSink pollNow(Backend& backend);
 
 // "readable|hangup" for failure messages.
 std::string describeBits(std::uint8_t bits);
