@@ -73,18 +73,16 @@ def _impl(ctx):
                 "-static-libstdc++",
             ])]),
         ]),
-        # Windows system libraries every binary may need, last on the line so
-        # that the archives before them resolve against them: abseil's BUILD
-        # files add dbghelp (symbolizer), bcrypt (random seeds) and advapi32
-        # only for MSVC, and sockets need ws2_32/mswsock. Import libraries
-        # cost nothing in a binary that does not call them.
-        feature(name = "windows_system_libs", enabled = True, flag_sets = [
+        # The Windows libraries abseil uses but declares only for MSVC:
+        # dbghelp (symbolizer), bcrypt (random seeds), advapi32. Linked into
+        # every binary, last on the line so the archives before them resolve
+        # against them; an import library costs nothing when unused. Our own
+        # targets declare theirs (ws2_32, mswsock) in their linkopts.
+        feature(name = "abseil_system_libs", enabled = True, flag_sets = [
             flag_set(actions = _LINK, flag_groups = [flag_group(flags = [
                 "-ldbghelp",
                 "-lbcrypt",
                 "-ladvapi32",
-                "-lws2_32",
-                "-lmswsock",
             ])]),
         ]),
         feature(name = "supports_pic", enabled = False),
