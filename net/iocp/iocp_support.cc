@@ -17,8 +17,18 @@ absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s) {
     return st;
   }
   // Inline successes then cost no trip through the port (Twisted's
-  // iocpsupport does not do this; libuv and .NET do). If it is refused,
-  // completions simply keep coming through poll().
+  // iocpsupport does not do this; libuv and .NET do). Only for sockets
+  // whose provider hands out real NT handles (XP1_IFS_HANDLES): through a
+  // non-IFS layered provider an inline success may still post a packet,
+  // and the operation would complete twice (libuv checks the same). If the
+  // mode is refused, completions simply keep coming through poll().
+  WSAPROTOCOL_INFOW info{};
+  int len = sizeof info;
+  if (::getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, reinterpret_cast<char*>(&info),
+                   &len) != 0 ||
+      (info.dwServiceFlags1 & XP1_IFS_HANDLES) == 0) {
+    return false;
+  }
   return SetFileCompletionNotificationModes(reinterpret_cast<HANDLE>(s),
                                             FILE_SKIP_COMPLETION_PORT_ON_SUCCESS) != 0;
 }

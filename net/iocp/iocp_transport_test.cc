@@ -115,6 +115,37 @@ TEST_F(IocpTransportTest, InlineSuccessCompletesOnNextPass) {
   ::closesocket(s);
 }
 
+// Without skip mode (a provider that is not IFS, or the mode refused) an
+// inline success still queues a packet: the operation completes once,
+// from poll().
+TEST_F(IocpTransportTest, InlineSuccessWithoutSkipModeCompletesOnceFromPoll) {
+  auto [c, s] = socketPair();
+  ASSERT_TRUE(iocpBackend(*reactor_).associate(reinterpret_cast<HANDLE>(s)).ok());
+  ASSERT_EQ(::send(c, "hello", 5, 0), 5);
+  Sleep(50);
+  char buf[16];
+  int runs = 0;
+  std::uint32_t got = 0;
+  startOperation(
+      *reactor_, /*skipOnSuccess=*/false,
+      [&](std::uint32_t, std::uint32_t n) {
+        ++runs;
+        got = n;
+      },
+      [&](OVERLAPPED* o, DWORD* bytes) {
+        WSABUF b{sizeof buf, buf};
+        DWORD flags = 0;
+        return WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
+      });
+  EXPECT_EQ(runs, 0);
+  ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
+  for (int i = 0; i < 3; ++i) reactor_->iterate(Seconds(0.01));
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(std::string(buf, got), "hello");
+  ::closesocket(c);
+  ::closesocket(s);
+}
+
 // A receive pending when its socket is closed completes (once) as
 // aborted, through poll().
 TEST_F(IocpTransportTest, CompletionAfterCloseIsAborted) {
