@@ -7,7 +7,7 @@ namespace torsion::net::internal {
 
 absl::Status cannotListen(int error, const std::string& interface, int port,
                           const std::string& why) {
-  return absl::Status(absl::ErrnoToStatusCode(error),
+  return absl::Status(socketErrorCode(error),
                       CannotListenError(interface, port, why).what());
 }
 

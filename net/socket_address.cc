@@ -148,6 +148,64 @@ std::string errnoText(int error) {
 #endif
 }
 
+absl::StatusCode socketErrorCode(int error) {
+#ifdef _WIN32
+  switch (error) {
+    case 0:
+      return absl::StatusCode::kOk;
+    case WSAEINVAL:
+    case WSAENOTSOCK:
+    case WSAEMSGSIZE:
+    case WSAEFAULT:
+    case WSAEDESTADDRREQ:
+      return absl::StatusCode::kInvalidArgument;
+    case WSAEACCES:
+      return absl::StatusCode::kPermissionDenied;
+    case WSAEMFILE:
+    case WSAENOBUFS:
+      return absl::StatusCode::kResourceExhausted;
+    case WSAETIMEDOUT:
+      return absl::StatusCode::kDeadlineExceeded;
+    case WSAEAFNOSUPPORT:
+    case WSAEPROTONOSUPPORT:
+    case WSAEOPNOTSUPP:
+      return absl::StatusCode::kUnimplemented;
+    case WSAEADDRNOTAVAIL:
+    case WSAEISCONN:
+    case WSAENOTCONN:
+    case WSAESHUTDOWN:
+    case WSANOTINITIALISED:
+      return absl::StatusCode::kFailedPrecondition;
+    case WSAECONNABORTED:
+      return absl::StatusCode::kAborted;
+    case WSAEADDRINUSE:
+    case WSAECONNREFUSED:
+    case WSAECONNRESET:
+    case WSAEHOSTUNREACH:
+    case WSAENETUNREACH:
+    case WSAENETDOWN:
+    case WSAENETRESET:
+    case WSAEWOULDBLOCK:
+    case WSAEINPROGRESS:
+    case WSAEINTR:
+      return absl::StatusCode::kUnavailable;
+    default:
+      return absl::StatusCode::kUnknown;
+  }
+#else
+  return absl::ErrnoToStatusCode(error);
+#endif
+}
+
+absl::Status socketErrorStatus(int error, std::string_view message) {
+#ifdef _WIN32
+  return absl::Status(socketErrorCode(error),
+                      std::string(message) + ": " + errnoText(error));
+#else
+  return absl::ErrnoToStatus(error, absl::string_view(message.data(), message.size()));
+#endif
+}
+
 std::string describe(const Address& address) {
   switch (address.kind) {
     case Address::Kind::kIPv4:

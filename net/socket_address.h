@@ -60,6 +60,12 @@ Address peerAddress(int fd, const char* type);
 // (trimmed; "winsock error 10061" if the system has no text for it).
 std::string errnoText(int error);
 
+// absl::ErrnoToStatus for a socket error: the status code for `error`
+// and "message: <errnoText(error)>". On POSIX exactly ErrnoToStatus; on
+// Windows the WSA codes map to the codes of their POSIX counterparts.
+absl::StatusCode socketErrorCode(int error);
+absl::Status socketErrorStatus(int error, std::string_view message);
+
 // "127.0.0.1:80", "[::1]:80" or the path: for error messages.
 std::string describe(const Address& address);
 

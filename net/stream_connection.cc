@@ -406,8 +406,8 @@ absl::Status StreamConnection::setTcpNoDelay(bool enabled) {
   int on = enabled ? 1 : 0;
   if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
                    sizeof on) != 0) {
-    return absl::ErrnoToStatus(lastSocketError(),
-                               "setsockopt(TCP_NODELAY, fd=" + std::to_string(fd_) + ")");
+    return socketErrorStatus(lastSocketError(),
+                             "setsockopt(TCP_NODELAY, fd=" + std::to_string(fd_) + ")");
   }
   return absl::OkStatus();
 }
@@ -421,8 +421,8 @@ absl::Status StreamConnection::setTcpKeepAlive(bool enabled) {
   int on = enabled ? 1 : 0;
   if (::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<const char*>(&on),
                    sizeof on) != 0) {
-    return absl::ErrnoToStatus(
-        lastSocketError(), "setsockopt(SO_KEEPALIVE, fd=" + std::to_string(fd_) + ")");
+    return socketErrorStatus(lastSocketError(),
+                             "setsockopt(SO_KEEPALIVE, fd=" + std::to_string(fd_) + ")");
   }
   return absl::OkStatus();
 }

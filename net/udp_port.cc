@@ -138,7 +138,7 @@ absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* t
       protocol_->connectionRefused();
       return absl::OkStatus();
     }
-    return absl::ErrnoToStatus(
+    return socketErrorStatus(
         e, logPrefix() + ": datagram of " + std::to_string(size) + " bytes dropped");
   }
 }
@@ -193,8 +193,8 @@ absl::Status UdpPort::connect(std::string_view host, std::uint16_t port) {
   if (!a.ok())
     throw InvalidAddressError(std::string(host), std::string(a.status().message()));
   if (::connect(fd_, a->get(), a->len) != 0) {
-    return absl::ErrnoToStatus(lastSocketError(),
-                               logPrefix() + ": connect to " + std::string(host));
+    return socketErrorStatus(lastSocketError(),
+                             logPrefix() + ": connect to " + std::string(host));
   }
   connected_ = true;
   connectedTo_ = *a;
@@ -206,8 +206,8 @@ absl::Status UdpPort::setBroadcastAllowed(bool enabled) {
   int on = enabled ? 1 : 0;
   if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<const char*>(&on),
                    sizeof on) != 0) {
-    return absl::ErrnoToStatus(lastSocketError(),
-                               logPrefix() + ": setsockopt(SO_BROADCAST)");
+    return socketErrorStatus(lastSocketError(),
+                             logPrefix() + ": setsockopt(SO_BROADCAST)");
   }
   return absl::OkStatus();
 }
