@@ -190,7 +190,9 @@ absl::StatusCode socketErrorCode(int error) {
     case WSAEINTR:
       return absl::StatusCode::kUnavailable;
     default:
-      return absl::StatusCode::kUnknown;
+      // Below WSABASEERR: a CRT errno (listenTCP passes EINVAL).
+      return error < WSABASEERR ? absl::ErrnoToStatusCode(error)
+                                : absl::StatusCode::kUnknown;
   }
 #else
   return absl::ErrnoToStatusCode(error);

@@ -62,7 +62,8 @@ std::string errnoText(int error);
 
 // absl::ErrnoToStatus for a socket error: the status code for `error`
 // and "message: <errnoText(error)>". On POSIX exactly ErrnoToStatus; on
-// Windows the WSA codes map to the codes of their POSIX counterparts.
+// Windows the WSA codes map to the codes of their POSIX counterparts
+// (and CRT errno values below WSABASEERR as ErrnoToStatusCode does).
 absl::StatusCode socketErrorCode(int error);
 absl::Status socketErrorStatus(int error, std::string_view message);
 
