@@ -321,6 +321,46 @@ TEST_F(IocpTransportTest, AbortSendsReset) {
   ASSERT_TRUE(iterateUntil([&] { return stopped; }));
 }
 
+// An abort while a WSASend is pending (the peer does not read): the bytes
+// in flight stay owned by the connection until that send comes back
+// aborted; writeBufferSize() reads 0 from the abort on.
+TEST_F(IocpTransportTest, AbortWithSendInFlight) {
+  auto server = std::make_shared<Sink>();
+  server->onData = [](Sink& s) { s.transport()->pauseProducing(); };
+  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
+                        {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto client = std::make_shared<Sink>();
+  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+             std::make_shared<OneProtocolFactory>(client));
+  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  auto* conn = dynamic_cast<IocpStreamConnection*>(client->transport());
+  ASSERT_NE(conn, nullptr);
+  std::weak_ptr<IocpStreamConnection> weak = conn->weak_from_this();
+  const std::string chunk(1 << 20, 'q');
+  // Until the kernel pushes back: a send stays pending, bytes stay queued.
+  for (int i = 0; i < 48 && conn->writeBufferSize() == 0; ++i) {
+    conn->write(chunk);
+    for (int k = 0; k < 3; ++k) reactor_->iterate(Seconds(0.005));
+  }
+  ASSERT_GT(conn->writeBufferSize(), 0u) << "the kernel never pushed back";
+  EXPECT_EQ(conn->operationsInFlight(), 2);  // the WSARecv and one WSASend
+  conn->abortConnection();
+  EXPECT_EQ(conn->writeBufferSize(), 0u);
+  EXPECT_FALSE(client->lost);
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  EXPECT_TRUE(client->reason.check<ConnectionAborted>());
+  ASSERT_TRUE(iterateUntil([&] { return weak.expired(); }));
+  // The paused server reads again and learns of the reset.
+  server->onData = nullptr;
+  server->transport()->resumeProducing();
+  ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
+  EXPECT_FALSE(server->reason.check<ConnectionDone>()) << server->reason.getErrorMessage();
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
 // A write on a connection whose send is in flight is queued behind it (one
 // WSASend at a time) and the bytes arrive in order.
 TEST_F(IocpTransportTest, OneSendInFlightKeepsOrder) {
