@@ -109,7 +109,7 @@ bool setNonBlocking(int fd);
 
 // send() of the pieces in order, never blocking and never raising SIGPIPE:
 // the bytes sent, or -1 with lastSocketError() set.
-long sendIoVec(int fd, IoVec* pieces, int count);
+std::ptrdiff_t sendIoVec(int fd, IoVec* pieces, int count);
 
 // shutdown(SHUT_WR / SD_SEND); 0 or -1.
 int shutdownWrite(int fd);

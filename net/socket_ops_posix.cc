@@ -25,7 +25,7 @@ bool setNonBlocking(int fd) {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-long sendIoVec(int fd, IoVec* pieces, int count) {
+std::ptrdiff_t sendIoVec(int fd, IoVec* pieces, int count) {
   // The common case, one piece, takes the cheaper send().
   if (count == 1) {
     return ::send(fd, pieces[0].iov_base, pieces[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);

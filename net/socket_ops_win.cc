@@ -65,13 +65,13 @@ bool setNonBlocking(int fd) {
   return ioctlsocket(asSocket(fd), FIONBIO, &on) == 0;
 }
 
-long sendIoVec(int fd, IoVec* pieces, int count) {
+std::ptrdiff_t sendIoVec(int fd, IoVec* pieces, int count) {
   DWORD sent = 0;
   if (WSASend(asSocket(fd), pieces, static_cast<DWORD>(count), &sent, 0, nullptr,
               nullptr) != 0) {
     return -1;
   }
-  return static_cast<long>(sent);
+  return static_cast<std::ptrdiff_t>(sent);
 }
 
 int shutdownWrite(int fd) { return ::shutdown(asSocket(fd), SD_SEND) == 0 ? 0 : -1; }

@@ -179,7 +179,7 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
     for (std::size_t i = 0; i < count; ++i) {
       setIoVec(iov[i], pieces[i].data(), pieces[i].size());
     }
-    long n;
+    std::ptrdiff_t n;
     int e = 0;
     do {
       n = sendIoVec(fd_, iov, static_cast<int>(count));
@@ -241,7 +241,7 @@ bool StreamConnection::flush() {
     const int n = buffer_.gather(iov, kMaxIov);
     std::size_t offered = 0;
     for (int i = 0; i < n; ++i) offered += ioVecSize(iov[i]);
-    const long s = sendIoVec(fd_, iov, n);
+    const std::ptrdiff_t s = sendIoVec(fd_, iov, n);
     if (s < 0) {
       const int e = lastSocketError();
       if (e == kInterrupted) continue;
