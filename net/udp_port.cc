@@ -107,11 +107,18 @@ absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* t
     return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
 #ifdef _WIN32
   // An ICMP port unreachable for an earlier datagram: POSIX fails this
-  // send with ECONNREFUSED; winsock may leave it in SO_ERROR only (Wine
-  // reports it in select's except set, which a reader is not watching).
-  if (connected_ && isRefused(pendingSocketError(fd_))) {
-    protocol_->connectionRefused();
-    return absl::OkStatus();
+  // send with ECONNREFUSED (once); winsock may leave it in SO_ERROR only
+  // (Wine shows it in select's except set, which a reader does not watch,
+  // and never clears it: only a change is news).
+  if (connected_) {
+    const int pending = pendingSocketError(fd_);
+    if (pending != lastPendingError_) {
+      lastPendingError_ = pending;
+      if (isRefused(pending)) {
+        protocol_->connectionRefused();
+        return absl::OkStatus();
+      }
+    }
   }
 #endif
   for (;;) {

@@ -66,6 +66,9 @@ class UdpPort final : public FileDescriptor,
   Address host_;
   std::shared_ptr<UdpPort> self_;
   bool connected_ = false;  // connect() was called
+  // Windows: the SO_ERROR last seen before a connected send. Wine keeps an
+  // ICMP error there for good, so only a change is reported.
+  int lastPendingError_ = 0;
   SockAddr connectedTo_;
   Address connectedAddress_;
   bool stopping_ = false;

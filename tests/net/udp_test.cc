@@ -193,6 +193,32 @@ TEST_P(UdpTest, ConnectionRefused) {
   stop(port);
 }
 
+// No Twisted counterpart: a refusal is reported once, not for good. Once
+// something listens on the port again, the connected port's datagrams get
+// there (Wine keeps the ICMP error in SO_ERROR forever; udp_port.cc).
+TEST_P(UdpTest, SendsAgainAfterConnectionRefused) {
+  auto gone = listen(std::make_shared<Recorder>());
+  const std::uint16_t closedPort = gone->getHost().port;
+  stop(gone);
+  auto client = std::make_shared<Recorder>();
+  auto port = listen(client);
+  ASSERT_TRUE(port->connect("127.0.0.1", closedPort).ok());
+  ASSERT_TRUE(iterateUntil([&] {
+    (void)port->write("anyone?");
+    return client->refused > 0;
+  }));
+  auto server = std::make_shared<Recorder>();
+  auto back = listen(server, closedPort);
+  ASSERT_TRUE(back);
+  ASSERT_TRUE(iterateUntil([&] {
+    (void)port->write("hello again");
+    return !server->datagrams.empty();
+  }));
+  EXPECT_EQ(server->datagrams.front(), "hello again");
+  stop(back);
+  stop(port);
+}
+
 // twisted/test/test_udp.py UDPTests.test_badConnect: connect needs an IP
 // literal and happens once.
 TEST_P(UdpTest, BadConnect) {
