@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <stdexcept>
 #include <string>
 
 #include "core/log.h"
@@ -31,9 +30,9 @@ bool isRefused(int e) {
 
 UdpPort::UdpPort(Reactor& reactor, int fd, std::shared_ptr<DatagramProtocol> protocol,
                  std::size_t maxPacketSize)
-    : reactor_(reactor),
+    : DatagramPortBase(std::move(protocol)),
+      reactor_(reactor),
       fd_(fd),
-      protocol_(std::move(protocol)),
       maxPacketSize_(std::clamp<std::size_t>(maxPacketSize, 1, kReadBufferSize)) {}
 
 UdpPort::~UdpPort() {
@@ -76,14 +75,7 @@ LostReason UdpPort::doRead() {
 #endif
       if (isRefused(e)) {
         // ICMP port unreachable for an earlier datagram (connected mode).
-        if (connected_) {
-          try {
-            protocol_->connectionRefused();
-          } catch (...) {
-            log::err("net", logPrefix() + ": unhandled error in connectionRefused",
-                     std::current_exception());
-          }
-        }
+        if (connected_) refused();
         continue;
       }
       // A read error does not kill the port (Twisted test_serverReadFailure).
@@ -102,7 +94,7 @@ LostReason UdpPort::doRead() {
   return nullptr;
 }
 
-absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* to) {
+absl::Status UdpPort::send(const char* data, std::size_t size, const SockAddr* to) {
   if (fd_ < 0)
     return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
 #ifdef _WIN32
@@ -124,10 +116,9 @@ absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* t
   for (;;) {
 #ifdef _WIN32
     // No SIGPIPE on Windows, hence no MSG_NOSIGNAL.
-    const auto* bytes = static_cast<const char*>(data);
     const int length = static_cast<int>(std::min<std::size_t>(size, INT_MAX));
-    const long n = to != nullptr ? ::sendto(fd_, bytes, length, 0, to->get(), to->len)
-                                 : ::send(fd_, bytes, length, 0);
+    const long n = to != nullptr ? ::sendto(fd_, data, length, 0, to->get(), to->len)
+                                 : ::send(fd_, data, length, 0);
 #else
     const long n = to != nullptr
                        ? ::sendto(fd_, data, size, MSG_NOSIGNAL, to->get(), to->len)
@@ -150,83 +141,16 @@ absl::Status UdpPort::send(const void* data, std::size_t size, const SockAddr* t
   }
 }
 
-absl::Status UdpPort::write(std::string_view datagram, const Address& to) {
-  if (connected_) {
-    if (to.host != connectedAddress_.host || to.port != connectedAddress_.port) {
-      throw InvalidAddressError(
-          to.host, "the port is connected to " + describe(connectedAddress_));
-    }
-    return send(datagram.data(), datagram.size(), nullptr);
-  }
-  const bool v4 = isIPv4Literal(to.host);
-  const bool v6 = !v4 && isIPv6Literal(to.host);
-  if (!v4 && !v6)
-    throw InvalidAddressError(to.host, "not an IPv4 or IPv6 address literal");
-  if (v4 && host_.kind == Address::Kind::kIPv6) {
-    throw InvalidAddressError(to.host, "IPv4 address on an IPv6 port");
-  }
-  if (v6 && host_.kind == Address::Kind::kIPv4) {
-    throw InvalidAddressError(to.host, "IPv6 address on an IPv4 port");
-  }
-  absl::StatusOr<SockAddr> a = ipLiteral(to.host, to.port);
-  if (!a.ok()) throw InvalidAddressError(to.host, std::string(a.status().message()));
-  return send(datagram.data(), datagram.size(), &*a);
-}
-
-absl::Status UdpPort::write(std::string_view datagram) {
-  if (!connected_) {
-    throw std::logic_error(
-        "DatagramTransport::write(data) without an address needs connect()");
-  }
-  return send(datagram.data(), datagram.size(), nullptr);
-}
-
-absl::Status UdpPort::writeSequence(std::span<const std::string_view> pieces) {
-  std::string datagram;
-  for (std::string_view p : pieces) datagram.append(p);
-  return write(datagram);
-}
-
-absl::Status UdpPort::connect(std::string_view host, std::uint16_t port) {
-  if (connected_) {
-    throw std::logic_error(
-        "DatagramTransport::connect: already connected; reconnecting is "
-        "not supported");
-  }
-  if (!isIPLiteral(host)) {
-    throw InvalidAddressError(std::string(host), "not an IPv4 or IPv6 address literal");
-  }
-  absl::StatusOr<SockAddr> a = ipLiteral(host, port);
-  if (!a.ok())
-    throw InvalidAddressError(std::string(host), std::string(a.status().message()));
-  if (::connect(fd_, a->get(), a->len) != 0) {
+absl::Status UdpPort::connectSocket(const SockAddr& to, std::string_view host) {
+  if (::connect(fd_, to.get(), to.len) != 0) {
     return socketErrorStatus(lastSocketError(),
                              logPrefix() + ": connect to " + std::string(host));
   }
-  connected_ = true;
-  connectedTo_ = *a;
-  connectedAddress_ = toAddress(a->get(), a->len, "UDP");
   return absl::OkStatus();
 }
 
-absl::Status UdpPort::setBroadcastAllowed(bool enabled) {
-  int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return socketErrorStatus(lastSocketError(),
-                             logPrefix() + ": setsockopt(SO_BROADCAST)");
-  }
-  return absl::OkStatus();
-}
-
-bool UdpPort::getBroadcastAllowed() const {
-  int on = 0;
-  socklen_t len = sizeof on;
-  if (::getsockopt(fd_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&on), &len) !=
-      0) {
-    return false;
-  }
-  return on != 0;
+absl::Status UdpPort::lastCallError(const std::string& what) const {
+  return socketErrorStatus(lastSocketError(), what);
 }
 
 Deferred<void> UdpPort::stopListening() {
@@ -257,12 +181,7 @@ void UdpPort::connectionLost(const LostReason& reason) {
             0 &&
         error != 0) {
       if (isRefused(error) && connected_) {
-        try {
-          protocol_->connectionRefused();
-        } catch (...) {
-          log::err("net", logPrefix() + ": unhandled error in connectionRefused",
-                   std::current_exception());
-        }
+        refused();
       } else if (!isRefused(error)) {
         log::msg("net", logPrefix() + ": socket error: " + errnoText(error));
       }

@@ -11,6 +11,9 @@
 //                                                   8192);
 //   absl::Status s = internal::UdpPort::start(port);
 //
+// The address checks, connect() and the broadcast flag are
+// DatagramPortBase's (net/datagram_port_base.h), shared with the IOCP port.
+//
 // Thread-safety: reactor thread only.
 #ifndef TORSION_NET_UDP_PORT_H_
 #define TORSION_NET_UDP_PORT_H_
@@ -21,13 +24,14 @@
 #include "absl/status/status.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
+#include "net/datagram_port_base.h"
 #include "net/socket_address.h"
 #include "net/udp.h"
 
 namespace torsion::net::internal {
 
 class UdpPort final : public FileDescriptor,
-                      public DatagramTransport,
+                      public DatagramPortBase,
                       public std::enable_shared_from_this<UdpPort> {
  public:
   // Takes ownership of `fd`, a bound non-blocking datagram socket.
@@ -39,15 +43,8 @@ class UdpPort final : public FileDescriptor,
   // the port alive until it stops. On error the socket is closed.
   static absl::Status start(const std::shared_ptr<UdpPort>& port);
 
-  // DatagramTransport / ListeningPort.
-  absl::Status write(std::string_view datagram, const Address& to) override;
-  absl::Status write(std::string_view datagram) override;
-  absl::Status writeSequence(std::span<const std::string_view> pieces) override;
-  absl::Status connect(std::string_view host, std::uint16_t port) override;
-  absl::Status setBroadcastAllowed(bool enabled) override;
-  bool getBroadcastAllowed() const override;
+  // ListeningPort (the rest of DatagramTransport is DatagramPortBase's).
   Deferred<void> stopListening() override;
-  Address getHost() const override { return host_; }
 
   // FileDescriptor.
   int fileno() const override { return fd_; }
@@ -56,21 +53,21 @@ class UdpPort final : public FileDescriptor,
   std::string logPrefix() const override;
 
  private:
-  absl::Status send(const void* data, std::size_t size, const SockAddr* to);
+  // DatagramPortBase.
+  absl::Status send(const char* data, std::size_t size, const SockAddr* to) override;
+  absl::Status connectSocket(const SockAddr& to, std::string_view host) override;
+  int socketFd() const override { return fd_; }
+  absl::Status lastCallError(const std::string& what) const override;
+
   void closeAndStop();
 
   Reactor& reactor_;
   int fd_;
-  std::shared_ptr<DatagramProtocol> protocol_;
   std::size_t maxPacketSize_;
-  Address host_;
   std::shared_ptr<UdpPort> self_;
-  bool connected_ = false;  // connect() was called
   // Windows: the SO_ERROR last seen before a connected send. Wine keeps an
   // ICMP error there for good, so only a change is reported.
   int lastPendingError_ = 0;
-  SockAddr connectedTo_;
-  Address connectedAddress_;
   bool stopping_ = false;
   bool stopped_ = false;
 };

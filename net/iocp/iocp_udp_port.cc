@@ -1,7 +1,6 @@
 #include "net/iocp/iocp_udp_port.h"
 
 #include <algorithm>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -26,9 +25,9 @@ bool isRefusal(std::uint32_t e) {
 IocpUdpPort::IocpUdpPort(Reactor& reactor, SOCKET s,
                          std::shared_ptr<DatagramProtocol> protocol,
                          std::size_t maxPacketSize, bool skipOnSuccess)
-    : reactor_(reactor),
+    : DatagramPortBase(std::move(protocol)),
+      reactor_(reactor),
       socket_(s),
-      protocol_(std::move(protocol)),
       maxPacketSize_(std::clamp<std::size_t>(maxPacketSize, 1, kReadBufferSize)),
       skipOnSuccess_(skipOnSuccess) {}
 
@@ -107,15 +106,6 @@ void IocpUdpPort::readDone(std::uint32_t error, std::uint32_t bytes) {
   startRead();
 }
 
-void IocpUdpPort::refused() {
-  try {
-    protocol_->connectionRefused();
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in connectionRefused",
-             std::current_exception());
-  }
-}
-
 absl::Status IocpUdpPort::send(const char* data, std::size_t size, const SockAddr* to) {
   if (socket_ == INVALID_SOCKET || stopped_)
     return absl::FailedPreconditionError(logPrefix() + ": write after stopListening");
@@ -140,81 +130,16 @@ absl::Status IocpUdpPort::send(const char* data, std::size_t size, const SockAdd
                                 " bytes dropped: " + winErrorText(e));
 }
 
-absl::Status IocpUdpPort::write(std::string_view datagram, const Address& to) {
-  if (connected_) {
-    if (to.host != connectedAddress_.host || to.port != connectedAddress_.port) {
-      throw InvalidAddressError(
-          to.host, "the port is connected to " + describe(connectedAddress_));
-    }
-    return send(datagram.data(), datagram.size(), nullptr);
-  }
-  const bool v4 = isIPv4Literal(to.host);
-  const bool v6 = !v4 && isIPv6Literal(to.host);
-  if (!v4 && !v6)
-    throw InvalidAddressError(to.host, "not an IPv4 or IPv6 address literal");
-  if (v4 && host_.kind == Address::Kind::kIPv6) {
-    throw InvalidAddressError(to.host, "IPv4 address on an IPv6 port");
-  }
-  if (v6 && host_.kind == Address::Kind::kIPv4) {
-    throw InvalidAddressError(to.host, "IPv6 address on an IPv4 port");
-  }
-  absl::StatusOr<SockAddr> a = ipLiteral(to.host, to.port);
-  if (!a.ok()) throw InvalidAddressError(to.host, std::string(a.status().message()));
-  return send(datagram.data(), datagram.size(), &*a);
-}
-
-absl::Status IocpUdpPort::write(std::string_view datagram) {
-  if (!connected_) {
-    throw std::logic_error(
-        "DatagramTransport::write(data) without an address needs connect()");
-  }
-  return send(datagram.data(), datagram.size(), nullptr);
-}
-
-absl::Status IocpUdpPort::writeSequence(std::span<const std::string_view> pieces) {
-  std::string datagram;
-  for (std::string_view p : pieces) datagram.append(p);
-  return write(datagram);
-}
-
-absl::Status IocpUdpPort::connect(std::string_view host, std::uint16_t port) {
-  if (connected_) {
-    throw std::logic_error(
-        "DatagramTransport::connect: already connected; reconnecting is not supported");
-  }
-  if (!isIPLiteral(host)) {
-    throw InvalidAddressError(std::string(host), "not an IPv4 or IPv6 address literal");
-  }
-  absl::StatusOr<SockAddr> a = ipLiteral(host, port);
-  if (!a.ok())
-    throw InvalidAddressError(std::string(host), std::string(a.status().message()));
-  if (::connect(socket_, a->get(), static_cast<int>(a->len)) != 0) {
+absl::Status IocpUdpPort::connectSocket(const SockAddr& to, std::string_view host) {
+  if (::connect(socket_, to.get(), static_cast<int>(to.len)) != 0) {
     return absl::UnavailableError(logPrefix() + ": connect to " + std::string(host) +
                                   ": " + winErrorText(WSAGetLastError()));
   }
-  connected_ = true;
-  connectedAddress_ = toAddress(a->get(), a->len, "UDP");
   return absl::OkStatus();
 }
 
-absl::Status IocpUdpPort::setBroadcastAllowed(bool enabled) {
-  BOOL on = enabled ? TRUE : FALSE;
-  if (::setsockopt(socket_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return absl::UnknownError(
-        logPrefix() + ": setsockopt(SO_BROADCAST): " + winErrorText(WSAGetLastError()));
-  }
-  return absl::OkStatus();
-}
-
-bool IocpUdpPort::getBroadcastAllowed() const {
-  BOOL on = FALSE;
-  int len = sizeof on;
-  if (::getsockopt(socket_, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<char*>(&on),
-                   &len) != 0) {
-    return false;
-  }
-  return on != FALSE;
+absl::Status IocpUdpPort::lastCallError(const std::string& what) const {
+  return absl::UnknownError(what + ": " + winErrorText(WSAGetLastError()));
 }
 
 Deferred<void> IocpUdpPort::stopListening() {

@@ -14,6 +14,9 @@
 //                                                       8192, skipOnSuccess);
 //   absl::Status st = internal::IocpUdpPort::start(port);
 //
+// The address checks, connect() and the broadcast flag are
+// DatagramPortBase's (net/datagram_port_base.h), shared with net/udp_port.h.
+//
 // Windows only. Thread-safety: reactor thread only.
 #ifndef TORSION_NET_IOCP_IOCP_UDP_PORT_H_
 #define TORSION_NET_IOCP_IOCP_UDP_PORT_H_
@@ -27,13 +30,14 @@
 
 #include "absl/status/status.h"
 #include "core/reactor.h"
+#include "net/datagram_port_base.h"
 #include "net/iocp/iocp_support.h"
 #include "net/socket_address.h"
 #include "net/udp.h"
 
 namespace torsion::net::internal {
 
-class IocpUdpPort final : public DatagramTransport,
+class IocpUdpPort final : public DatagramPortBase,
                           public std::enable_shared_from_this<IocpUdpPort> {
  public:
   // Takes ownership of `s`, a bound datagram socket associated with the
@@ -46,31 +50,27 @@ class IocpUdpPort final : public DatagramTransport,
   // port alive until it stops.
   static absl::Status start(const std::shared_ptr<IocpUdpPort>& port);
 
-  absl::Status write(std::string_view datagram, const Address& to) override;
-  absl::Status write(std::string_view datagram) override;
-  absl::Status writeSequence(std::span<const std::string_view> pieces) override;
-  absl::Status connect(std::string_view host, std::uint16_t port) override;
-  absl::Status setBroadcastAllowed(bool enabled) override;
-  bool getBroadcastAllowed() const override;
+  // ListeningPort (the rest of DatagramTransport is DatagramPortBase's).
   Deferred<void> stopListening() override;
-  Address getHost() const override { return host_; }
 
-  std::string logPrefix() const;
+  std::string logPrefix() const override;
   int operationsInFlight() const { return inFlight_; }
 
  private:
   void startRead();
   void readDone(std::uint32_t error, std::uint32_t bytes);
-  void refused();
-  absl::Status send(const char* data, std::size_t size, const SockAddr* to);
+  // DatagramPortBase.
+  absl::Status send(const char* data, std::size_t size, const SockAddr* to) override;
+  absl::Status connectSocket(const SockAddr& to, std::string_view host) override;
+  int socketFd() const override { return toFd(socket_); }
+  absl::Status lastCallError(const std::string& what) const override;
+
   void closeAndStop();
 
   Reactor& reactor_;
   SOCKET socket_;
-  std::shared_ptr<DatagramProtocol> protocol_;
   std::size_t maxPacketSize_;
   bool skipOnSuccess_;
-  Address host_;
   std::shared_ptr<IocpUdpPort> self_;
   ShutdownHook shutdownHook_;
   std::unique_ptr<char[]> readBuffer_;
@@ -78,8 +78,6 @@ class IocpUdpPort final : public DatagramTransport,
   int fromLen_ = 0;
   int inFlight_ = 0;
   bool reading_ = false;
-  bool connected_ = false;
-  Address connectedAddress_;
   bool stopping_ = false;
   bool stopped_ = false;
 };
