@@ -10,6 +10,10 @@
 // clientConnectionLost with this same connector. Either callback may call
 // connect() again to retry.
 //
+// The state machine (factory calls, states, timeout, retries,
+// stopConnecting/disconnect) is ConnectorBase's (net/connector_base.h),
+// shared with the IOCP connector; this class is the attempt.
+//
 // Lifetime: while connecting the connector keeps itself alive; while
 // connected the connection keeps it alive.
 //
@@ -22,11 +26,10 @@
 #include <optional>
 #include <string>
 
-#include "core/delayed_call.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
 #include "core/reactor_time.h"
-#include "net/port.h"
+#include "net/connector_base.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"
 #include "net/stream_connection.h"
@@ -42,19 +45,13 @@ struct ConnectTarget {
   std::optional<std::pair<std::string, std::uint16_t>> bindAddress;
 };
 
-class StreamConnector final : public Connector,
-                              public FileDescriptor,
-                              public std::enable_shared_from_this<StreamConnector> {
+class StreamConnector final : public ConnectorBase, public FileDescriptor {
  public:
   StreamConnector(Reactor& reactor, ConnectTarget target,
                   std::shared_ptr<ClientFactory> factory, std::optional<Seconds> timeout);
   ~StreamConnector() override;
 
-  // Connector. connect() throws std::logic_error unless disconnected
-  // (Twisted's "Can't connect in this state").
-  void connect() override;
-  void disconnect() override;
-  void stopConnecting() override;
+  // Connector (connect/disconnect/stopConnecting are ConnectorBase's).
   Address getDestination() const override;
 
   // FileDescriptor: the socket being connected, watched for writability.
@@ -64,30 +61,17 @@ class StreamConnector final : public Connector,
   std::string logPrefix() const override;
 
  private:
-  enum class State { kDisconnected, kConnecting, kConnected };
+  // ConnectorBase.
+  void startAttempt(std::uint64_t id) override;
+  void attempt(const SockAddr& address, std::uint64_t id) override;
+  void abandonAttempt() override;
 
-  void attempt(const SockAddr& address);
   void finish();
-  void fail(const Failure& reason);
-  void connectionEnded(const Failure& reason);
-  void closeSocket();
   Failure errnoFailure(int error) const;
-  bool current(std::uint64_t id) const {
-    return id == attemptId_ && state_ == State::kConnecting;
-  }
 
-  Reactor& reactor_;
   ConnectTarget target_;
-  std::shared_ptr<ClientFactory> factory_;
-  std::optional<Seconds> timeout_;
-  std::shared_ptr<StreamConnector> self_;
-  std::weak_ptr<StreamConnection> connection_;
-  DelayedCall timeoutCall_;
-  std::uint64_t attemptId_ = 0;
   int socket_ = -1;
-  State state_ = State::kDisconnected;
   bool watching_ = false;
-  bool factoryStarted_ = false;
 };
 
 }  // namespace torsion::net::internal

@@ -12,6 +12,10 @@
 // TimeoutError, UserError from stopConnecting, DNSLookupError, ...). Either
 // callback may call connect() again.
 //
+// The state machine (factory calls, states, timeout, retries,
+// stopConnecting/disconnect) is ConnectorBase's (net/connector_base.h),
+// shared with net/stream_connector.h; this class is the ConnectEx attempt.
+//
 // Lifetime: while connecting the connector keeps itself alive (and the
 // pending ConnectEx holds it too); while connected the connection does.
 //
@@ -27,21 +31,16 @@
 #include <string>
 #include <utility>
 
-#include "core/delayed_call.h"
 #include "core/reactor.h"
 #include "core/reactor_time.h"
+#include "net/connector_base.h"
 #include "net/iocp/iocp_support.h"
-#include "net/port.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"
 
 namespace torsion::net::internal {
 
-class IocpStreamConnection;
-
-class IocpStreamConnector final
-    : public Connector,
-      public std::enable_shared_from_this<IocpStreamConnector> {
+class IocpStreamConnector final : public ConnectorBase {
  public:
   IocpStreamConnector(Reactor& reactor, std::string host, std::uint16_t port,
                       std::optional<std::pair<std::string, std::uint16_t>> bindAddress,
@@ -49,42 +48,28 @@ class IocpStreamConnector final
                       std::optional<Seconds> timeout);
   ~IocpStreamConnector() override;
 
-  // Throws std::logic_error unless disconnected.
-  void connect() override;
-  void disconnect() override;
-  void stopConnecting() override;
+  // Connector (connect/disconnect/stopConnecting are ConnectorBase's).
   Address getDestination() const override;
 
-  std::string logPrefix() const;
+  std::string logPrefix() const override;
 
  private:
-  enum class State { kDisconnected, kConnecting, kConnected };
+  // ConnectorBase.
+  void attemptStarting(std::uint64_t id) override;
+  void startAttempt(std::uint64_t id) override;
+  void attempt(const SockAddr& address, std::uint64_t id) override;
+  void abandonAttempt() override;
 
-  void attempt(const SockAddr& address, std::uint64_t id);
   void connectDone(std::uint64_t id, std::uint32_t error);
   void finish();
-  void fail(const Failure& reason);
-  void connectionEnded(const Failure& reason);
   Failure errorFailure(std::uint32_t error) const;
-  bool current(std::uint64_t id) const {
-    return id == attemptId_ && state_ == State::kConnecting;
-  }
 
-  Reactor& reactor_;
   std::string host_;
   std::uint16_t port_;
   std::optional<std::pair<std::string, std::uint16_t>> bindAddress_;
-  std::shared_ptr<ClientFactory> factory_;
-  std::optional<Seconds> timeout_;
-  std::shared_ptr<IocpStreamConnector> self_;
-  std::weak_ptr<IocpStreamConnection> connection_;
   ShutdownHook shutdownHook_;
-  DelayedCall timeoutCall_;
-  std::uint64_t attemptId_ = 0;
   SOCKET socket_ = INVALID_SOCKET;
   bool skipOnSuccess_ = false;
-  State state_ = State::kDisconnected;
-  bool factoryStarted_ = false;
 };
 
 }  // namespace torsion::net::internal
