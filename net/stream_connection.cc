@@ -1,7 +1,6 @@
 #include "net/stream_connection.h"
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -11,23 +10,12 @@
 #include "net/read_buffer.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
+#include "net/stream_lost.h"
 
 namespace torsion::net::internal {
 namespace {
 
 constexpr int kMaxIov = 64;
-
-bool isPlainConnectionLost(const LostReason& reason) {
-  try {
-    std::rethrow_exception(reason);
-  } catch (const ConnectionAborted&) {
-    return false;
-  } catch (const ConnectionLost&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
 
 LostReason lostFromErrno(const char* call, int e) {
   return std::make_exception_ptr(
@@ -196,22 +184,19 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
     if (sent == total) {
       // A pull producer is asked for more when the buffer drains; that
       // is doWrite's job, so let it run once even though nothing waits.
-      if (producer_ != nullptr && !streamingProducer_) startWriting();
+      if (producer_.pull()) startWriting();
       return;
     }
   }
 
   if (buffer_.size() + (total - sent) > limits_.hardLimit) {
-    log::warn("net", logPrefix() + ": write buffer would exceed its hard limit of " +
-                         std::to_string(limits_.hardLimit) + " bytes; aborting");
+    LostReason why = hardLimitExceeded(logPrefix(), limits_.hardLimit);
     aborting_ = true;
     sendReset_ = true;
     stopReading();
     stopWriting();
     buffer_.clear();
-    closeSoon(std::make_exception_ptr(
-        ConnectionLost("ConnectionLost: write buffer hard limit of " +
-                       std::to_string(limits_.hardLimit) + " bytes exceeded")));
+    closeSoon(std::move(why));
     return;
   }
   for (std::size_t i = 0; i < count; ++i) {
@@ -224,15 +209,7 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
     sent = 0;
   }
   startWriting();
-  afterWrite();
-}
-
-void StreamConnection::afterWrite() {
-  if (producer_ != nullptr && streamingProducer_ && !producerPaused_ &&
-      buffer_.size() > limits_.highWater) {
-    producerPaused_ = true;
-    producer_->pauseProducing();
-  }
+  producer_.bufferGrew(buffer_.size(), limits_);
 }
 
 bool StreamConnection::flush() {
@@ -258,18 +235,13 @@ bool StreamConnection::flush() {
 LostReason StreamConnection::doWrite() {
   if (writeError_ != 0 || !flush()) return lostFromErrno("sendmsg", writeError_);
   if (!buffer_.empty()) {
-    if (producer_ != nullptr && streamingProducer_ && producerPaused_ &&
-        buffer_.size() <= limits_.lowWater) {
-      producerPaused_ = false;
-      producer_->resumeProducing();
-    }
+    producer_.bufferShrank(buffer_.size(), limits_);
     return nullptr;
   }
   // Drained (Twisted's FileDescriptor.doWrite, in the same order).
   stopWriting();
-  if (producer_ != nullptr && (!streamingProducer_ || producerPaused_)) {
-    producerPaused_ = false;
-    producer_->resumeProducing();
+  if (producer_.bufferEmptied()) {
+    // The producer writes more; a pending close waits for it.
   } else if (disconnecting_) {
     return std::make_exception_ptr(ConnectionDone());
   } else if (writeDisconnecting_ && !writeDisconnected_) {
@@ -331,65 +303,20 @@ void StreamConnection::connectionLost(const LostReason& reason) {
   }
   buffer_.clear();
   connected_ = false;
-  if (Producer* p = std::exchange(producer_, nullptr)) {
-    try {
-      p->stopProducing();
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in stopProducing",
-               std::current_exception());
-    }
-  }
-  // Both directions were already shut down in order (half-closes), so a
-  // hang-up now loses nothing: report the clean close it is. Otherwise
-  // epoll and poll (which see the hang-up) and select (which does not)
-  // would disagree.
-  LostReason why = reason;
-  if (readDisconnected_ && writeDisconnected_ && isPlainConnectionLost(reason)) {
-    why = std::make_exception_ptr(ConnectionDone());
-  }
-  const Failure failure(why);
-  if (std::shared_ptr<Protocol> proto = std::move(protocol_)) {
-    try {
-      proto->connectionLost(failure);
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in connectionLost",
-               std::current_exception());
-    }
-    proto->detachTransport();
-  }
-  if (onLost_) {
-    auto onLost = std::move(onLost_);
-    onLost_ = nullptr;
-    try {
-      onLost(failure);
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in clientConnectionLost",
-               std::current_exception());
-    }
-  }
+  producer_.connectionLost(logPrefix());
+  notifyConnectionLost(logPrefix(), reason, readDisconnected_ && writeDisconnected_,
+                       std::move(protocol_), std::move(onLost_));
+  onLost_ = nullptr;
 }
 
 // ---- Producer registration ------------------------------------------------------
 
 void StreamConnection::registerProducer(Producer* producer, bool streaming) {
-  if (producer_ != nullptr) {
-    throw std::logic_error(
-        "registerProducer: a producer is already registered; unregister it first");
-  }
-  if (!connected_ || lost_) {
-    producer->stopProducing();
-    return;
-  }
-  producer_ = producer;
-  streamingProducer_ = streaming;
-  producerPaused_ = false;
-  if (!streaming) producer->resumeProducing();
+  producer_.registerProducer(producer, streaming, connected_ && !lost_);
 }
 
 void StreamConnection::unregisterProducer() {
-  producer_ = nullptr;
-  streamingProducer_ = false;
-  producerPaused_ = false;
+  producer_.unregisterProducer();
   // A loseConnection() that waited for the producer can finish now (but
   // never re-register a connection that is already gone).
   if (connected_ && !lost_ && disconnecting_ && !aborting_) startWriting();

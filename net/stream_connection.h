@@ -18,6 +18,10 @@
 //       reactor, fd, protocol, kind);
 //   absl::Status s = internal::StreamConnection::start(conn);
 //
+// Shared with the IOCP connection: the producer bookkeeping
+// (net/producer_slot.h) and the end-of-connection report
+// (net/stream_lost.h).
+//
 // Thread-safety: reactor thread only.
 #ifndef TORSION_NET_STREAM_CONNECTION_H_
 #define TORSION_NET_STREAM_CONNECTION_H_
@@ -32,6 +36,7 @@
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
 #include "deferred/failure.h"
+#include "net/producer_slot.h"
 #include "net/protocol.h"
 #include "net/transport.h"
 #include "net/write_buffer.h"
@@ -113,7 +118,6 @@ class StreamConnection final : public FileDescriptor,
   void sendNow(const std::string_view* pieces, std::size_t count);
   // Flushes the buffer; false (and writeError_ set) on a socket error.
   bool flush();
-  void afterWrite();
   // Schedules connectionLost(reason) for the next reactor pass.
   void closeSoon(LostReason reason);
 
@@ -127,7 +131,7 @@ class StreamConnection final : public FileDescriptor,
   Address peer_;
   WriteBuffer buffer_;
   WriteBufferLimits limits_;
-  Producer* producer_ = nullptr;
+  ProducerSlot producer_;
   int writeError_ = 0;  // errno of a failed direct send
 
   bool connected_ = false;
@@ -139,8 +143,6 @@ class StreamConnection final : public FileDescriptor,
   bool aborting_ = false;       // abortConnection() (or hard limit) pending
   bool writeDisconnecting_ = false;
   bool writeDisconnected_ = false;
-  bool streamingProducer_ = false;
-  bool producerPaused_ = false;
   bool sendReset_ = false;  // close with RST (SO_LINGER 0)
   bool lost_ = false;
 };

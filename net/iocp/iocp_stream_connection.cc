@@ -3,7 +3,6 @@
 #include <ws2tcpip.h>
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -11,24 +10,13 @@
 #include "core/log.h"
 #include "net/errors.h"
 #include "net/socket_address.h"
+#include "net/stream_lost.h"
 
 namespace torsion::net::internal {
 namespace {
 
 // WSABUFs handed to one WSASend.
 constexpr int kMaxPieces = 64;
-
-bool isPlainConnectionLost(const LostReason& reason) {
-  try {
-    std::rethrow_exception(reason);
-  } catch (const ConnectionAborted&) {
-    return false;
-  } catch (const ConnectionLost&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
 
 }  // namespace
 
@@ -186,28 +174,17 @@ void IocpStreamConnection::append(const std::string_view* pieces, std::size_t co
   for (std::size_t i = 0; i < count; ++i) total += pieces[i].size();
   if (total == 0) return;
   if (buffer_.size() + total > limits_.hardLimit) {
-    log::warn("net", logPrefix() + ": write buffer would exceed its hard limit of " +
-                         std::to_string(limits_.hardLimit) + " bytes; aborting");
+    LostReason why = hardLimitExceeded(logPrefix(), limits_.hardLimit);
     aborting_ = true;
     sendReset_ = true;
-    closeSoon(std::make_exception_ptr(
-        ConnectionLost("ConnectionLost: write buffer hard limit of " +
-                       std::to_string(limits_.hardLimit) + " bytes exceeded")));
+    closeSoon(std::move(why));
     return;
   }
   // Appending never moves bytes already in flight: WriteBuffer only fills
   // a chunk within the capacity it reserved, or starts a new one.
   for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
   startSend();
-  afterWrite();
-}
-
-void IocpStreamConnection::afterWrite() {
-  if (producer_ != nullptr && streamingProducer_ && !producerPaused_ &&
-      buffer_.size() > limits_.highWater) {
-    producerPaused_ = true;
-    producer_->pauseProducing();
-  }
+  producer_.bufferGrew(buffer_.size(), limits_);
 }
 
 void IocpStreamConnection::startSend() {
@@ -245,7 +222,7 @@ void IocpStreamConnection::startSend() {
   // producer, finish a close) happens on the next pass, never inside
   // write().
   if (tookInline && buffer_.empty() && !sending_ &&
-      (producer_ != nullptr || disconnecting_ || writeDisconnecting_)) {
+      (producer_.registered() || disconnecting_ || writeDisconnecting_)) {
     scheduleDrainCheck();
   }
 }
@@ -265,11 +242,7 @@ void IocpStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
   try {
     if (!buffer_.empty()) {
       startSend();
-      if (producer_ != nullptr && streamingProducer_ && producerPaused_ &&
-          buffer_.size() <= limits_.lowWater) {
-        producerPaused_ = false;
-        producer_->resumeProducing();
-      }
+      producer_.bufferShrank(buffer_.size(), limits_);
       return;
     }
     drained();
@@ -283,9 +256,8 @@ void IocpStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
 void IocpStreamConnection::drained() {
   // The buffer is empty and nothing is in flight: what the readiness
   // transport's doWrite does then, in the same order.
-  if (producer_ != nullptr && (!streamingProducer_ || producerPaused_)) {
-    producerPaused_ = false;
-    producer_->resumeProducing();
+  if (producer_.bufferEmptied()) {
+    // The producer writes more; a pending close waits for it.
   } else if (disconnecting_) {
     connectionLost(std::make_exception_ptr(ConnectionDone()));
   } else if (writeDisconnecting_ && !writeDisconnected_) {
@@ -358,63 +330,20 @@ void IocpStreamConnection::connectionLost(const LostReason& reason) {
   if (!sending_) buffer_.clear();
   held_ = false;
   connected_ = false;
-  if (Producer* p = std::exchange(producer_, nullptr)) {
-    try {
-      p->stopProducing();
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in stopProducing",
-               std::current_exception());
-    }
-  }
-  // Both directions already shut down in order: a later error loses
-  // nothing (as net/stream_connection.cc reports it).
-  LostReason why = reason;
-  if (readDisconnected_ && writeDisconnected_ && isPlainConnectionLost(reason)) {
-    why = std::make_exception_ptr(ConnectionDone());
-  }
-  const Failure failure(why);
-  if (std::shared_ptr<Protocol> proto = std::move(protocol_)) {
-    try {
-      proto->connectionLost(failure);
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in connectionLost",
-               std::current_exception());
-    }
-    proto->detachTransport();
-  }
-  if (onLost_) {
-    auto onLost = std::move(onLost_);
-    onLost_ = nullptr;
-    try {
-      onLost(failure);
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in clientConnectionLost",
-               std::current_exception());
-    }
-  }
+  producer_.connectionLost(logPrefix());
+  notifyConnectionLost(logPrefix(), reason, readDisconnected_ && writeDisconnected_,
+                       std::move(protocol_), std::move(onLost_));
+  onLost_ = nullptr;
 }
 
 // ---- Producer registration ------------------------------------------------------
 
 void IocpStreamConnection::registerProducer(Producer* producer, bool streaming) {
-  if (producer_ != nullptr) {
-    throw std::logic_error(
-        "registerProducer: a producer is already registered; unregister it first");
-  }
-  if (!connected_ || lost_) {
-    producer->stopProducing();
-    return;
-  }
-  producer_ = producer;
-  streamingProducer_ = streaming;
-  producerPaused_ = false;
-  if (!streaming) producer->resumeProducing();
+  producer_.registerProducer(producer, streaming, connected_ && !lost_);
 }
 
 void IocpStreamConnection::unregisterProducer() {
-  producer_ = nullptr;
-  streamingProducer_ = false;
-  producerPaused_ = false;
+  producer_.unregisterProducer();
   // A loseConnection() that waited for the producer can finish now.
   if (connected_ && !lost_ && disconnecting_ && !aborting_) scheduleDrainCheck();
 }

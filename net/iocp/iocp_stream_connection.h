@@ -15,6 +15,10 @@
 // started. connectionLost runs exactly once and never from inside write(),
 // loseConnection(), abortConnection() or resumeProducing().
 //
+// Shared with the readiness connection: the producer bookkeeping
+// (net/producer_slot.h) and the end-of-connection report
+// (net/stream_lost.h).
+//
 //   auto conn = std::make_shared<internal::IocpStreamConnection>(
 //       reactor, socket, protocol, skipOnSuccess);
 //   absl::Status s = internal::IocpStreamConnection::start(conn);
@@ -36,6 +40,7 @@
 #include "core/reactor.h"
 #include "deferred/failure.h"
 #include "net/iocp/iocp_support.h"
+#include "net/producer_slot.h"
 #include "net/protocol.h"
 #include "net/transport.h"
 #include "net/write_buffer.h"
@@ -111,7 +116,6 @@ class IocpStreamConnection final
   void sendDone(std::uint32_t error, std::uint32_t bytes);
   void drained();
   void scheduleDrainCheck();
-  void afterWrite();
   void append(const std::string_view* pieces, std::size_t count);
   void closeSoon(LostReason reason);
   void connectionLost(const LostReason& reason);
@@ -128,7 +132,7 @@ class IocpStreamConnection final
   Address peer_;
   WriteBuffer buffer_;  // the front pieces are in flight while sending_
   WriteBufferLimits limits_;
-  Producer* producer_ = nullptr;
+  ProducerSlot producer_;
   std::unique_ptr<char[]> readBuffer_;
 
   int inFlight_ = 0;
@@ -145,8 +149,6 @@ class IocpStreamConnection final
   bool aborting_ = false;
   bool writeDisconnecting_ = false;
   bool writeDisconnected_ = false;
-  bool streamingProducer_ = false;
-  bool producerPaused_ = false;
   bool drainCheckScheduled_ = false;
   bool closeScheduled_ = false;
   bool sendReset_ = false;
