@@ -1,0 +1,52 @@
+"""One conformance suite, declared once, built as up to three test targets.
+
+Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
+
+  NAME              srcs + posix_srcs, on the host, over every backend it has
+  NAME_kqueue_shim  the same over the test-only kqueue emulation, running the
+                    */kqueue instances only (Linux; tested against epoll
+                    underneath, not a BSD kernel: docs/kqueue.md)
+  NAME_wine         srcs alone, cross-built for Windows and run under Wine 8,
+                    not Windows (docs/windows.md); omitted when wine = False
+
+posix_srcs hold the cases with no Windows counterpart (sigaction, pipes,
+rlimits, raw ::socket tricks); they are compiled after srcs, so their cases
+register and run last.
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_test")
+load("//tools:platforms.bzl", "POSIX_ONLY")
+
+def conformance_test(
+        name,
+        srcs,
+        deps,
+        posix_srcs = [],
+        size = "medium",
+        shard_count = None,
+        host_compatible_with = POSIX_ONLY,
+        wine = True):
+    cc_test(
+        name = name,
+        size = size,
+        srcs = srcs + posix_srcs,
+        shard_count = shard_count,
+        target_compatible_with = host_compatible_with,
+        deps = deps,
+    )
+    cc_test(
+        name = name + "_kqueue_shim",
+        size = size,
+        srcs = srcs + posix_srcs,
+        args = ["--gtest_filter=*/kqueue"],
+        target_compatible_with = ["@platforms//os:linux"],
+        deps = deps + ["//backends:kqueue_on_shim"],
+    )
+    if wine:
+        cc_test(
+            name = name + "_wine",
+            size = size,
+            srcs = srcs,
+            target_compatible_with = ["@platforms//os:windows"],
+            deps = deps,
+        )
