@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "backends/registry.h"
+#include "backends/win_test_util.h"
 #include "gtest/gtest.h"
 
 namespace torsion {
@@ -45,22 +46,7 @@ class IocpBackendTest : public ::testing::Test {
   IocpBackend& iocp() { return static_cast<IocpBackend&>(*backend_); }
 
   // A connected loopback TCP pair, made with blocking calls.
-  void connectedPair(SOCKET& a, SOCKET& b) {
-    SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ASSERT_NE(listener, INVALID_SOCKET);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(listen(listener, 1), 0);
-    int len = sizeof addr;
-    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    a = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ASSERT_EQ(connect(a, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    b = accept(listener, nullptr, nullptr);
-    ASSERT_NE(b, INVALID_SOCKET);
-    closesocket(listener);
-  }
+  void connectedPair(SOCKET& a, SOCKET& b) { internal::loopbackTcpPair(a, b); }
 
   std::unique_ptr<Backend> backend_;
   NoReadiness sink_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/registry.h"
+#include "backends/win_test_util.h"
 #include "gtest/gtest.h"
 
 namespace torsion {
@@ -41,20 +42,8 @@ class WinSelectBackendTest : public ::testing::Test {
 
   // A connected loopback TCP pair (blocking calls), as ints.
   void connectedPair(int& a, int& b) {
-    SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ASSERT_NE(listener, INVALID_SOCKET);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ASSERT_EQ(listen(listener, 1), 0);
-    int len = sizeof addr;
-    ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    SOCKET s = accept(listener, nullptr, nullptr);
-    ASSERT_NE(s, INVALID_SOCKET);
-    closesocket(listener);
+    SOCKET c = INVALID_SOCKET, s = INVALID_SOCKET;
+    internal::loopbackTcpPair(c, s);
     a = static_cast<int>(c);
     b = static_cast<int>(s);
   }
