@@ -355,7 +355,8 @@ TEST_F(IocpTransportTest, AbortWithSendInFlight) {
   server->onData = nullptr;
   server->transport()->resumeProducing();
   ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
-  EXPECT_FALSE(server->reason.check<ConnectionDone>()) << server->reason.getErrorMessage();
+  EXPECT_FALSE(server->reason.check<ConnectionDone>())
+      << server->reason.getErrorMessage();
   bool stopped = false;
   (*port)->stopListening().addCallback([&] { stopped = true; });
   ASSERT_TRUE(iterateUntil([&] { return stopped; }));
