@@ -28,24 +28,25 @@ absl::StatusCode codeFor(DWORD err) {
   }
 }
 
-std::string systemMessage(DWORD err) {
+}  // namespace
+
+std::string WinErrorText(std::uint32_t err) {
   char buffer[512];
   DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                           nullptr, err, 0, buffer, sizeof buffer, nullptr);
-  // FormatMessage ends its text with "\r\n"; the status message is one line.
-  while (n > 0 &&
-         (buffer[n - 1] == '\n' || buffer[n - 1] == '\r' || buffer[n - 1] == ' '))
+                           nullptr, err, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT),
+                           buffer, sizeof buffer, nullptr);
+  // FormatMessage ends its text with ".\r\n"; ours is one mid-sentence line.
+  while (n > 0 && (buffer[n - 1] == '\n' || buffer[n - 1] == '\r' ||
+                   buffer[n - 1] == ' ' || buffer[n - 1] == '.'))
     --n;
-  if (n == 0) return "unknown error";
+  if (n == 0) return "Windows error " + std::to_string(err);
   return std::string(buffer, n);
 }
-
-}  // namespace
 
 absl::Status WinErrorToStatus(std::uint32_t err, std::string_view call) {
   std::string message(call);
   message += " failed: ";
-  message += systemMessage(err);
+  message += WinErrorText(err);
   message += " (error " + std::to_string(err) + ")";
   return absl::Status(codeFor(err), message);
 }

@@ -16,6 +16,7 @@
 #define TORSION_BACKENDS_WIN_ERROR_STATUS_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -29,6 +30,13 @@ namespace torsion {
 // ERROR_OPERATION_ABORTED -> Cancelled), else Unknown. An `err` of 0 also
 // yields Unknown, never OK.
 absl::Status WinErrorToStatus(std::uint32_t err, std::string_view call);
+
+// The system's text for a Win32 or Winsock error code, on one line and
+// without its final period, so it reads mid-sentence ("An existing
+// connection was forcibly closed by the remote host"); "Windows error <err>"
+// when the system has none. The one FormatMessage call of the tree: net/
+// uses it for socket errors too.
+std::string WinErrorText(std::uint32_t err);
 
 }  // namespace torsion
 

@@ -2,6 +2,8 @@
 
 #ifdef _WIN32
 #include <windows.h>
+
+#include "backends/win_error_status.h"
 #else
 #include <sys/un.h>
 #endif
@@ -129,18 +131,7 @@ Address peerAddress(int fd, const char* type) {
 
 std::string errnoText(int error) {
 #ifdef _WIN32
-  char buf[512];
-  DWORD n =
-      FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                     static_cast<DWORD>(error), MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT),
-                     buf, sizeof buf, nullptr);
-  // System messages end in ".\r\n"; error texts here are mid-sentence.
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-                   buf[n - 1] == '.')) {
-    --n;
-  }
-  if (n == 0) return "winsock error " + std::to_string(error);
-  return std::string(buf, n);
+  return WinErrorText(static_cast<std::uint32_t>(error));
 #else
   char buf[256];
   // GNU strerror_r returns the message (maybe not in buf).

@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "backends/win_error_status.h"
 #include "core/errors.h"
 
 namespace torsion::net::internal {
@@ -70,13 +71,7 @@ bool isAborted(std::uint32_t error) {
 }
 
 std::string winErrorText(std::uint32_t error) {
-  char buf[512];
-  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                           nullptr, error, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf,
-                           sizeof buf, nullptr);
-  while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' || buf[n - 1] == ' ')) --n;
-  std::string text = n > 0 ? std::string(buf, n) : std::string("Windows error");
-  return text + " (error " + std::to_string(error) + ")";
+  return WinErrorText(error) + " (error " + std::to_string(error) + ")";
 }
 
 LostReason lostFromError(const char* call, std::uint32_t error) {
