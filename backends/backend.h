@@ -79,6 +79,10 @@ struct BackendFeatures {
   // Descriptors at or above this value are refused (select's FD_SETSIZE);
   // -1 when there is no such limit.
   int maxFd = -1;
+  // At most this many descriptors may be watched at once, whatever their
+  // values (winsock select's fd_set is a counted array); -1 when there is
+  // no such limit.
+  int maxWatched = -1;
 };
 
 // Receives what one poll() found. Implemented by the reactor.

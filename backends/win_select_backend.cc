@@ -116,7 +116,8 @@ BackendFeatures WinSelectBackend::features() const noexcept {
   f.constantTimePerEvent = false;
   f.regularFilesAlwaysReady = false;  // winsock select takes sockets only
   f.needsReinitAfterFork = false;
-  f.maxFd = -1;  // the limit is a count (kMaxSockets), not a value
+  f.maxFd = -1;  // winsock's limit is a count, not a value
+  f.maxWatched = kMaxSockets;
   return f;
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -146,6 +147,41 @@ TEST_F(WinSelectBackendTest, NonSocketIsAClearError) {
   absl::Status s = backend_->setInterest(123456, Interest::kNone, Interest::kRead);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("fd=123456"), std::string_view::npos) << s;
+}
+
+// winsock's fd_set is a counted array: the limit is how many sockets are
+// watched (features().maxWatched), whatever their values.
+TEST_F(WinSelectBackendTest, SocketBeyondMaxWatchedIsRefused) {
+  const int limit = backend_->features().maxWatched;
+  ASSERT_EQ(limit, WinSelectBackend::kMaxSockets);
+  std::vector<SOCKET> sockets;
+  for (int i = 0; i <= limit; ++i) {
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    ASSERT_NE(s, INVALID_SOCKET) << "socket #" << i << ": " << WSAGetLastError();
+    sockets.push_back(s);
+  }
+  for (int i = 0; i < limit; ++i) {
+    absl::Status s = backend_->setInterest(static_cast<int>(sockets[i]), Interest::kNone,
+                                           Interest::kRead);
+    ASSERT_TRUE(s.ok()) << "socket #" << i << ": " << s;
+  }
+  const int extra = static_cast<int>(sockets[limit]);
+  absl::Status refused = backend_->setInterest(extra, Interest::kNone, Interest::kRead);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_NE(refused.message().find(std::to_string(limit)), std::string_view::npos)
+      << refused;
+
+  // Forgetting one makes room again.
+  ASSERT_TRUE(
+      backend_
+          ->setInterest(static_cast<int>(sockets[0]), Interest::kRead, Interest::kNone)
+          .ok());
+  EXPECT_TRUE(backend_->setInterest(extra, Interest::kNone, Interest::kRead).ok());
+  for (SOCKET s : sockets) {
+    backend_->setInterest(static_cast<int>(s), Interest::kRead, Interest::kNone)
+        .IgnoreError();
+    closesocket(s);
+  }
 }
 
 TEST(WinSelectRegistryTest, SelectIsOfferedAfterIocp) {
