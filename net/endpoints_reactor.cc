@@ -23,12 +23,12 @@ class ReactorNetwork : public StreamNetwork {
         ListenOptions{.backlog = spec.backlog, .interface = spec.interface});
   }
 
-  // `wantPID` (lockfile) is not implemented by listenUNIX: an existing
-  // socket file makes listening fail, as Twisted without a lock file.
   absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
       const UnixServerSpec& spec, std::shared_ptr<Factory> factory) override {
-    return net::listenUNIX(reactor_, spec.address, std::move(factory),
-                           UnixListenOptions{.backlog = spec.backlog, .mode = spec.mode});
+    return net::listenUNIX(
+        reactor_, spec.address, std::move(factory),
+        UnixListenOptions{
+            .backlog = spec.backlog, .mode = spec.mode, .wantPID = spec.wantPID});
   }
 
   std::shared_ptr<Connector> connectTCP(const TcpClientSpec& spec,
@@ -39,11 +39,11 @@ class ReactorNetwork : public StreamNetwork {
     return net::connectTCP(reactor_, spec.host, spec.port, std::move(factory), options);
   }
 
-  // `checkPID` (lockfile) is not implemented by connectUNIX; ignored.
   std::shared_ptr<Connector> connectUNIX(
       const UnixClientSpec& spec, std::shared_ptr<ClientFactory> factory) override {
-    return net::connectUNIX(reactor_, spec.path, std::move(factory),
-                            UnixConnectOptions{.timeout = spec.timeout});
+    return net::connectUNIX(
+        reactor_, spec.path, std::move(factory),
+        UnixConnectOptions{.timeout = spec.timeout, .checkPID = spec.checkPID});
   }
 
  private:

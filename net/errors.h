@@ -93,6 +93,13 @@ class TimeoutError : public UserError {
       : UserError(what) {}
 };
 
+// connectUNIX(checkPID): no live process holds the socket file's lock, so
+// the file is a leftover of a server that is gone.
+class BadFileError : public ConnectError {
+ public:
+  explicit BadFileError(const std::string& what) : ConnectError(what) {}
+};
+
 // Resolving a host name failed (getaddrinfo's message is included).
 class DNSLookupError : public ConnectError {
  public:

@@ -1,13 +1,37 @@
 #include "net/stream_connector.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "net/errors.h"
+#ifndef _WIN32
+#include "net/filesystem_lock.h"
+#endif
 #include "net/resolve.h"
 #include "net/socket_ops.h"
 
 namespace torsion::net::internal {
+namespace {
+
+// connectUNIX(checkPID), as twisted.internet.unix.Client checks it: unless a
+// live process holds the server's lock, the socket file is a leftover.
+std::optional<Failure> checkPIDFailure(const ConnectTarget& target) {
+#ifdef _WIN32
+  (void)target;  // Unix sockets never get this far on Windows
+  return std::nullopt;
+#else
+  if (!target.checkPID) return std::nullopt;
+  const std::string lockName = target.path + ".lock";
+  absl::StatusOr<bool> held = isLocked(lockName);
+  if (held.ok() && *held) return std::nullopt;
+  return Failure(BadFileError("BadFileError: " + target.path + ": " +
+                              (held.ok() ? "no live process holds " + lockName
+                                         : std::string(held.status().message()))));
+#endif
+}
+
+}  // namespace
 
 StreamConnector::StreamConnector(Reactor& reactor, ConnectTarget target,
                                  std::shared_ptr<ClientFactory> factory,
@@ -38,6 +62,8 @@ void StreamConnector::startAttempt(std::uint64_t id) {
       if (!current(id)) return;
       if (!a.ok()) {
         fail(Failure(ConnectError("ConnectError: " + std::string(a.status().message()))));
+      } else if (std::optional<Failure> bad = checkPIDFailure(target_); bad) {
+        fail(*bad);
       } else {
         attempt(*a, id);
       }

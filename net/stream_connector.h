@@ -40,7 +40,8 @@ struct ConnectTarget {
   StreamKind kind = StreamKind::kTcp;
   std::string host;  // TCP: name or IP literal
   std::uint16_t port = 0;
-  std::string path;  // Unix
+  std::string path;       // Unix
+  bool checkPID = false;  // Unix: fail with BadFileError unless path.lock is held
   // TCP: bind the client socket here first (host must be an IP literal).
   std::optional<std::pair<std::string, std::uint16_t>> bindAddress;
 };

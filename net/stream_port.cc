@@ -24,12 +24,14 @@ constexpr double kMaxRetryDelay = 1.0;
 }  // namespace
 
 StreamPort::StreamPort(Reactor& reactor, int fd, std::shared_ptr<Factory> factory,
-                       StreamKind kind, std::string unlinkPath)
+                       StreamKind kind, std::string unlinkPath,
+                       std::shared_ptr<void> releaseAfterUnlink)
     : reactor_(reactor),
       fd_(fd),
       factory_(std::move(factory)),
       kind_(kind),
-      unlinkPath_(std::move(unlinkPath)) {}
+      unlinkPath_(std::move(unlinkPath)),
+      releaseAfterUnlink_(std::move(releaseAfterUnlink)) {}
 
 StreamPort::~StreamPort() {
   if (fd_ >= 0) closeSocket(fd_);
@@ -149,6 +151,7 @@ void StreamPort::close() {
 #ifndef _WIN32
   if (!unlinkPath_.empty()) ::unlink(unlinkPath_.c_str());
 #endif
+  releaseAfterUnlink_.reset();
 }
 
 std::string StreamPort::logPrefix() const {

@@ -39,8 +39,11 @@ class StreamPort final : public FileDescriptor,
  public:
   // Takes ownership of `fd`, a bound, listening, non-blocking socket.
   // `unlinkPath`: a Unix socket file to remove when the port closes.
+  // `releaseAfterUnlink`: kept until then, and dropped right after the
+  // file is removed (listenUNIX's wantPID lock).
   StreamPort(Reactor& reactor, int fd, std::shared_ptr<Factory> factory, StreamKind kind,
-             std::string unlinkPath = {});
+             std::string unlinkPath = {},
+             std::shared_ptr<void> releaseAfterUnlink = nullptr);
   ~StreamPort() override;
 
   // Starts accepting: factory->doStart(), register for reading, keep the
@@ -66,6 +69,7 @@ class StreamPort final : public FileDescriptor,
   std::shared_ptr<Factory> factory_;
   StreamKind kind_;
   std::string unlinkPath_;
+  std::shared_ptr<void> releaseAfterUnlink_;
   Address host_;
   std::shared_ptr<StreamPort> self_;
   DelayedCall retry_;

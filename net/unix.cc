@@ -10,6 +10,9 @@
 #include <string>
 #include <utility>
 
+#ifndef _WIN32
+#include "net/filesystem_lock.h"
+#endif
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
@@ -17,6 +20,37 @@
 #include "net/stream_port.h"
 
 namespace torsion::net {
+
+#ifndef _WIN32
+namespace {
+
+// listenUNIX's wantPID (twisted.internet.unix.Port.startListening): hold
+// "<path>.lock"; if it had to be taken from a dead process, that process's
+// socket file is in the way, so remove it (only if it is a socket). Null
+// without wantPID.
+absl::StatusOr<std::shared_ptr<FilesystemLock>> lockSocketFile(const std::string& path,
+                                                               bool wantPID) {
+  if (!wantPID) return nullptr;
+  auto lock = std::make_shared<FilesystemLock>(path + ".lock");
+  absl::StatusOr<bool> got = lock->lock();
+  if (!got.ok()) {
+    return absl::Status(
+        got.status().code(),
+        CannotListenError(path, 0, std::string(got.status().message())).what());
+  }
+  if (!*got) {
+    return absl::FailedPreconditionError(
+        CannotListenError(path, 0, "Cannot acquire lock " + lock->name()).what());
+  }
+  struct stat st;
+  if (!lock->clean() && ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+    ::unlink(path.c_str());
+  }
+  return lock;
+}
+
+}  // namespace
+#endif
 
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
@@ -36,6 +70,9 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     return absl::InvalidArgumentError(
         CannotListenError(p, 0, std::string(address.status().message())).what());
   }
+  absl::StatusOr<std::shared_ptr<FilesystemLock>> lock =
+      lockSocketFile(p, options.wantPID);
+  if (!lock.ok()) return lock.status();
   absl::StatusOr<int> fd = internal::bindSocket(*address, SOCK_STREAM, p, 0, false);
   if (!fd.ok()) return fd.status();
   if (::chmod(p.c_str(), options.mode) != 0) {
@@ -48,8 +85,8 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     ::unlink(p.c_str());
     return s;
   }
-  auto port = std::make_shared<internal::StreamPort>(reactor, *fd, std::move(factory),
-                                                     internal::StreamKind::kUnix, p);
+  auto port = std::make_shared<internal::StreamPort>(
+      reactor, *fd, std::move(factory), internal::StreamKind::kUnix, p, std::move(*lock));
   if (absl::Status s = internal::StreamPort::start(port); !s.ok()) {
     return internal::cannotListen(EINVAL, p, 0, std::string(s.message()));
   }
@@ -64,6 +101,7 @@ std::shared_ptr<Connector> connectUNIX(Reactor& reactor, std::string_view path,
   internal::ConnectTarget target;
   target.kind = internal::StreamKind::kUnix;
   target.path = std::string(path);
+  target.checkPID = options.checkPID;
   auto c = std::make_shared<internal::StreamConnector>(
       reactor, std::move(target), std::move(factory), options.timeout);
   c->connect();

@@ -31,11 +31,16 @@ struct UnixListenOptions {
   int backlog = 50;
   // Permissions of the socket file (Twisted's mode=0o666).
   unsigned mode = 0666;
+  // Also hold the lock "<path>.lock" (net/filesystem_lock.h) while
+  // listening: listening fails while a live process holds it, and a socket
+  // file left by a server that died holding it is removed first.
+  bool wantPID = false;
 };
 
 // Listens on the socket file `path`. An existing file makes it fail
-// (EADDRINUSE), as in Twisted without wantPID. Errors name the path and
-// the errno ("CannotListenError: couldn't listen on /tmp/x.sock:0: ...").
+// (EADDRINUSE) unless wantPID found it abandoned. Errors name the path and
+// the cause ("CannotListenError: couldn't listen on /tmp/x.sock:0: ...";
+// "... Cannot acquire lock" with FailedPrecondition for a held lock).
 // On Windows: always Unimplemented ("not supported on Windows").
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
@@ -43,6 +48,9 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
 
 struct UnixConnectOptions {
   std::optional<Seconds> timeout = Seconds(30);
+  // Connect only if a live process holds "<path>.lock" (a server started
+  // with wantPID); otherwise the attempt fails with BadFileError.
+  bool checkPID = false;
 };
 
 // Connects to the socket file `path`; outcomes reach the factory as for

@@ -3,7 +3,9 @@
 // UnixSocketTests).
 #include "net/unix.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <memory>
@@ -12,6 +14,8 @@
 #include "backends/registry.h"
 #include "gtest/gtest.h"
 #include "net/errors.h"
+#include "net/filesystem_lock.h"
+#include "net/socket_address.h"
 #include "tests/net/net_test_util.h"
 
 namespace torsion::testing {
@@ -27,11 +31,17 @@ class UnixTest : public ReactorTest {
     static int counter = 0;
     path_ = "/tmp/torsion-" + std::to_string(::getpid()) + "-" +
             std::to_string(++counter) + ".sock";
-    ::unlink(path_.c_str());
+    removeFiles();
   }
   void TearDown() override {
-    ::unlink(path_.c_str());
+    removeFiles();
     ReactorTest::TearDown();
+  }
+  // The socket file and a wantPID lock, which a failed test may leave (and
+  // the sandbox may give the next run the same pid).
+  void removeFiles() {
+    ::unlink(path_.c_str());
+    ::unlink((path_ + ".lock").c_str());
   }
   std::string path_;
 };
@@ -125,6 +135,108 @@ TEST_P(UnixTest, ConnectToMissingPath) {
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, UnixTest, ::testing::ValuesIn(availableBackends()),
                          BackendName());
+
+// twisted/test/test_unix.py UnixSocketTests.test_pidFile: wantPID holds
+// "<path>.lock" while listening, a checkPID client connects, and stopping
+// the port releases the lock.
+TEST_P(UnixTest, PidFile) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  const std::string lockPath = path_ + ".lock";
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = net::listenUNIX(reactor(), path_, serverFactory, {.wantPID = true});
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_TRUE(*net::isLocked(lockPath));
+
+  auto client = std::make_shared<RecordingProtocol>();
+  client->onMade = [](RecordingProtocol& p) { p.transport()->loseConnection(); };
+  net::connectUNIX(reactor(), path_, factoryFor(client), {.checkPID = true});
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  EXPECT_EQ(client->made, 1);
+
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  EXPECT_FALSE(*net::isLocked(lockPath));
+  struct stat st;
+  EXPECT_NE(::lstat(lockPath.c_str(), &st), 0);
+}
+
+// test_socketLocking: a second wantPID listener on the same file fails with
+// CannotListenError while the first listens, and succeeds once it stopped.
+TEST_P(UnixTest, SocketLocking) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = net::listenUNIX(reactor(), path_, serverFactory, {.wantPID = true});
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto second = net::listenUNIX(reactor(), path_, serverFactory, {.wantPID = true});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition)
+      << second.status();
+  EXPECT_NE(second.status().message().find("Cannot acquire lock"), std::string::npos)
+      << second.status();
+  EXPECT_TRUE(*net::isLocked(path_ + ".lock"));  // the refused one did not release it
+
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  auto third = net::listenUNIX(reactor(), path_, serverFactory, {.wantPID = true});
+  ASSERT_TRUE(third.ok()) << third.status();
+  stopped = false;
+  (*third)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// What a server that died without cleaning up leaves behind: its socket
+// file, and a lock naming a process that no longer exists.
+void leaveUncleanServer(const std::string& path) {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(::symlink(std::to_string(child).c_str(), (path + ".lock").c_str()), 0);
+  absl::StatusOr<net::internal::SockAddr> address = net::internal::unixPath(path);
+  ASSERT_TRUE(address.ok()) << address.status();
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::bind(fd, address->get(), address->len), 0);
+  ::close(fd);  // the file stays
+}
+
+// test_uncleanServerSocketLocking: wantPID takes over from a dead server,
+// replacing its socket file.
+TEST_P(UnixTest, UncleanServerSocketLocking) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  leaveUncleanServer(path_);
+  auto port = net::listenUNIX(reactor(), path_, std::make_shared<TestFactory>(),
+                              {.wantPID = true});
+  ASSERT_TRUE(port.ok()) << port.status();
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+}
+
+// Without wantPID the dead server's socket file is still in the way.
+TEST_P(UnixTest, UncleanServerSocketWithoutWantPIDIsInTheWay) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  leaveUncleanServer(path_);
+  auto port = net::listenUNIX(reactor(), path_, std::make_shared<TestFactory>());
+  EXPECT_FALSE(port.ok());
+}
+
+// test_connectToUncleanServer: a checkPID client fails with BadFileError
+// when the lock's process is dead.
+TEST_P(UnixTest, ConnectToUncleanServer) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  leaveUncleanServer(path_);
+  auto client = std::make_shared<RecordingProtocol>();
+  auto clientFactory = factoryFor(client);
+  net::connectUNIX(reactor(), path_, clientFactory, {.checkPID = true});
+  ASSERT_TRUE(iterateUntil([&] { return clientFactory->failures > 0; }));
+  EXPECT_TRUE(clientFactory->failure.check<net::BadFileError>())
+      << clientFactory->failure.getErrorMessage();
+  EXPECT_NE(clientFactory->failure.getErrorMessage().find(".lock"), std::string::npos);
+  EXPECT_EQ(client->made, 0);
+}
 
 }  // namespace
 }  // namespace torsion::testing
