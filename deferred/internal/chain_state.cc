@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
+#include "deferred/internal/chain_cache.h"
 #include "deferred/internal/demangle.h"
 
 namespace torsion::internal {
@@ -30,7 +31,8 @@ Continuation::~Continuation() {
 }
 
 ChainState* ChainState::create(const TypeInfo* created) {
-  auto* chain = new ChainState(created);
+  // Memory from the thread's cache: see chain_cache.h for the measured reason.
+  auto* chain = ::new (takeChainBlock(sizeof(ChainState))) ChainState(created);
   if (getDebugging()) {
     chain->debug_ = std::make_unique<DebugInfo>();
     chain->debug_->creator = captureStack(0, "   ");
@@ -58,22 +60,39 @@ std::string ChainState::debugText() const {
   return text;
 }
 
+namespace {
+// Chains whose destruction was deferred by ChainState::destroy (below).
+std::vector<ChainState*>& pendingDestruction() {
+  thread_local std::vector<ChainState*> pending;
+  return pending;
+}
+}  // namespace
+
 void ChainState::destroy(ChainState* chain) noexcept {
   // Destroying a chain destroys its steps, which may hold the last reference
   // to other chains (a long line of unfired returned Deferreds): flatten that
-  // cascade into a loop so that it cannot overflow the stack.
+  // cascade into a loop so that it cannot overflow the stack. Plain flags
+  // first: the vector (a TLS guard on every access) is touched only when a
+  // cascade happens (-20 instructions per chain, callgrind).
   thread_local bool destroying = false;
-  thread_local std::vector<ChainState*> pending;
+  thread_local bool deferred = false;
   if (destroying) {
-    pending.push_back(chain);
+    pendingDestruction().push_back(chain);
+    deferred = true;
     return;
   }
   destroying = true;
-  delete chain;
-  while (!pending.empty()) {
-    ChainState* next = pending.back();
-    pending.pop_back();
-    delete next;
+  chain->~ChainState();
+  giveChainBlock(chain);
+  if (deferred) {
+    std::vector<ChainState*>& pending = pendingDestruction();
+    while (!pending.empty()) {
+      ChainState* next = pending.back();
+      pending.pop_back();
+      next->~ChainState();
+      giveChainBlock(next);
+    }
+    deferred = false;
   }
   destroying = false;
 }
