@@ -41,11 +41,10 @@
 #include "deferred/gather.h"
 
 // Under valgrind, measure() first runs each scenario kCallgrindRuns times
-// between two CALLGRIND_DUMP_STATS, so the second dump divided by
-// kCallgrindRuns is the exact instruction count of one run:
-//   valgrind --tool=callgrind --callgrind-out-file=cg.out \
-//     bazel-bin/benchmarks/deferred_bench --benchmark_filter='^W5_succeed/' \
-//     --benchmark_min_time=0.001   # then: totals of cg.out.2 / 100
+// between two CALLGRIND_DUMP_STATS, so the second dump (cg.out.2) divided by
+// kCallgrindRuns is the exact instruction count of one run. For example:
+//   valgrind --tool=callgrind --callgrind-out-file=cg.out deferred_bench
+//       --benchmark_filter='^W5_succeed/' --benchmark_min_time=0.001
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
 #define TORSION_CALLGRIND_MARK() CALLGRIND_DUMP_STATS

@@ -21,6 +21,10 @@ void ValueBox::wrongType(const TypeInfo* wanted) const {
                          ", a step expected " + demangle(wanted->type()));
 }
 
+void failWithCurrentException(ChainState& chain) noexcept {
+  chain.setFailure(Failure(std::current_exception()));
+}
+
 Continuation::~Continuation() {
   if (outer != nullptr) {
     // The Deferred we were returned into will never deliver: forget it so
@@ -97,32 +101,34 @@ void ChainState::destroy(ChainState* chain) noexcept {
   destroying = false;
 }
 
-bool ChainState::beginFire() {
-  if (called_) {
-    if (suppressAlreadyCalled_) {
-      suppressAlreadyCalled_ = false;
-      return false;
-    }
-    std::string message = "AlreadyCalledError: the Deferred has already been fired";
-    if (debug_) {
-      message += "\n" + debugText();
-    } else {
-      message += " (torsion::setDebugging(true) shows where)";
-    }
-    throw AlreadyCalledError(message);
+bool ChainState::beginFireAgain() {
+  if (suppressAlreadyCalled_) {
+    suppressAlreadyCalled_ = false;
+    return false;
   }
-  return true;
+  std::string message = "AlreadyCalledError: the Deferred has already been fired";
+  if (debug_) {
+    message += "\n" + debugText();
+  } else {
+    message += " (torsion::setDebugging(true) shows where)";
+  }
+  throw AlreadyCalledError(message);
 }
 
 void ChainState::endFire() {
   called_ = true;
   // D22: the canceller may capture things that hold this chain; it is of
-  // no use any more.
-  canceller_ = nullptr;
+  // no use any more. (Tested first: assigning to an empty AnyInvocable
+  // still makes an indirect call.)
+  if (canceller_) canceller_ = nullptr;
   if (getDebugging()) {
     if (!debug_) debug_ = std::make_unique<DebugInfo>();
     debug_->invoker = captureStack(0, "   ");
   }
+  // Nothing queued (succeed(), a Deferred fired before any callback): the
+  // runner would only set up its stack and take a reference (-60
+  // instructions for W5 succeed, callgrind). An unfired chain never waits.
+  if (head_ == steps_.size()) return;
   run(this);
 }
 
@@ -144,12 +150,7 @@ void ChainState::addStep(Step step) {
   // step in place, without queueing it.
   ref();
   running_ = true;
-  ChainState* returned = nullptr;
-  try {
-    returned = step.invoke(*this);
-  } catch (...) {
-    setFailure(Failure(std::current_exception()));
-  }
+  ChainState* returned = step.invoke(*this);  // a throw becomes our Failure
   running_ = false;
   step.reset();  // D22: release captures now
   bool waiting = returned != nullptr && absorbReturned(this, returned);
@@ -260,13 +261,8 @@ void ChainState::run(ChainState* start) {
           finished = false;
           break;
         }
-        ChainState* returned = nullptr;
         current->running_ = true;
-        try {
-          returned = step.invoke(*current);
-        } catch (...) {
-          current->setFailure(Failure(std::current_exception()));
-        }
+        ChainState* returned = step.invoke(*current);  // a throw becomes its Failure
         current->running_ = false;
         if (returned != nullptr && absorbReturned(current, returned)) break;
       }
