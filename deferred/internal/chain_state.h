@@ -317,12 +317,23 @@ class StepList {
 
  private:
   Step* inlineSlot() { return std::launder(reinterpret_cast<Step*>(inline_)); }
-  void grow() {
-    std::size_t capacity = capacity_ * 2;
+  // Out of line so that push_back's common case inlines into addStep.
+  [[gnu::noinline]] void grow() {
+    // From the inline slot straight to 8, then doubling: 1 -> 2 -> 4 -> 8
+    // cost three more allocations and copies, ~20 instructions per step of
+    // W5 chain/100 (callgrind).
+    std::size_t capacity = capacity_ == 1 ? 8 : capacity_ * 2;
     Step* fresh = static_cast<Step*>(::operator new(capacity * sizeof(Step)));
     for (std::size_t i = 0; i < size_; ++i) {
-      ::new (static_cast<void*>(fresh + i)) Step(std::move(data_[i]));
-      data_[i].~Step();
+      Step& old = data_[i];
+      if (old.ops() == nullptr || old.ops()->trivial) {
+        // Nothing to run on a move: the bytes are the step.
+        std::memcpy(static_cast<void*>(fresh + i), static_cast<void*>(&old),
+                    sizeof(Step));
+        continue;
+      }
+      ::new (static_cast<void*>(fresh + i)) Step(std::move(old));
+      old.~Step();
     }
     if (data_ != inlineSlot()) ::operator delete(data_);
     data_ = fresh;
