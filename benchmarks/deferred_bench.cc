@@ -40,6 +40,20 @@
 #include "deferred/deferred_list.h"
 #include "deferred/gather.h"
 
+// Under valgrind, measure() first runs each scenario kCallgrindRuns times
+// between two CALLGRIND_DUMP_STATS, so the second dump (cg.out.2) divided by
+// kCallgrindRuns is the exact instruction count of one run. For example:
+//   valgrind --tool=callgrind --callgrind-out-file=cg.out deferred_bench
+//       --benchmark_filter='^W5_succeed/' --benchmark_min_time=0.001
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define TORSION_CALLGRIND_MARK() CALLGRIND_DUMP_STATS
+#define TORSION_ON_VALGRIND() RUNNING_ON_VALGRIND
+#else
+#define TORSION_CALLGRIND_MARK() ((void)0)
+#define TORSION_ON_VALGRIND() 0
+#endif
+
 namespace {
 std::atomic<std::int64_t> gAllocations{0};
 }  // namespace
@@ -55,10 +69,17 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 namespace torsion {
 namespace {
 
+constexpr int kCallgrindRuns = 100;
+
 // Runs `body` once per iteration and reports allocations per run.
 template <typename Body>
 void measure(benchmark::State& state, Body body) {
   body();  // warm up (first-use allocations of the runtime)
+  if (TORSION_ON_VALGRIND()) {
+    TORSION_CALLGRIND_MARK();
+    for (int i = 0; i < kCallgrindRuns; ++i) body();
+    TORSION_CALLGRIND_MARK();
+  }
   std::int64_t before = gAllocations.load(std::memory_order_relaxed);
   for (auto _ : state) body();
   std::int64_t allocations = gAllocations.load(std::memory_order_relaxed) - before;

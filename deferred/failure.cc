@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <typeinfo>
 
@@ -11,6 +12,32 @@
 #include "deferred/internal/demangle.h"
 
 namespace torsion {
+
+namespace internal {
+
+#if defined(__GLIBCXX__)
+bool catchesWithoutRethrow(const std::exception_ptr& e, const std::type_info& handler,
+                           void** caught) noexcept {
+  const std::type_info* thrown = e.__cxa_exception_type();
+  // libstdc++'s exception_ptr is the address of the thrown object.
+  static_assert(sizeof(std::exception_ptr) == sizeof(void*));
+  void* object;
+  std::memcpy(&object, static_cast<const void*>(&e), sizeof object);
+  // As the personality routine does (get_adjusted_ptr): a thrown pointer is
+  // matched by its value, a class object by its address.
+  if (thrown->__is_pointer_p()) object = *static_cast<void**>(object);
+  if (!handler.__do_catch(thrown, &object, 1)) return false;
+  *caught = object;
+  return true;
+}
+#else
+bool catchesWithoutRethrow(const std::exception_ptr&, const std::type_info&,
+                           void**) noexcept {
+  return false;  // never called: kCatchWithoutRethrow is false
+}
+#endif
+
+}  // namespace internal
 
 StatusError::StatusError(absl::Status status)
     : std::runtime_error(status.ok() ? std::string("OK") : status.ToString()),
@@ -51,6 +78,12 @@ void Failure::raiseException() const { std::rethrow_exception(exception()); }
 
 std::string Failure::typeName() const {
   exception();  // an empty Failure throws here, not inside the try
+#if defined(__GLIBCXX__)
+  // No rethrow needed to learn the type (see catchesWithoutRethrow).
+  if (const std::type_info* type = exception_.__cxa_exception_type()) {
+    return internal::demangle(*type);
+  }
+#endif
   try {
     raiseException();
   } catch (...) {

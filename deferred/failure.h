@@ -26,11 +26,31 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include "absl/status/status.h"
 
 namespace torsion {
+
+namespace internal {
+// Whether the type tests below can read the thrown object's type and address
+// from the exception_ptr (libstdc++, also under mingw) instead of rethrowing.
+#if defined(__GLIBCXX__)
+inline constexpr bool kCatchWithoutRethrow = true;
+#else
+inline constexpr bool kCatchWithoutRethrow = false;
+#endif
+
+// What `catch (const H&)` with typeid(H) == `handler` would do with the
+// exception in `e` (non-null): true if it catches it, with *caught set to
+// the address the handler would bind to (adjusted to the base for a class
+// type). The C++ runtime's own matching rule, asked directly: a rethrow and
+// catch cost ~18,000 instructions (two unwinder passes), this ~100.
+// Only when kCatchWithoutRethrow.
+bool catchesWithoutRethrow(const std::exception_ptr& e, const std::type_info& handler,
+                           void** caught) noexcept;
+}  // namespace internal
 
 // An exception that carries an absl::Status, so that Status-returning code
 // can fail a Deferred and errbacks can get the Status back
@@ -125,6 +145,12 @@ class Failure {
   template <typename E>
   const E* value() const {
     exception();  // an empty Failure throws here
+    if constexpr (internal::kCatchWithoutRethrow && std::is_class_v<E>) {
+      void* caught = nullptr;
+      if (!internal::catchesWithoutRethrow(exception_, typeid(E), &caught))
+        return nullptr;
+      return static_cast<const E*>(caught);
+    }
     try {
       raiseException();
     } catch (const E& e) {
@@ -155,6 +181,10 @@ class Failure {
 
   template <typename E>
   bool matches() const {
+    if constexpr (internal::kCatchWithoutRethrow) {
+      void* caught = nullptr;
+      return internal::catchesWithoutRethrow(exception_, typeid(E), &caught);
+    }
     try {
       raiseException();
     } catch (const E&) {

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
 
 #include "absl/status/status.h"
 #include "deferred/errors.h"
@@ -134,6 +136,99 @@ TEST(FailureTest, EmptyFailureAccessThrows) {
   EXPECT_TRUE(empty.empty());
   EXPECT_THROW(empty.exception(), std::logic_error);
   EXPECT_THROW(empty.typeName(), std::logic_error);
+}
+
+// check/trap/value match exactly what a catch clause matches (they ask the
+// runtime's matcher without rethrowing): ambiguous, private and virtual
+// bases, subobject addresses, thrown pointers and qualification conversions.
+struct Root : std::exception {};
+struct LeftRoot : Root {};
+struct RightRoot : Root {};
+struct TwoRoots : LeftRoot, RightRoot {};  // Root (and std::exception) ambiguous
+struct VirtualBase {
+  virtual ~VirtualBase() = default;
+  int v = 7;
+};
+struct VirtualLeft : virtual VirtualBase {};
+struct VirtualRight : virtual VirtualBase {};
+struct Diamond : VirtualLeft, VirtualRight {};
+struct Tag {
+  int tag = 3;
+};
+struct TagThenError : Tag, std::runtime_error {
+  TagThenError() : std::runtime_error("second base") {}
+};
+class Hidden : private std::runtime_error {
+ public:
+  Hidden() : std::runtime_error("hidden") {}
+};
+
+template <typename E>
+const void* caughtAt(const Failure& f) {
+  try {
+    f.raiseException();
+  } catch (const E& e) {
+    return &e;
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+template <typename E>
+void expectMatchesLikeCatch(const Failure& f, bool expected) {
+  SCOPED_TRACE(f.typeName() + " caught as " + typeid(E).name());
+  EXPECT_EQ(f.check<E>(), expected);
+  EXPECT_EQ(caughtAt<E>(f) != nullptr, expected);  // the test's own premise
+  if constexpr (std::is_class_v<E>) {
+    EXPECT_EQ(static_cast<const void*>(f.value<E>()), caughtAt<E>(f));
+  }
+}
+
+TEST(FailureTest, TypeTestsFollowCatchRules) {
+  Failure two = Failure::of(TwoRoots());
+  expectMatchesLikeCatch<LeftRoot>(two, true);
+  expectMatchesLikeCatch<RightRoot>(two, true);
+  expectMatchesLikeCatch<Root>(two, false);
+  expectMatchesLikeCatch<std::exception>(two, false);
+  EXPECT_THROW(two.trap<Root>(), TwoRoots);
+
+  Failure diamond = Failure::of(Diamond());
+  expectMatchesLikeCatch<VirtualBase>(diamond, true);
+  expectMatchesLikeCatch<VirtualRight>(diamond, true);
+  EXPECT_EQ(diamond.value<VirtualBase>()->v, 7);
+
+  Failure second = Failure::of(TagThenError());
+  expectMatchesLikeCatch<std::runtime_error>(second, true);
+  expectMatchesLikeCatch<Tag>(second, true);
+  EXPECT_STREQ(second.value<std::exception>()->what(), "second base");
+  EXPECT_EQ(second.value<Tag>()->tag, 3);
+
+  expectMatchesLikeCatch<std::runtime_error>(Failure::of(Hidden()), false);
+  expectMatchesLikeCatch<Hidden>(Failure::of(Hidden()), true);
+
+  static DerivedError derived;
+  Failure pointer = Failure::of(&derived);
+  expectMatchesLikeCatch<DerivedError*>(pointer, true);
+  expectMatchesLikeCatch<BaseError*>(pointer, true);
+  expectMatchesLikeCatch<const BaseError*>(pointer, true);
+  expectMatchesLikeCatch<std::logic_error*>(pointer, false);
+  expectMatchesLikeCatch<DerivedError>(pointer, false);
+
+  Failure text = Failure::of("text");
+  expectMatchesLikeCatch<const char*>(text, true);
+  expectMatchesLikeCatch<char*>(text, false);
+  expectMatchesLikeCatch<std::string>(text, false);
+
+  Failure number = Failure::of(42);
+  expectMatchesLikeCatch<int>(number, true);
+  expectMatchesLikeCatch<const int>(number, true);
+  expectMatchesLikeCatch<long>(number, false);
+  expectMatchesLikeCatch<unsigned>(number, false);
+
+  Failure null = Failure::of(nullptr);
+  expectMatchesLikeCatch<std::nullptr_t>(null, true);
+  expectMatchesLikeCatch<int*>(null, true);
+  expectMatchesLikeCatch<int>(null, false);
 }
 
 TEST(OutcomeTest, ValueAndFailure) {
