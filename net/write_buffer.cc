@@ -9,8 +9,9 @@ namespace torsion::net::internal {
 void WriteBuffer::append(std::string_view data) {
   while (!data.empty()) {
     if (chunks_.size() == head_ || chunks_.back().size == kChunkSize) {
-      // Reserve first: a failed push_back must not lose the block.
-      chunks_.reserve(chunks_.size() + 1);
+      // Grow first (geometrically): a failed push_back must not lose the block.
+      if (chunks_.size() == chunks_.capacity())
+        chunks_.reserve(std::max<std::size_t>(8, 2 * chunks_.capacity()));
       chunks_.push_back(Chunk{takeWriteChunk(), 0});
     }
     Chunk& last = chunks_.back();
