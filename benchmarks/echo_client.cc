@@ -47,14 +47,15 @@ double quantile(std::vector<double>& values, double p) {
 }
 
 absl::StatusOr<std::unique_ptr<EchoClients>> EchoClients::connect(int port,
-                                                                  int connections) {
+                                                                  int connections,
+                                                                  int rcvbuf) {
   raiseFdLimit(2L * connections + 64);
   const int epollFd = epoll_create1(EPOLL_CLOEXEC);
   if (epollFd < 0) return errnoStatus("epoll_create1");
   std::unique_ptr<EchoClients> self(new EchoClients(epollFd));
   self->conns_.reserve(static_cast<std::size_t>(connections));
   for (int i = 0; i < connections; ++i) {
-    absl::StatusOr<int> fd = connectLoopback(port);
+    absl::StatusOr<int> fd = connectLoopback(port, rcvbuf);
     if (!fd.ok())
       return absl::Status(fd.status().code(), "connection " + std::to_string(i + 1) +
                                                   " of " + std::to_string(connections) +

@@ -34,9 +34,11 @@ struct BulkResult {
 
 class EchoClients {
  public:
-  // Opens `connections` connections to 127.0.0.1:port. Fails naming the
-  // connection that could not be made (RLIMIT_NOFILE, a refused connect).
-  static absl::StatusOr<std::unique_ptr<EchoClients>> connect(int port, int connections);
+  // Opens `connections` connections to 127.0.0.1:port (SO_RCVBUF `rcvbuf`
+  // when > 0). Fails naming the connection that could not be made
+  // (RLIMIT_NOFILE, a refused connect).
+  static absl::StatusOr<std::unique_ptr<EchoClients>> connect(int port, int connections,
+                                                              int rcvbuf = 0);
   ~EchoClients();
   EchoClients(const EchoClients&) = delete;
   EchoClients& operator=(const EchoClients&) = delete;

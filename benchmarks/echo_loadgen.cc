@@ -10,6 +10,11 @@
 //       --bulk_mib 1024 --repetitions 5 --out w3.json
 //       -- bazel-bin/benchmarks/echo_torsion --impl torsion_epoll
 //   echo_loadgen --impl mine --port 8000 ...   # a server already running
+//
+// --bulk_rcvbuf BYTES gives the bulk client a small receive window, so the
+// server's sends fill up and its write backlog and backpressure are what
+// is measured (on loopback with autotuning every server's send just
+// succeeds; docs/echo-performance.md).
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -41,6 +46,7 @@ struct Options {
   int port = 0;
   std::vector<std::pair<int, std::int64_t>> pingPong;  // connections, round trips
   std::int64_t bulkMiB = 0;
+  int bulkRcvbuf = 0;  // SO_RCVBUF of the bulk client; 0: the kernel's autotuning
   int repetitions = 3;
   double maxSeconds = 60;  // per phase
   std::string out;
@@ -204,7 +210,7 @@ void runPingPong(const Options& o, int port, int connections, std::int64_t round
 
 void runBulk(const Options& o, int port, Output& out) {
   const std::string name = "W3_bulk/" + o.impl + "/" + std::to_string(o.bulkMiB);
-  auto clients = EchoClients::connect(port, 1);
+  auto clients = EchoClients::connect(port, 1, o.bulkRcvbuf);
   if (!clients.ok()) return out.error(name, std::string(clients.status().message()));
   const std::int64_t bytes = o.bulkMiB << 20;
   if (auto warm = (*clients)->bulk(std::min<std::int64_t>(bytes, 8 << 20), o.maxSeconds);
@@ -228,7 +234,8 @@ void runBulk(const Options& o, int port, Output& out) {
 int usage(const char* why) {
   std::cerr << "echo_loadgen: " << why << "\n"
             << "usage: echo_loadgen --impl NAME [--pingpong CONNS=ROUNDTRIPS,...] "
-               "[--bulk_mib N] [--repetitions R] [--max_seconds S] [--out FILE.json] "
+               "[--bulk_mib N] [--bulk_rcvbuf BYTES] [--repetitions R] [--max_seconds S] "
+               "[--out FILE.json] "
                "(--port P | -- SERVER_COMMAND...)\n";
   return 2;
 }
@@ -260,6 +267,8 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--bulk_mib") {
       o.bulkMiB = std::atoll(value);
+    } else if (arg == "--bulk_rcvbuf") {
+      o.bulkRcvbuf = std::atoi(value);
     } else if (arg == "--repetitions") {
       o.repetitions = std::atoi(value);
     } else if (arg == "--max_seconds") {
@@ -273,6 +282,7 @@ int main(int argc, char** argv) {
   if (o.impl.empty()) return usage("--impl is required");
   if ((o.port > 0) == !o.server.empty())
     return usage("give either --port or a server command");
+  if (o.bulkRcvbuf < 0) return usage("--bulk_rcvbuf must be 0 or positive");
   if (o.repetitions <= 0 || o.maxSeconds <= 0 || o.bulkMiB < 0)
     return usage("--repetitions and --max_seconds must be positive");
 

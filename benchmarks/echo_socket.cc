@@ -58,9 +58,14 @@ int acceptNonBlocking(int listenFd) {
   return fd;
 }
 
-absl::StatusOr<int> connectLoopback(int port) {
+absl::StatusOr<int> connectLoopback(int port, int rcvbuf) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errnoStatus("socket()");
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
+    absl::Status status = errnoStatus("setsockopt(SO_RCVBUF)");
+    close(fd);
+    return status;
+  }
   const sockaddr_in address = loopback(port);
   if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     absl::Status status = errnoStatus("connect(127.0.0.1:" + std::to_string(port) + ")");

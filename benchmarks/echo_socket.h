@@ -38,8 +38,10 @@ absl::StatusOr<Listener> listenLoopback();
 int acceptNonBlocking(int listenFd);
 
 // Connects to 127.0.0.1:port (blocking), then makes the socket
-// non-blocking with TCP_NODELAY. Fails naming connect() and errno.
-absl::StatusOr<int> connectLoopback(int port);
+// non-blocking with TCP_NODELAY. `rcvbuf` > 0 sets SO_RCVBUF before the
+// connect (a small receive window: a client that reads slower than the
+// server can write). Fails naming connect() and errno.
+absl::StatusOr<int> connectLoopback(int port, int rcvbuf = 0);
 
 // One echoing connection over a non-blocking descriptor, for servers that
 // get readiness and do the I/O themselves. Reads at most kEchoChunk per

@@ -1,6 +1,17 @@
 // W3 echo server on torsion (torsion_<backend> for every backend this
 // build registers): Twisted's echoserv.py on net/ listenTCP, a Protocol
-// whose dataReceived writes the data back.
+// whose dataReceived writes the data back, with the transport registered
+// as a streaming producer of itself, as twisted.protocols.portforward
+// registers one side's transport as the producer for the other.
+//
+// Why the producer: every peer server (min_echo, libev, libuv, ...) stops
+// reading while a write is pending. A bare echoserv.py never does, so
+// when the client reads slower than it writes torsion would read ahead
+// into its write buffer without bound (up to the load generator's 4 MiB
+// window), copying every byte once more. With the producer registered the
+// write buffer's high-water mark (64 KiB, Twisted's bufferSize) pauses
+// reading and the low-water mark resumes it: the same backpressure the
+// peers apply, written the way a Twisted user would (docs/echo-performance.md).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +27,9 @@ namespace {
 
 class Echo final : public net::Protocol {
  public:
+  void connectionMade() override {
+    transport()->registerProducer(transport(), /*streaming=*/true);
+  }
   void dataReceived(std::string_view data) override { transport()->write(data); }
 };
 

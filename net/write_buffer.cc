@@ -1,33 +1,34 @@
 #include "net/write_buffer.h"
 
 #include <algorithm>
+#include <cstring>
+#include <utility>
 
 namespace torsion::net::internal {
 
 void WriteBuffer::append(std::string_view data) {
-  if (data.empty()) return;
-  size_ += data.size();
-  if (!chunks_.empty() && chunks_.size() > head_) {
-    std::string& last = chunks_.back();
-    // Pack small writes together so that gather() stays short, but never
-    // grow a chunk past kChunkSize: copying big payloads twice costs more.
-    if (last.size() + data.size() <= kChunkSize) {
-      last.append(data);
-      return;
+  while (!data.empty()) {
+    if (chunks_.size() == head_ || chunks_.back().size == kChunkSize) {
+      // Grow first (geometrically): a failed push_back must not lose the block.
+      if (chunks_.size() == chunks_.capacity())
+        chunks_.reserve(std::max<std::size_t>(8, 2 * chunks_.capacity()));
+      chunks_.push_back(Chunk{takeWriteChunk(), 0});
     }
+    Chunk& last = chunks_.back();
+    const std::size_t n = std::min(data.size(), kChunkSize - last.size);
+    std::memcpy(last.data + last.size, data.data(), n);
+    last.size += n;
+    size_ += n;
+    data.remove_prefix(n);
   }
-  std::string chunk;
-  if (data.size() < kChunkSize) chunk.reserve(kChunkSize);
-  chunk.append(data);
-  chunks_.push_back(std::move(chunk));
 }
 
 int WriteBuffer::gather(IoVec* iov, int max) const {
   int n = 0;
   for (std::size_t i = head_; i < chunks_.size() && n < max; ++i) {
-    const std::string& c = chunks_[i];
+    const Chunk& c = chunks_[i];
     const std::size_t skip = i == head_ ? offset_ : 0;
-    setIoVec(iov[n], c.data() + skip, c.size() - skip);
+    setIoVec(iov[n], c.data + skip, c.size - skip);
     ++n;
   }
   return n;
@@ -37,13 +38,14 @@ void WriteBuffer::consume(std::size_t n) {
   n = std::min(n, size_);
   size_ -= n;
   while (n > 0) {
-    const std::size_t left = chunks_[head_].size() - offset_;
+    const std::size_t left = chunks_[head_].size - offset_;
     if (n < left) {
       offset_ += n;
       return;
     }
     n -= left;
-    chunks_[head_] = std::string();  // free it now, not at compaction
+    giveWriteChunk(
+        std::exchange(chunks_[head_].data, nullptr));  // now, not at compaction
     ++head_;
     offset_ = 0;
   }
@@ -56,7 +58,8 @@ void WriteBuffer::consume(std::size_t n) {
 }
 
 void WriteBuffer::clear() {
-  std::vector<std::string>().swap(chunks_);
+  for (std::size_t i = head_; i < chunks_.size(); ++i) giveWriteChunk(chunks_[i].data);
+  std::vector<Chunk>().swap(chunks_);
   head_ = 0;
   offset_ = 0;
   size_ = 0;

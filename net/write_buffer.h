@@ -3,8 +3,11 @@
 //
 // What twisted.internet.abstract.FileDescriptor keeps in _tempDataBuffer /
 // dataBuffer: bytes the protocol wrote that the kernel has not taken yet.
-// Small writes are packed into chunks of kChunkSize bytes, larger ones keep
-// a chunk of their own, and gather() hands the pending pieces to one
+// Bytes are copied into fixed blocks of kChunkSize bytes
+// (net/write_chunk_pool.h: reused through a per-thread cache, so a buffer
+// that fills and drains over and over does not fault fresh heap pages in),
+// small writes packed together, large ones spread over several blocks;
+// bytes never move once appended. gather() hands the pending pieces to one
 // sendIoVec() (sendmsg, or WSASend on Windows) as an IoVec array
 // (net/socket_ops.h: iovec on POSIX, WSABUF on Windows). An empty buffer owns no memory,
 // so an idle connection costs a few words.
@@ -22,35 +25,45 @@
 #define TORSION_NET_WRITE_BUFFER_H_
 
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <vector>
 
 #include "net/socket_ops.h"
+#include "net/write_chunk_pool.h"
 
 namespace torsion::net::internal {
 
 class WriteBuffer {
  public:
-  static constexpr std::size_t kChunkSize = 16 * 1024;
+  static constexpr std::size_t kChunkSize = kWriteChunkSize;
+
+  WriteBuffer() = default;
+  ~WriteBuffer() { clear(); }
+  WriteBuffer(const WriteBuffer&) = delete;
+  WriteBuffer& operator=(const WriteBuffer&) = delete;
 
   bool empty() const { return size_ == 0; }
   // Bytes pending.
   std::size_t size() const { return size_; }
 
+  // Throws std::bad_alloc; what was appended before stays.
   void append(std::string_view data);
   // Fills up to `max` IoVecs with the pending bytes, in order; returns how
   // many it filled.
   int gather(IoVec* iov, int max) const;
   // Drops the first `n` pending bytes (n <= size()).
   void consume(std::size_t n);
-  // Drops everything and frees the memory.
+  // Drops everything and gives the blocks back.
   void clear();
 
  private:
-  std::vector<std::string> chunks_;  // pending: chunks_[head_...]
-  std::size_t head_ = 0;             // first chunk with pending bytes
-  std::size_t offset_ = 0;           // bytes of chunks_[head_] already sent
+  struct Chunk {
+    char* data;        // kChunkSize bytes from takeWriteChunk()
+    std::size_t size;  // bytes filled
+  };
+  std::vector<Chunk> chunks_;  // pending: chunks_[head_...]
+  std::size_t head_ = 0;       // first chunk with pending bytes
+  std::size_t offset_ = 0;     // bytes of chunks_[head_] already sent
   std::size_t size_ = 0;
 };
 

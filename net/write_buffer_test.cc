@@ -2,7 +2,9 @@
 // FileDescriptor's buffer is Python lists).
 #include "net/write_buffer.h"
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -65,6 +67,59 @@ TEST(WriteBufferTest, AppendAfterPartialConsumeKeepsOrder) {
   b.consume(2);
   b.append("world");
   EXPECT_EQ(drain(b, 3), "llo world");
+}
+
+TEST(WriteBufferTest, LargeWritesSpanBlocksAndAppendingNeverMovesPendingBytes) {
+  WriteBuffer b;
+  const std::string big(3 * WriteBuffer::kChunkSize + 100, 'x');
+  b.append("head");
+  IoVec before[1];
+  ASSERT_EQ(b.gather(before, 1), 1);
+  const char* first = ioVecData(before[0]);
+  b.append(big);
+  IoVec iov[8];
+  // "head" + big: three full blocks and 104 bytes of a fourth.
+  EXPECT_EQ(b.gather(iov, 8), 4);
+  EXPECT_EQ(ioVecData(iov[0]), first);  // the IOCP transport relies on it
+  EXPECT_EQ(ioVecSize(iov[0]), WriteBuffer::kChunkSize);
+  EXPECT_EQ(ioVecSize(iov[3]), 104u);
+  EXPECT_EQ(drain(b, 5000), "head" + big);
+}
+
+TEST(WriteChunkPoolTest, GivenBlocksAreReusedUpToTheCacheBound) {
+  // Whatever earlier tests left cached on this thread first.
+  std::vector<char*> drained;
+  for (std::size_t i = 0; i < kWriteChunkCacheBlocks; ++i)
+    drained.push_back(takeWriteChunk());
+  for (char* b : drained) giveWriteChunk(b);
+
+  std::vector<char*> blocks;
+  for (std::size_t i = 0; i < kWriteChunkCacheBlocks + 4; ++i)
+    blocks.push_back(takeWriteChunk());
+  const std::set<char*> given(blocks.begin(), blocks.end());
+  for (char* b : blocks) giveWriteChunk(b);  // the last 4 are freed
+  std::set<char*> again;
+  for (std::size_t i = 0; i < kWriteChunkCacheBlocks; ++i) {
+    char* b = takeWriteChunk();
+    EXPECT_TRUE(given.count(b) == 1) << "block " << i << " was not reused";
+    again.insert(b);
+  }
+  EXPECT_EQ(again.size(), kWriteChunkCacheBlocks);
+  for (char* b : again) giveWriteChunk(b);
+  giveWriteChunk(nullptr);  // ignored
+}
+
+TEST(WriteBufferTest, DrainedBufferGivesItsBlocksBackForTheNextOne) {
+  WriteBuffer a;
+  a.append(std::string(100, 'a'));
+  IoVec iov[1];
+  ASSERT_EQ(a.gather(iov, 1), 1);
+  const char* block = ioVecData(iov[0]);
+  a.consume(100);  // drained: the block goes back to this thread's cache
+  WriteBuffer b;
+  b.append("b");
+  ASSERT_EQ(b.gather(iov, 1), 1);
+  EXPECT_EQ(ioVecData(iov[0]), block);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // internet/test/test_tcp.py producer tests), 1,000 simultaneous
 // connections, and accept() running out of file descriptors (POSIX-only:
 // tcp_flow_posix_test.cc).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "backends/registry.h"
+#include "core/file_descriptor.h"
 #include "gtest/gtest.h"
 #include "net/tcp.h"
 #include "tests/net/net_test_util.h"
@@ -171,6 +173,82 @@ TEST_P(TcpFlowTest, SlowReaderPausesAndResumesProducer) {
   EXPECT_GT(server->resumes, 0);
   EXPECT_EQ(client->stream.bytes, kTotal);
   EXPECT_EQ(client->stream.hash, server->stream.hash);
+}
+
+// An echo protocol that registers its transport as a streaming producer of
+// itself (twisted.protocols.portforward's pattern; benchmarks/torsion_echo.cc):
+// while the peer does not read, the write buffer's high-water mark pauses
+// reading, so the echo backlog stays near 64 KiB instead of absorbing all
+// the peer sends; once the peer reads again every byte comes back in order.
+//
+// Small kernel buffers on both ends make the backlog form in user space,
+// not in the kernel. A completion transport (IOCP) is no FileDescriptor;
+// its kernel buffers are left as they are.
+bool shrinkKernelBuffer(net::Transport* t, int option) {
+  auto* fd = dynamic_cast<FileDescriptor*>(t);
+  if (fd == nullptr) return false;
+  const int bytes = 32 * 1024;
+  ::setsockopt(fd->fileno(), SOL_SOCKET, option, reinterpret_cast<const char*>(&bytes),
+               sizeof bytes);
+  return true;
+}
+
+class SelfProducingEcho : public RecordingProtocol {
+ public:
+  void connectionMade() override {
+    RecordingProtocol::connectionMade();
+    readiness = shrinkKernelBuffer(transport(), SO_SNDBUF);
+    transport()->registerProducer(transport(), /*streaming=*/true);
+  }
+  void dataReceived(std::string_view data) override {
+    transport()->write(data);
+    maxBacklog = std::max(maxBacklog, transport()->writeBufferSize());
+  }
+  std::size_t maxBacklog = 0;
+  bool readiness = false;
+};
+
+class EchoedBulkSender : public BulkSender {
+ public:
+  using BulkSender::BulkSender;
+  void dataReceived(std::string_view data) override { echoed.add(data); }
+  Stream echoed;
+};
+
+TEST_P(TcpFlowTest, TransportAsItsOwnProducerBoundsAnEchoBacklog) {
+  constexpr std::uint64_t kTotal = 8ull * 1024 * 1024;
+  std::shared_ptr<SelfProducingEcho> server;
+  auto serverFactory = std::make_shared<TestFactory>([&] {
+    server = std::make_shared<SelfProducingEcho>();
+    return server;
+  });
+  auto port = listen(serverFactory);
+  auto client = std::make_shared<EchoedBulkSender>(kTotal, /*closeWhenDone=*/false);
+  client->onMade = [](RecordingProtocol& p) {
+    shrinkKernelBuffer(p.transport(), SO_RCVBUF);
+    p.transport()->pauseProducing();  // read nothing for now
+  };
+  connect(port, factoryFor(client));
+  // Let the client send until nothing more gets through (its producer
+  // stays paused): the server has stopped reading, or, without
+  // backpressure, has read everything into its write buffer.
+  std::uint64_t last = ~std::uint64_t{0};
+  for (int i = 0;
+       i < 300 && client->stream.bytes != last && client->stream.bytes < kTotal; ++i) {
+    last = client->stream.bytes;
+    iterateUntil([] { return false; }, Seconds(0.2));
+  }
+  ASSERT_TRUE(server != nullptr);
+  client->transport()->resumeProducing();
+  ASSERT_TRUE(iterateUntil([&] { return client->echoed.bytes == kTotal; }, Seconds(60)));
+  EXPECT_EQ(client->echoed.hash, client->stream.hash);
+  // High-water mark (64 KiB) plus the read that crossed it, and one more
+  // read a completion transport may have had in flight.
+  EXPECT_LE(server->maxBacklog, 64u * 1024 + 2 * 64 * 1024);
+  if (server->readiness) EXPECT_GT(server->maxBacklog, 0u);  // the peer did stop reading
+  client->transport()->loseConnection();
+  ASSERT_TRUE(iterateUntil([&] { return client->lost && server->lost; }, Seconds(10)));
+  EXPECT_TRUE(server->reason.check<ConnectionDone>());
 }
 
 // Producer rules on a live transport: twisted/test/test_internet.py
