@@ -128,6 +128,8 @@ BackendFeatures EpollBackend::features() const noexcept {
   f.constantTimePerEvent = true;
   f.regularFilesAlwaysReady = true;
   f.needsReinitAfterFork = true;
+  // forget() marks the round; fds_ and the mask are re-read per event.
+  f.sinkMayReenter = true;
   return f;
 }
 

@@ -79,13 +79,16 @@ class FdDispatcher : private ReadinessSink {
   absl::StatusOr<int> pollAndDispatch(std::optional<std::chrono::nanoseconds> timeout);
 
  private:
+  // 32 bytes, two to a cache line (it was 40 with two 64-bit generations).
   struct Slot {
     FileDescriptor* reader = nullptr;
     FileDescriptor* writer = nullptr;
-    // Which registration this is: a stale event (for a descriptor removed,
-    // or an fd closed and reused, since the poll) must not reach a newer one.
-    std::uint64_t readerGen = 0;
-    std::uint64_t writerGen = 0;
+    // The pass (pass_) in which the registration was made. An event goes
+    // only to a registration older than the poll that reported it: one made
+    // during this pass (a descriptor removed and re-added, or a new file on
+    // a reused fd) waits for the next poll (policy 1, next-pass rule).
+    std::uint32_t readerPass = 0;
+    std::uint32_t writerPass = 0;
     Interest interest = Interest::kNone;
   };
   struct Registration {
@@ -96,29 +99,32 @@ class FdDispatcher : private ReadinessSink {
   struct Ready {
     int fd;
     std::uint8_t events;
-    std::uint64_t readerGen;
-    std::uint64_t writerGen;
   };
 
   void onReady(int fd, std::uint8_t readyEvents) override;
   absl::Status add(FileDescriptor* d, Interest bit);
   void remove(FileDescriptor* d, Interest bit);
-  void dispatch(const Ready& ready);
+  void startPass();
+  void dispatch(int fd, std::uint8_t events);
+  void dispatchSlow(int fd, std::uint8_t events, FileDescriptor* reader,
+                    FileDescriptor* writer);
   void disconnect(FileDescriptor* d, const LostReason& why, bool inRead);
   Slot* slotFor(int fd) {
     return fd >= 0 && static_cast<std::size_t>(fd) < slots_.size()
                ? &slots_[static_cast<std::size_t>(fd)]
                : nullptr;
   }
-  // The reader (writer) of `fd` if it is still the registration `gen`.
-  FileDescriptor* currentReader(int fd, std::uint64_t gen);
-  FileDescriptor* currentWriter(int fd, std::uint64_t gen);
+  // The writer of `fd` if it was registered before this pass's poll.
+  FileDescriptor* currentWriter(int fd);
 
   Backend& backend_;
+  // Dispatch inside the backend's poll (BackendFeatures::sinkMayReenter)
+  // rather than gathering the round first.
+  const bool direct_;
   std::vector<Slot> slots_;  // indexed by fd
   absl::flat_hash_map<FileDescriptor*, Registration> byDescriptor_;
   std::vector<Ready> ready_;
-  std::uint64_t nextGen_ = 1;
+  std::uint32_t pass_ = 0;  // pollAndDispatch calls, wrapping (see startPass)
 };
 
 }  // namespace torsion::internal
