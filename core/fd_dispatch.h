@@ -106,6 +106,8 @@ class FdDispatcher : private ReadinessSink {
   void remove(FileDescriptor* d, Interest bit);
   void startPass();
   void dispatch(int fd, std::uint8_t events);
+  // doRead, or the reason `reader` went away or threw (the throw is logged).
+  static LostReason readFrom(FileDescriptor* reader) noexcept;
   void dispatchSlow(int fd, std::uint8_t events, FileDescriptor* reader,
                     FileDescriptor* writer);
   void disconnect(FileDescriptor* d, const LostReason& why, bool inRead);
