@@ -199,19 +199,13 @@ LostReason FdDispatcher::readFrom(FileDescriptor* reader) noexcept {
   }
 }
 
-void FdDispatcher::startPass() {
-  if (++pass_ != 0) return;
-  // Wrapped after 2**32 passes: every live registration predates this poll,
-  // so stamp them all with 0 and start again at 1; pass_ then stays unequal
-  // to each stamp until a registration is made in it.
+void FdDispatcher::restamp() {
   for (Slot& slot : slots_) slot.readerPass = slot.writerPass = 0;
   pass_ = 1;
 }
 
-absl::StatusOr<int> FdDispatcher::pollAndDispatch(
+absl::StatusOr<int> FdDispatcher::gatherAndDispatch(
     std::optional<std::chrono::nanoseconds> timeout) {
-  startPass();
-  if (direct_) return backend_.poll(timeout, *this);
   // Gather first, dispatch after: user code then never runs inside a
   // backend's poll that could not survive it.
   ready_.clear();
