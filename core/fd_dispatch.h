@@ -8,8 +8,11 @@
 // went away and exceptions become removal plus connectionLost. Written once
 // here so that select, poll, epoll and the rest behave the same.
 //
-// Policy, per (fd, events) a poll reported:
-//   1. A descriptor removed (or replaced) since the poll is not called.
+// Policy, per (fd, events) a poll reported (dispatched inside the backend's
+// poll when BackendFeatures::sinkMayReenter, gathered and dispatched after
+// it otherwise):
+//   1. A descriptor removed (or replaced) since the poll is not called, nor
+//      one registered after it (the next-pass rule).
 //   2. kInvalid (the fd was closed while registered): connectionLost with
 //      ConnectionLost("file descriptor went away").
 //   3. Hang-up or error without readable data: the reader gets
