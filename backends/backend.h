@@ -83,6 +83,12 @@ struct BackendFeatures {
   // values (winsock select's fd_set is a counted array); -1 when there is
   // no such limit.
   int maxWatched = -1;
+  // ReadinessSink::onReady may run user code: it may call setInterest and
+  // forget for any fd (the one reported included), and the rest of the
+  // round still reports only what is watched, without stale indices. The
+  // reactor then dispatches each event as it arrives instead of gathering
+  // the round first (docs/performance.md: ~40 instructions per event).
+  bool sinkMayReenter = false;
 };
 
 // Receives what one poll() found. Implemented by the reactor.

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
@@ -88,7 +89,20 @@ absl::StatusOr<std::pair<int, internal::Waker>> newInstance() {
   return std::make_pair(epfd, *std::move(waker));
 }
 
+// The error paths of poll(), out of line and cold: their string temporaries
+// would otherwise give every poll a large stack-protected frame (measured:
+// ~10 instructions a pass, docs/performance.md).
+ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status reentryError() {
+  return absl::FailedPreconditionError(
+      "epoll backend: poll() called from inside ReadinessSink::onReady");
+}
+
 }  // namespace
+
+absl::Status EpollBackend::waitError(int err, int capacity) const {
+  return ErrnoToStatus(err, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait",
+                                         "(epfd=", epfd_, ", maxevents=", capacity, ")"));
+}
 
 absl::Status EpollBackend::probe() {
   const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
@@ -128,6 +142,8 @@ BackendFeatures EpollBackend::features() const noexcept {
   f.constantTimePerEvent = true;
   f.regularFilesAlwaysReady = true;
   f.needsReinitAfterFork = true;
+  // forget() marks the round; fds_ and the mask are re-read per event.
+  f.sinkMayReenter = true;
   return f;
 }
 
@@ -212,10 +228,8 @@ void EpollBackend::forget(int fd) noexcept {
 
 absl::StatusOr<int> EpollBackend::poll(std::optional<std::chrono::nanoseconds> timeout,
                                        ReadinessSink& sink) {
-  if (dispatching_) {
-    return absl::FailedPreconditionError(
-        "epoll backend: poll() called from inside ReadinessSink::onReady");
-  }
+  if (dispatching_) [[unlikely]]
+    return reentryError();
   if (!alwaysReady_.empty()) timeout = std::chrono::nanoseconds(0);
   const int capacity = static_cast<int>(events_.size());
   int n;
@@ -230,13 +244,14 @@ absl::StatusOr<int> EpollBackend::poll(std::optional<std::chrono::nanoseconds> t
 #else
   n = ::epoll_wait(epfd_, events_.data(), capacity, internal::ceilToMillis(timeout));
 #endif
-  if (n < 0) {
+  if (n < 0) [[unlikely]] {
     if (errno == EINTR) return 0;
-    return ErrnoToStatus(
-        errno, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait", "(epfd=", epfd_,
-                            ", maxevents=", capacity, ")"));
+    return waitError(errno, capacity);
   }
 
+  // Nothing ready (a call-soon or timer pass): no round to open (measured:
+  // ~20 instructions of every such pass, docs/performance.md).
+  if (n == 0 && alwaysReady_.empty()) return 0;
   ++round_;  // forget() during this round marks fds with the new value
   internal::DispatchScope scope(dispatching_);
   int reported = 0;

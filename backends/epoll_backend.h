@@ -29,6 +29,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "backends/always_ready_list.h"
 #include "backends/backend.h"
@@ -84,6 +85,9 @@ class EpollBackend final : public Backend {
   EpollBackend(int epfd, internal::Waker waker, bool usePwait2, int maxEvents);
 
   void ensureSlot(int fd);  // may throw std::bad_alloc; call before syscalls
+  // The error of a failed wait, out of line and cold (see poll()).
+  ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status waitError(int err,
+                                                                     int capacity) const;
 
   int epfd_;
   internal::Waker waker_;

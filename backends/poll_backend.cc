@@ -55,6 +55,7 @@ BackendFeatures PollBackend::features() const noexcept {
   BackendFeatures f;
   f.regularFilesAlwaysReady = true;  // poll(2) says POLLIN|POLLOUT for them
   f.needsReinitAfterFork = true;     // the waker is shared with the parent
+  f.sinkMayReenter = true;           // removal leaves tombstones mid-round
   return f;
 }
 

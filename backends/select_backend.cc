@@ -43,6 +43,7 @@ BackendFeatures SelectBackend::features() const noexcept {
   f.regularFilesAlwaysReady = true;  // select(2) calls them always ready
   f.needsReinitAfterFork = true;     // the waker is shared with the parent
   f.maxFd = FD_SETSIZE;
+  f.sinkMayReenter = true;  // walks its own copy of the sets
   return f;
 }
 

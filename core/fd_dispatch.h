@@ -8,8 +8,11 @@
 // went away and exceptions become removal plus connectionLost. Written once
 // here so that select, poll, epoll and the rest behave the same.
 //
-// Policy, per (fd, events) a poll reported:
-//   1. A descriptor removed (or replaced) since the poll is not called.
+// Policy, per (fd, events) a poll reported (dispatched inside the backend's
+// poll when BackendFeatures::sinkMayReenter, gathered and dispatched after
+// it otherwise):
+//   1. A descriptor removed (or replaced) since the poll is not called, nor
+//      one registered after it (the next-pass rule).
 //   2. kInvalid (the fd was closed while registered): connectionLost with
 //      ConnectionLost("file descriptor went away").
 //   3. Hang-up or error without readable data: the reader gets
@@ -36,6 +39,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -76,16 +80,25 @@ class FdDispatcher : private ReadinessSink {
 
   // One backend poll, then the dispatch policy over what it reported.
   // Returns the number of events reported, or the backend's error.
-  absl::StatusOr<int> pollAndDispatch(std::optional<std::chrono::nanoseconds> timeout);
+  // Inline: one call layer fewer on every pass (measured: ~20 instructions,
+  // W4 chain).
+  absl::StatusOr<int> pollAndDispatch(std::optional<std::chrono::nanoseconds> timeout) {
+    startPass();
+    if (direct_) return backend_.poll(timeout, *this);
+    return gatherAndDispatch(timeout);
+  }
 
  private:
+  // 32 bytes, two to a cache line (it was 40 with two 64-bit generations).
   struct Slot {
     FileDescriptor* reader = nullptr;
     FileDescriptor* writer = nullptr;
-    // Which registration this is: a stale event (for a descriptor removed,
-    // or an fd closed and reused, since the poll) must not reach a newer one.
-    std::uint64_t readerGen = 0;
-    std::uint64_t writerGen = 0;
+    // The pass (pass_) in which the registration was made. An event goes
+    // only to a registration older than the poll that reported it: one made
+    // during this pass (a descriptor removed and re-added, or a new file on
+    // a reused fd) waits for the next poll (policy 1, next-pass rule).
+    std::uint32_t readerPass = 0;
+    std::uint32_t writerPass = 0;
     Interest interest = Interest::kNone;
   };
   struct Registration {
@@ -96,29 +109,46 @@ class FdDispatcher : private ReadinessSink {
   struct Ready {
     int fd;
     std::uint8_t events;
-    std::uint64_t readerGen;
-    std::uint64_t writerGen;
   };
 
   void onReady(int fd, std::uint8_t readyEvents) override;
   absl::Status add(FileDescriptor* d, Interest bit);
   void remove(FileDescriptor* d, Interest bit);
-  void dispatch(const Ready& ready);
+  void startPass() {
+    if (++pass_ != 0) [[likely]]
+      return;
+    restamp();
+  }
+  // Wrapped after 2**32 passes: every live registration predates this poll,
+  // so stamp them all with 0 and start again at 1; pass_ then stays unequal
+  // to each stamp until a registration is made in it.
+  ABSL_ATTRIBUTE_NOINLINE void restamp();
+  // pollAndDispatch for the other backends, out of line so the direct path
+  // needs no frame of its own (measured: ~15 instructions a pass, W4 chain).
+  ABSL_ATTRIBUTE_NOINLINE absl::StatusOr<int> gatherAndDispatch(
+      std::optional<std::chrono::nanoseconds> timeout);
+  void dispatch(int fd, std::uint8_t events);
+  // doRead, or the reason `reader` went away or threw (the throw is logged).
+  static LostReason readFrom(FileDescriptor* reader) noexcept;
+  void dispatchSlow(int fd, std::uint8_t events, FileDescriptor* reader,
+                    FileDescriptor* writer);
   void disconnect(FileDescriptor* d, const LostReason& why, bool inRead);
   Slot* slotFor(int fd) {
     return fd >= 0 && static_cast<std::size_t>(fd) < slots_.size()
                ? &slots_[static_cast<std::size_t>(fd)]
                : nullptr;
   }
-  // The reader (writer) of `fd` if it is still the registration `gen`.
-  FileDescriptor* currentReader(int fd, std::uint64_t gen);
-  FileDescriptor* currentWriter(int fd, std::uint64_t gen);
+  // The writer of `fd` if it was registered before this pass's poll.
+  FileDescriptor* currentWriter(int fd);
 
   Backend& backend_;
+  // Dispatch inside the backend's poll (BackendFeatures::sinkMayReenter)
+  // rather than gathering the round first.
+  const bool direct_;
   std::vector<Slot> slots_;  // indexed by fd
   absl::flat_hash_map<FileDescriptor*, Registration> byDescriptor_;
   std::vector<Ready> ready_;
-  std::uint64_t nextGen_ = 1;
+  std::uint32_t pass_ = 0;  // pollAndDispatch calls, wrapping (see startPass)
 };
 
 }  // namespace torsion::internal
