@@ -245,7 +245,9 @@ TEST_P(TcpFlowTest, TransportAsItsOwnProducerBoundsAnEchoBacklog) {
   // High-water mark (64 KiB) plus the read that crossed it, and one more
   // read a completion transport may have had in flight.
   EXPECT_LE(server->maxBacklog, 64u * 1024 + 2 * 64 * 1024);
-  if (server->readiness) EXPECT_GT(server->maxBacklog, 0u);  // the peer did stop reading
+  if (server->readiness) {
+    EXPECT_GT(server->maxBacklog, 0u);  // the peer did stop reading
+  }
   client->transport()->loseConnection();
   ASSERT_TRUE(iterateUntil([&] { return client->lost && server->lost; }, Seconds(10)));
   EXPECT_TRUE(server->reason.check<ConnectionDone>());
