@@ -5,7 +5,7 @@ drivers.h marks every phase boundary with CALLGRIND_DUMP_STATS, so each dump
 holds exactly one timed phase. Usage (binaries built with --config=opt):
 
   benchmarks/callgrind_ops.py BINARY:IMPL [BINARY:IMPL ...]
-  e.g. bazel-bin/benchmarks/torsion_bench:torsion_epoll bazel-bin/benchmarks/min_bench:min_epoll
+  e.g. .bazel/bin/benchmarks/torsion_bench:torsion_epoll .bazel/bin/benchmarks/min_bench:min_epoll
 
 Prints user-space instructions per schedule, cancel, fire (W2, N=100,000),
 per call (W4 chain of 10,000; W4 batch of 1,000) and per event (W1, N=1,000;

@@ -8,7 +8,7 @@
 //
 //   echo_loadgen --impl torsion_epoll --pingpong 1=20000,100=100000
 //       --bulk_mib 1024 --repetitions 5 --out w3.json
-//       -- bazel-bin/benchmarks/echo_torsion --impl torsion_epoll
+//       -- .bazel/bin/benchmarks/echo_torsion --impl torsion_epoll
 //   echo_loadgen --impl mine --port 8000 ...   # a server already running
 //
 // --bulk_rcvbuf BYTES gives the bulk client a small receive window, so the
