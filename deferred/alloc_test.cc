@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_block_cache.h"
 #include "deferred/deferred.h"
-#include "deferred/internal/chain_cache.h"
+#include "deferred/internal/chain_state.h"
 #include "gtest/gtest.h"
 
 namespace {
@@ -33,7 +34,7 @@ namespace {
 // each chain counts as the allocation it costs when the cache is cold.
 long allocationsDuring(auto&& f) {
   f();
-  internal::trimChainCache();
+  internal::ChainBlocks::trim();
   long before = allocations.load();
   f();
   return allocations.load() - before;
@@ -80,7 +81,7 @@ TEST(AllocTest, TypeChangingStepsDoNotAllocate) {
 }
 
 TEST(AllocTest, WarmChainCacheMakesAFiredDeferredFree) {
-  if (!internal::kChainCacheEnabled) GTEST_SKIP() << "no chain cache under ASan";
+  if (!internal::kThreadBlockCacheEnabled) GTEST_SKIP() << "no chain cache under ASan";
   int sum = 0;
   long n = allocationsWhenWarm([&] {
     Deferred<int> d;
@@ -92,19 +93,19 @@ TEST(AllocTest, WarmChainCacheMakesAFiredDeferredFree) {
 }
 
 TEST(AllocTest, ChainCacheIsBounded) {
-  if (!internal::kChainCacheEnabled) GTEST_SKIP() << "no chain cache under ASan";
+  if (!internal::kThreadBlockCacheEnabled) GTEST_SKIP() << "no chain cache under ASan";
   // Free twice the limit at once, then take them again: only the limit is
   // served from the cache, the rest is allocated.
-  constexpr std::size_t kMany = 2 * internal::kChainCacheLimit;
+  constexpr std::size_t kMany = 2 * internal::ChainBlocks::kMaxCached;
   auto makeAndDrop = [] { std::vector<Deferred<int>> ds(kMany); };
   makeAndDrop();
-  internal::trimChainCache();
+  internal::ChainBlocks::trim();
   makeAndDrop();  // fills the cache up to its limit
   long before = allocations.load();
   std::vector<Deferred<int>> ds(kMany);
   long n = allocations.load() - before;
   // The vector's own buffer, and the chains the cache could not hold.
-  EXPECT_EQ(n, 1 + static_cast<long>(kMany - internal::kChainCacheLimit));
+  EXPECT_EQ(n, 1 + static_cast<long>(kMany - internal::ChainBlocks::kMaxCached));
 }
 
 }  // namespace

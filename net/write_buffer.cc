@@ -12,7 +12,7 @@ void WriteBuffer::append(std::string_view data) {
       // Grow first (geometrically): a failed push_back must not lose the block.
       if (chunks_.size() == chunks_.capacity())
         chunks_.reserve(std::max<std::size_t>(8, 2 * chunks_.capacity()));
-      chunks_.push_back(Chunk{takeWriteChunk(), 0});
+      chunks_.push_back(Chunk{static_cast<char*>(WriteChunks::take()), 0});
     }
     Chunk& last = chunks_.back();
     const std::size_t n = std::min(data.size(), kChunkSize - last.size);
@@ -44,7 +44,7 @@ void WriteBuffer::consume(std::size_t n) {
       return;
     }
     n -= left;
-    giveWriteChunk(
+    WriteChunks::give(
         std::exchange(chunks_[head_].data, nullptr));  // now, not at compaction
     ++head_;
     offset_ = 0;
@@ -58,7 +58,7 @@ void WriteBuffer::consume(std::size_t n) {
 }
 
 void WriteBuffer::clear() {
-  for (std::size_t i = head_; i < chunks_.size(); ++i) giveWriteChunk(chunks_[i].data);
+  for (std::size_t i = head_; i < chunks_.size(); ++i) WriteChunks::give(chunks_[i].data);
   std::vector<Chunk>().swap(chunks_);
   head_ = 0;
   offset_ = 0;

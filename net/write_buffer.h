@@ -3,9 +3,9 @@
 //
 // What twisted.internet.abstract.FileDescriptor keeps in _tempDataBuffer /
 // dataBuffer: bytes the protocol wrote that the kernel has not taken yet.
-// Bytes are copied into fixed blocks of kChunkSize bytes
-// (net/write_chunk_pool.h: reused through a per-thread cache, so a buffer
-// that fills and drains over and over does not fault fresh heap pages in),
+// Bytes are copied into fixed blocks of kChunkSize bytes (WriteChunks:
+// reused through a per-thread cache, so a buffer that fills and drains over
+// and over does not fault fresh heap pages in),
 // small writes packed together, large ones spread over several blocks;
 // bytes never move once appended. gather() hands the pending pieces to one
 // sendIoVec() (sendmsg, or WSASend on Windows) as an IoVec array
@@ -28,14 +28,23 @@
 #include <string_view>
 #include <vector>
 
+#include "core/thread_block_cache.h"
 #include "net/socket_ops.h"
-#include "net/write_chunk_pool.h"
 
 namespace torsion::net::internal {
 
+// The blocks every WriteBuffer of a thread stores pending bytes in. 16 KiB:
+// small writes are packed into one, a 64 KiB read echoed back spans four.
+// At most 16 cached (256 KiB), four times the default high-water mark
+// (WriteBufferLimits), so a paused producer's fill-and-drain cycle never
+// reaches malloc: without the cache glibc trimmed and regrew the heap and
+// faulted its pages in again, 60-100 faults per MiB echoed instead of ~3
+// (docs/echo-performance.md).
+using WriteChunks = torsion::internal::ThreadBlockCache<16 * 1024, 16>;
+
 class WriteBuffer {
  public:
-  static constexpr std::size_t kChunkSize = kWriteChunkSize;
+  static constexpr std::size_t kChunkSize = WriteChunks::kBlockBytes;
 
   WriteBuffer() = default;
   ~WriteBuffer() { clear(); }
@@ -58,7 +67,7 @@ class WriteBuffer {
 
  private:
   struct Chunk {
-    char* data;        // kChunkSize bytes from takeWriteChunk()
+    char* data;        // kChunkSize bytes from WriteChunks::take()
     std::size_t size;  // bytes filled
   };
   std::vector<Chunk> chunks_;  // pending: chunks_[head_...]

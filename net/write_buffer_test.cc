@@ -87,29 +87,33 @@ TEST(WriteBufferTest, LargeWritesSpanBlocksAndAppendingNeverMovesPendingBytes) {
 }
 
 TEST(WriteChunkPoolTest, GivenBlocksAreReusedUpToTheCacheBound) {
+  if (!torsion::internal::kThreadBlockCacheEnabled)
+    GTEST_SKIP() << "no block cache under ASan";
   // Whatever earlier tests left cached on this thread first.
   std::vector<char*> drained;
-  for (std::size_t i = 0; i < kWriteChunkCacheBlocks; ++i)
-    drained.push_back(takeWriteChunk());
-  for (char* b : drained) giveWriteChunk(b);
+  for (std::size_t i = 0; i < WriteChunks::kMaxCached; ++i)
+    drained.push_back(static_cast<char*>(WriteChunks::take()));
+  for (char* b : drained) WriteChunks::give(b);
 
   std::vector<char*> blocks;
-  for (std::size_t i = 0; i < kWriteChunkCacheBlocks + 4; ++i)
-    blocks.push_back(takeWriteChunk());
+  for (std::size_t i = 0; i < WriteChunks::kMaxCached + 4; ++i)
+    blocks.push_back(static_cast<char*>(WriteChunks::take()));
   const std::set<char*> given(blocks.begin(), blocks.end());
-  for (char* b : blocks) giveWriteChunk(b);  // the last 4 are freed
+  for (char* b : blocks) WriteChunks::give(b);  // the last 4 are freed
   std::set<char*> again;
-  for (std::size_t i = 0; i < kWriteChunkCacheBlocks; ++i) {
-    char* b = takeWriteChunk();
+  for (std::size_t i = 0; i < WriteChunks::kMaxCached; ++i) {
+    char* b = static_cast<char*>(WriteChunks::take());
     EXPECT_TRUE(given.count(b) == 1) << "block " << i << " was not reused";
     again.insert(b);
   }
-  EXPECT_EQ(again.size(), kWriteChunkCacheBlocks);
-  for (char* b : again) giveWriteChunk(b);
-  giveWriteChunk(nullptr);  // ignored
+  EXPECT_EQ(again.size(), WriteChunks::kMaxCached);
+  for (char* b : again) WriteChunks::give(b);
+  WriteChunks::give(nullptr);  // ignored
 }
 
 TEST(WriteBufferTest, DrainedBufferGivesItsBlocksBackForTheNextOne) {
+  if (!torsion::internal::kThreadBlockCacheEnabled)
+    GTEST_SKIP() << "no block cache under ASan";
   WriteBuffer a;
   a.append(std::string(100, 'a'));
   IoVec iov[1];

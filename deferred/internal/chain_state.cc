@@ -6,7 +6,6 @@
 #include "core/log.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
-#include "deferred/internal/chain_cache.h"
 #include "deferred/internal/demangle.h"
 
 namespace torsion::internal {
@@ -35,8 +34,8 @@ Continuation::~Continuation() {
 }
 
 ChainState* ChainState::create(const TypeInfo* created) {
-  // Memory from the thread's cache: see chain_cache.h for the measured reason.
-  auto* chain = ::new (takeChainBlock(sizeof(ChainState))) ChainState(created);
+  // Memory from the thread's cache: see ChainBlocks for the measured reason.
+  auto* chain = ::new (ChainBlocks::take()) ChainState(created);
   if (getDebugging()) {
     chain->debug_ = std::make_unique<DebugInfo>();
     chain->debug_->creator = captureStack(0, "   ");
@@ -87,14 +86,14 @@ void ChainState::destroy(ChainState* chain) noexcept {
   }
   destroying = true;
   chain->~ChainState();
-  giveChainBlock(chain);
+  ChainBlocks::give(chain);
   if (deferred) {
     std::vector<ChainState*>& pending = pendingDestruction();
     while (!pending.empty()) {
       ChainState* next = pending.back();
       pending.pop_back();
       next->~ChainState();
-      giveChainBlock(next);
+      ChainBlocks::give(next);
     }
     deferred = false;
   }

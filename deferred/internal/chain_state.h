@@ -29,6 +29,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
+#include "core/thread_block_cache.h"
 #include "deferred/failure.h"
 
 namespace torsion::internal {
@@ -460,6 +461,11 @@ struct Continuation {
   ~Continuation();
   ChainState* operator()(ChainState&) { return nullptr; }  // never invoked
 };
+
+// The memory of destroyed ChainStates, kept per thread for the next one:
+// malloc + free were ~140 of the 291 instructions of creating and dropping
+// a Deferred (callgrind, W5 instantiate). 256 blocks of ~250 bytes: ~64 KiB.
+using ChainBlocks = ThreadBlockCache<sizeof(ChainState), 256>;
 
 }  // namespace torsion::internal
 
