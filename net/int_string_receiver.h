@@ -45,6 +45,10 @@ class StringTooLongError : public std::length_error {
 // lengthLimitExceeded(length) (default: loseConnection()) and parsing stops;
 // the string is never delivered. Pausing works like LineReceiver's: while
 // paused no string is delivered, resumeProducing() delivers what waited.
+// Unlike LineReceiver, and like Twisted's IntNStringReceiver, a
+// loseConnection() from stringReceived does not stop the strings that
+// follow in the same chunk; check transport()->disconnecting() to ignore
+// them.
 class IntNStringReceiver : public Protocol, public Producer {
  public:
   static constexpr std::size_t kDefaultMaxLength = 99999;

@@ -254,6 +254,23 @@ TYPED_TEST(IntNTests, PauseResume) {
   EXPECT_EQ(r->received, (std::vector<std::string>{"one", "two"}));
 }
 
+// A loseConnection() from stringReceived does not stop the rest of the
+// chunk: Twisted 22.4's IntNStringReceiver.dataReceived never looks at
+// transport.disconnecting (with a StringTransport it delivers b"quit" and
+// then b"after"); only LineReceiver and LineOnlyReceiver do. A protocol
+// that must ignore what follows its own close checks
+// transport()->disconnecting() itself.
+TYPED_TEST(IntNTests, DeliversTheRestOfTheChunkAfterLoseConnection) {
+  auto r = this->getProtocol();
+  r->onString = [&](std::string_view s) {
+    r->received.emplace_back(s);
+    if (s == "quit") r->transport()->loseConnection();
+  };
+  r->dataReceived(this->makeMessage(*r, "quit") + this->makeMessage(*r, "after"));
+  EXPECT_EQ(r->received, (std::vector<std::string>{"quit", "after"}));
+  EXPECT_TRUE(r->transport()->disconnecting());
+}
+
 // kNoMaxLength: the largest length a prefix can announce is not "too long";
 // the receiver waits for its bytes. Strings above the default limit arrive.
 TYPED_TEST(IntNTests, NoMaxLength) {

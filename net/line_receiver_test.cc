@@ -335,6 +335,8 @@ TEST(LineReceiverTests, NoLinesAfterLoseConnection) {
   proto->makeConnection(&t);
   proto->dataReceived("a\r\nquit\r\nb\r\n");
   EXPECT_EQ(proto->lines, (std::vector<std::string>{"a", "quit"}));
+  // Not delivered, but still buffered, as Twisted keeps it in _buffer.
+  EXPECT_EQ(proto->clearLineBuffer(), "b\r\n");
 }
 
 // Behaviour LR7: sendLine writes the line and the delimiter in one write.

@@ -18,6 +18,10 @@
 // a length of SIZE_MAX is refused even then, as its ',' could not be
 // counted.
 //
+// A loseConnection() from stringReceived does not stop the netstrings that
+// follow in the same chunk (as in Twisted); check
+// transport()->disconnecting() to ignore them.
+//
 // Thread-safety: reactor thread only, like every Protocol.
 #ifndef TORSION_NET_NETSTRING_RECEIVER_H_
 #define TORSION_NET_NETSTRING_RECEIVER_H_

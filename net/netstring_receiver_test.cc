@@ -218,6 +218,27 @@ TEST_F(NetstringReceiverTests, ConsumeLengthEdgeCases) {
   }
 }
 
+// As IntNStringReceiver (and Twisted 22.4's NetstringReceiver, whose
+// dataReceived loops while data remains): a loseConnection() from
+// stringReceived does not stop the rest of the chunk.
+TEST_F(NetstringReceiverTests, DeliversTheRestOfTheChunkAfterLoseConnection) {
+  class Quitter : public NetstringReceiver {
+   public:
+    void stringReceived(std::string_view s) override {
+      received.emplace_back(s);
+      if (s == "quit") transport()->loseConnection();
+    }
+    std::vector<std::string> received;
+  };
+  auto r = std::make_shared<Quitter>();
+  StringTransport t;
+  r->makeConnection(&t);
+  r->dataReceived("4:quit,5:after,");
+  EXPECT_EQ(r->received, (std::vector<std::string>{"quit", "after"}));
+  EXPECT_TRUE(t.disconnecting());
+  EXPECT_FALSE(r->brokenPeer());
+}
+
 // kNoMaxLength (SIZE_MAX) accepts every length whose payload and trailing
 // ',' can be counted in a size_t. SIZE_MAX itself cannot (the payload plus
 // its comma is SIZE_MAX + 1): it used to wrap to an expected size of 0.
