@@ -41,10 +41,10 @@ class DatagramTransport : public ListeningPort {
   // Sends one datagram to `to`, whose host must be an IP literal of the
   // socket's family. Throws InvalidAddressError (a host name, a NUL byte,
   // IPv4 on an IPv6 socket or the reverse; or a different address in
-  // connected mode) and MessageLengthError (EMSGSIZE). In connected mode a refusal (ICMP
-  // port unreachable) calls the protocol's connectionRefused(). Other OS
-  // errors (EAGAIN: the send buffer is full) drop the datagram and are
-  // returned.
+  // connected mode) and MessageLengthError (EMSGSIZE). In connected mode a
+  // refusal (ICMP port unreachable) calls the protocol's
+  // connectionRefused(). Other OS errors (EAGAIN: the send buffer is full)
+  // drop the datagram and are returned.
   virtual absl::Status write(std::string_view datagram, const Address& to) = 0;
   // Connected mode: sends to the connected address.
   virtual absl::Status write(std::string_view datagram) = 0;
