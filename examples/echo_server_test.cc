@@ -1,7 +1,7 @@
 // The echo server (examples/echo_server.cc) against clients that send and
 // never read: its memory must stay bounded. Without backpressure it read
 // everything those clients sent into its write buffers, each capped only by
-// the transport's 64 MiB hard limit (four of them drove it to 240 MiB).
+// the transport's 64 MiB hard limit (four of them drove it to 260 MiB).
 //
 // The test runs the real binary (its path is the first argument), so what
 // it measures is what a user who copies the example gets: the server's peak
@@ -14,7 +14,6 @@
 // No timing is asserted: "stopped" means no client could send anything for
 // a while, and the assertions are on byte counts and memory.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -41,8 +40,8 @@ const char* serverBinary = nullptr;
 constexpr int kClients = 4;
 // Far more than the 64 MiB hard limit, where a server without
 // backpressure aborts each connection (after buffering all of it), and than
-// what the kernel's socket buffers of one loopback connection hold (about
-// 18 MiB here, at most some 72 MiB with Linux's largest default limits).
+// what the kernel's socket buffers of one loopback connection hold (18 MiB
+// or so; some 72 MiB at most with Linux's largest default limits).
 constexpr std::uint64_t kMaxSendPerClient = 256ull << 20;
 // The server's own growth allowed while the clients are stuck: generous
 // next to what backpressure leaves (a 64 KiB high-water mark per
