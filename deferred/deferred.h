@@ -52,6 +52,7 @@
 #define TORSION_DEFERRED_DEFERRED_H_
 
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <type_traits>
@@ -179,12 +180,12 @@ ChainState* storeResult(ChainState& s, R&& r) {
     D handle(std::forward<R>(r));
     ChainState* returned = Access::release(handle);
     if (returned == nullptr) ChainState::nullHandle();
-    if (returned->tail_ != typeOf<U>()) {
+    if (returned->handOverType() != typeOf<U>()) {
       struct Unref {
         ChainState* c;
         ~Unref() { c->unref(); }
       } guard{returned};
-      returned->typeMismatch(typeOf<U>(), false);
+      returned->handOverMismatch(typeOf<U>());
     }
     return returned;
   } else if constexpr (kIsOutcome<D>) {
@@ -373,17 +374,22 @@ class Deferred {
     return append<U>(internal::BothStep<T, U, std::decay_t<H>>{std::forward<H>(h)});
   }
 
-  // Fires `other` with this chain's result when it gets there; this chain
-  // then carries void (Twisted's chainDeferred: d1's result becomes None).
-  // AlreadyCalledError from `other` becomes this chain's Failure.
+  // Fires `other` with this chain's result when it gets there, and runs
+  // other's callbacks before this chain's next step; this chain then carries
+  // void (Twisted's chainDeferred: d1's result becomes None). Runs in
+  // constant stack depth however long a line of chained Deferreds is.
+  // AlreadyCalledError from `other` becomes this chain's Failure. Throws at
+  // once, adding nothing, for an empty `other` (std::logic_error) or one
+  // whose T is not what its callback() takes (DeferredTypeError).
   Deferred<void> chainDeferred(Deferred<T> other) {
-    if constexpr (std::is_void_v<T>) {
-      return addCallbacks([d = other]() mutable { d.callback(); },
-                          [d = other](Failure f) mutable { d.errback(std::move(f)); });
-    } else {
-      return addCallbacks([d = other](T v) mutable { d.callback(std::move(v)); },
-                          [d = other](Failure f) mutable { d.errback(std::move(f)); });
-    }
+    internal::ChainState* target = other.firing();
+    internal::ChainState* s = checked();
+    if (s->tail_ != internal::typeOf<T>()) s->typeMismatch(internal::typeOf<T>(), false);
+    s->tail_ = internal::typeOf<void>();
+    s->ref();
+    Deferred<void> next(s);
+    s->addChainedDeferred(internal::Access::release(other));
+    return next;
   }
 
   // Cancels this Deferred if it has not fired within `timeout` on `clock`
@@ -421,7 +427,9 @@ class Deferred {
   void errback() { errback(Failure::current()); }
 
   // --- control ----------------------------------------------------------------
-  // Stops running callbacks until as many unpause() calls as pause() calls.
+  // Stops running callbacks until as many unpause() calls as pause() calls
+  // (a callback pausing its own Deferred does not stop the steps already
+  // being run, as in Twisted).
   void pause() { checked()->pause(); }
   // Unpausing a Deferred that is not paused does nothing (Twisted would let
   // its counter go negative).
@@ -440,6 +448,10 @@ class Deferred {
     auto* s = checked();
     return s->paused_ > 0 || s->waiting_;
   }
+  // How many pause() calls are not yet matched by unpause() (Twisted's
+  // d.paused counts these, plus one while waiting; here waiting is
+  // isWaiting()).
+  std::uint32_t pauseCount() const { return checked()->paused_; }
   // Waiting on a Deferred a callback returned (Twisted's _chainedTo).
   bool isWaiting() const { return checked()->waiting_; }
   // True if the chain currently holds an unhandled Failure.

@@ -674,6 +674,150 @@ TEST_F(DeferredTests, ResultOfDeferredResultOfDeferredOfFiredDeferredCalled) {
   EXPECT_EQ(results, (std::vector<int>{0, 1}));
 }
 
+// D13a, twisted/internet/defer.py Deferred._runCallbacks (22.4, lines
+// 876-900): a returned Deferred that has a result and is neither paused nor
+// waiting gives it at once, even while its own callback loop is still under
+// way. Here `r` has handed its result to `a` (the continuation) and still has
+// a step queued; `o`'s callback returns r: Twisted's o takes r's None at once,
+// before o.callback() returns, and r's queued step then sees None too.
+// Checked against Twisted 22.4: [a got 5, o got None, o fired, r next None].
+TEST_F(DeferredTests, ReturnedDeferredMidChainGivesResultAtOnce) {
+  std::vector<std::string> log;
+  Deferred<int> r, a;
+  Deferred<void> o;
+  a.addCallback([r](int) { return r; }).addCallback([&](int v) {
+    log.push_back("a got " + std::to_string(v));
+    o.callback();
+    log.push_back("o fired");
+    return v;
+  });
+  // r carries void once it has given its result to a.
+  o.addCallback([r] { return r.as<void>(); }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  a.callback(0);
+  r.as<void>().addCallback([&] { log.push_back("r next None"); });
+  r.callback(5);
+  EXPECT_EQ(
+      log, (std::vector<std::string>{"a got 5", "o got None", "o fired", "r next None"}));
+}
+
+// The same rule when the returned Deferred is `a` of a.chainDeferred(b) and
+// b's callbacks are running: a has handed its result to b, so o takes a's
+// None at once, before a's next step. (Twisted's o gets the value here: a
+// Python callback still holds a reference to what it gave b. A typed chain
+// has moved it to b, and a's handle after chainDeferred is Deferred<void>.)
+// Twisted 22.4: [b got 7, o got 7, a next None].
+TEST_F(DeferredTests, ChainDeferredSourceGivesNoneAtOnce) {
+  std::vector<std::string> log;
+  Deferred<int> a, b;
+  Deferred<void> o;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  b.addCallback([&](int v) {
+    log.push_back("b got " + std::to_string(v));
+    o.callback();
+    return v;
+  });
+  o.addCallback([aAfter] { return aAfter; }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  aAfter.addCallback([&] { log.push_back("a next None"); });
+  a.callback(7);
+  EXPECT_EQ(log, (std::vector<std::string>{"b got 7", "o got None", "a next None"}));
+  EXPECT_EQ(successResultOf(b), 7);
+}
+
+// Where typing forces a difference (docs/deferred.md): while one of r's own
+// callbacks is running, that callback holds r's result (it was moved into
+// its argument), so a Deferred whose callback returns r waits for the end
+// of r's chain instead. r's own chain is unaffected, as in Twisted.
+// Twisted 22.4 gives [o got 1, r cb returns 2, r next 2].
+TEST_F(DeferredTests, ReturnedDeferredWhoseCallbackIsRunningIsWaitedFor) {
+  std::vector<std::string> log;
+  Deferred<int> r;
+  Deferred<void> o;
+  Deferred<void> rEnd =
+      r.addCallback([&](int v) {
+         o.callback();
+         log.push_back("r cb returns " + std::to_string(v + 1));
+         return v + 1;
+       }).addCallback([&](int v) { log.push_back("r next " + std::to_string(v)); });
+  o.addCallback([rEnd] { return rEnd; }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  r.callback(1);
+  EXPECT_EQ(log, (std::vector<std::string>{"r cb returns 2", "r next 2", "o got None"}));
+}
+
+// D14, twisted/internet/defer.py Deferred.chainDeferred (line 635:
+// addCallbacks(d.callback, d.errback)): when a reaches the link, b's
+// callbacks run before a's next one, and a counts as running meanwhile, so a
+// step added to a from b's callback runs after the rest of b's, and a pause()
+// of a from there does not stop a's loop (Twisted's inner loop does not look
+// at `paused`). Twisted 22.4: [a1 3, b1 3, b2 3, a2 None, added by b1 None],
+// a.paused == 1.
+TEST_F(DeferredTests, ChainDeferredRunsChainedCallbacksFirst) {
+  std::vector<std::string> log;
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.addCallback([&](int v) {
+                             log.push_back("a1 " + std::to_string(v));
+                             return v;
+                           }).chainDeferred(b);
+  b.addCallback([&, aAfter](int v) mutable {
+     log.push_back("b1 " + std::to_string(v));
+     aAfter.addCallback([&] { log.push_back("added by b1 None"); });
+     aAfter.pause();
+     return v;
+   }).addCallback([&](int v) { log.push_back("b2 " + std::to_string(v)); });
+  aAfter.addCallback([&] { log.push_back("a2 None"); });
+  a.callback(3);
+  EXPECT_EQ(log, (std::vector<std::string>{"a1 3", "b1 3", "b2 3", "a2 None",
+                                           "added by b1 None"}));
+  EXPECT_EQ(a.pauseCount(), 1u);
+}
+
+// D14 errors: b already fired -> AlreadyCalledError becomes a's Failure
+// (Twisted's d.callback raises inside a's callback); a's own result is
+// dropped.
+TEST_F(DeferredTests, ChainDeferredToFiredDeferredFailsSource) {
+  Deferred<int> a, b;
+  b.callback(1);
+  Deferred<void> aAfter = a.chainDeferred(b);
+  a.callback(2);
+  EXPECT_TRUE(failureResultOf(aAfter).check<AlreadyCalledError>());
+  EXPECT_EQ(successResultOf(b), 1);
+}
+
+// A failure goes to b's errbacks; a is left with None (no unhandled error
+// on a).
+TEST_F(DeferredTests, ChainDeferredPassesFailure) {
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  a.errback(GenericError("to b"));
+  EXPECT_EQ(failureResultOf(b).getErrorMessage(), "to b");
+  successResultOf(aAfter);
+}
+
+// Bad arguments are refused at the call, before anything is added: an empty
+// handle, and a handle whose T is not what b's callback() takes.
+TEST_F(DeferredTests, ChainDeferredRefusesBadTarget) {
+  Deferred<int> a;
+  Deferred<int> moved;
+  Deferred<int> sink = std::move(moved);
+  EXPECT_THROW((void)a.chainDeferred(moved),
+               std::logic_error);  // NOLINT(bugprone-use-after-move)
+  Deferred<int> b;
+  Deferred<std::string> bText = b.addCallback([](int v) { return std::to_string(v); });
+  Deferred<std::string> a2;
+  EXPECT_THROW((void)a2.chainDeferred(bText), DeferredTypeError);
+  a.callback(1);
+  EXPECT_EQ(successResultOf(a), 1);  // nothing was added
+  a2.callback("x");
+  EXPECT_EQ(successResultOf(a2), "x");
+  b.callback(2);
+  EXPECT_EQ(successResultOf(bText), "2");
+}
+
 // twisted/test/test_defer.py DeferredTests.test_errbackWithNoArgs
 TEST_F(DeferredTests, ErrbackWithNoArgs) {
   Deferred<void> d;
