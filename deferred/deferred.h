@@ -169,6 +169,12 @@ struct Access {
   static Deferred<T> adopt(ChainState* s) {
     return Deferred<T>(s);
   }
+  // Adds a step (a callable ChainState* (ChainState&), see Step) through
+  // `d`, checked as addCallback is; the chain then carries U.
+  template <typename U, typename T, typename StepFn>
+  static Deferred<U> append(Deferred<T>& d, StepFn&& fn) {
+    return d.template append<U>(std::forward<StepFn>(fn));
+  }
 };
 
 // Stores a step's return value r as the chain's new result (of type U).
@@ -382,7 +388,7 @@ class Deferred {
   // once, adding nothing, for an empty `other` (std::logic_error) or one
   // whose T is not what its callback() takes (DeferredTypeError).
   Deferred<void> chainDeferred(Deferred<T> other) {
-    internal::ChainState* target = other.firing();
+    other.firing();  // checks `other` before anything is added
     internal::ChainState* s = checked();
     if (s->tail_ != internal::typeOf<T>()) s->typeMismatch(internal::typeOf<T>(), false);
     s->tail_ = internal::typeOf<void>();

@@ -26,10 +26,10 @@ void failWithCurrentException(ChainState& chain) noexcept {
 
 Handoff::~Handoff() {
   if (target == nullptr) return;
-  // Never run. kResume: the Deferred the outer waits on will never deliver;
+  // Never run. resume: the Deferred the outer waits on will never deliver;
   // forget it so that cancel() on the outer does not follow a dangling
   // pointer.
-  if (kind == Kind::kResume && target->chainedTo_ == source) target->chainedTo_ = nullptr;
+  if (resumes() && target->chainedTo_ == source) target->chainedTo_ = nullptr;
   target->unref();
 }
 
@@ -219,7 +219,8 @@ void ChainState::cancel() {
   ChainState* target = this;
   // D21: a fired Deferred waiting on a returned one forwards the cancel to
   // it, transitively; walked as a loop, not a recursion.
-  while (target->called_ && target->waiting_ && target->chainedTo_ != nullptr) {
+  while (target->called_ && target->waiting_ && target->chainedTo_ != nullptr &&
+         !target->cancellerOnly_) {
     target = target->chainedTo_;
   }
   if (target->called_) return;  // D20
@@ -240,6 +241,12 @@ void ChainState::cancelUnfired() {
   }
   auto canceller = std::move(canceller_);
   canceller_ = nullptr;
+  if (cancellerOnly_) {
+    if (canceller) canceller(*this);
+    // Kept for a later cancel() while unfired (firing drops it, D22).
+    if (!called_ && !canceller_) canceller_ = std::move(canceller);
+    return;
+  }
   if (canceller) {
     canceller(*this);  // D23: exceptions propagate to cancel()'s caller
   } else {
@@ -278,7 +285,7 @@ void ChainState::run(ChainState* start) {
         if (step.ops() == Step::opsFor<Handoff>()) [[unlikely]] {
           Handoff& handoff = step.as<Handoff>();
           ChainState* next = std::exchange(handoff.target, nullptr);
-          if (handoff.kind == Handoff::Kind::kResume) {
+          if (handoff.resumes()) {
             next->takeResultFrom(*current);
             next->waiting_ = false;
             next->chainedTo_ = nullptr;
