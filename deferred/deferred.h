@@ -55,6 +55,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -462,6 +463,41 @@ class Deferred {
   bool isWaiting() const { return checked()->waiting_; }
   // True if the chain currently holds an unhandled Failure.
   bool hasFailure() const { return checked()->called_ && checked()->isFailure_; }
+
+  // Whether the Deferred has a result to look at (Twisted: d.result is set
+  // and is not a Deferred): fired, not waiting on a Deferred a callback
+  // returned, and not lending it to one of its own callbacks running now
+  // (that callback took it as its argument). Paused or not.
+  bool hasResult() const { return checked()->hasResult(); }
+
+  // Twisted's d.result, without taking it: a copy of the current result, the
+  // value (Outcome<void> for None) or the Failure, when hasResult(); else
+  // nullopt. Nothing changes: a Failure seen here is still unhandled.
+  // Throws DeferredTypeError if the result is a value of another type than
+  // T (look through a handle of the type the chain holds now: while paused
+  // with callbacks queued, that is the type before them). Move-only T:
+  // resultValue().
+  std::optional<Outcome<T>> result() const
+      requires(std::is_void_v<T> || std::is_copy_constructible_v<T>) {
+    internal::ChainState* s = checked();
+    if (!s->hasResult()) return std::nullopt;
+    if (s->isFailure_) return Outcome<T>(s->failure_);
+    s->checkResultType(internal::typeOf<T>());
+    if constexpr (std::is_void_v<T>) {
+      return Outcome<void>();
+    } else {
+      return Outcome<T>(s->value_.template peek<T>());
+    }
+  }
+
+  // The current value in place, when hasResult() and it is no Failure; else
+  // null. Valid until the chain moves on. Type errors as result().
+  const Arg* resultValue() const requires(!std::is_void_v<T>) {
+    internal::ChainState* s = checked();
+    if (!s->hasResult() || s->isFailure_) return nullptr;
+    s->checkResultType(internal::typeOf<T>());
+    return &s->value_.template peek<T>();
+  }
 
   // Another handle to the same chain, typed U. Nothing is converted: using
   // it is checked like any handle. For a Deferred returned from a callback

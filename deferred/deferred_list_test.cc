@@ -595,12 +595,31 @@ TEST_F(DeferredListEmptyTests, DeferredListEmpty) {
 
 // --- FirstErrorTests ------------------------------------------------------------
 
-// twisted/test/test_defer.py FirstErrorTests.test_str (test_repr has no C++
-// counterpart: there is one text form).
+// twisted/test/test_defer.py FirstErrorTests.test_str. what() is a short
+// form; str() is Twisted's str(): the index and str() of the sub-failure.
 TEST(FirstErrorTests, Str) {
   Failure f(std::invalid_argument("some text"));
   FirstError error(f, 5);
   EXPECT_STREQ(error.what(), "FirstError[#5, std::invalid_argument: some text]");
+  EXPECT_EQ(error.str(), "FirstError[#5, " + f.str() + "]");
+}
+
+// twisted/test/test_defer.py FirstErrorTests.test_repr: the index and the
+// repr of the sub-failure's exception, a short type name and the quoted
+// message (Twisted 22.4: "FirstError[#3, ValueError('some text')]").
+TEST(FirstErrorTests, Repr) {
+  FirstError error(Failure(std::invalid_argument("some text")), 3);
+  EXPECT_EQ(error.repr(), "FirstError[#3, invalid_argument('some text')]");
+  // Python's quoting: double quotes around a message with a single quote,
+  // escapes for backslashes and control characters.
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("it's")), 0).repr(),
+            "FirstError[#0, runtime_error(\"it's\")]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("a\\b\n'\"")), 1).repr(),
+            "FirstError[#1, runtime_error('a\\\\b\\n\\'\"')]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("\x01\x7f \xc3\xa9")), 1).repr(),
+            "FirstError[#1, runtime_error('\\x01\\x7f \xc3\xa9')]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("")), 2).repr(),
+            "FirstError[#2, runtime_error('')]");
 }
 
 // twisted/test/test_defer.py FirstErrorTests.test_comparison

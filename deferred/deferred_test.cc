@@ -818,6 +818,113 @@ TEST_F(DeferredTests, ChainDeferredRefusesBadTarget) {
   EXPECT_EQ(successResultOf(bText), "2");
 }
 
+// Twisted's d.result, read without adding a callback (test_defer.py reads
+// it throughout, e.g. DeferredTests.test_chainedPausedDeferredWithResult):
+// nothing before firing, the value while paused, and the chain is left as
+// it was.
+TEST_F(DeferredTests, ResultPeekDoesNotConsume) {
+  Deferred<int> d;
+  EXPECT_FALSE(d.hasResult());
+  EXPECT_FALSE(d.result().has_value());
+  d.pause();
+  d.callback(3);
+  ASSERT_TRUE(d.hasResult());
+  EXPECT_EQ(d.result()->value(), 3);
+  EXPECT_EQ(d.result()->value(), 3);  // still there
+  ASSERT_NE(d.resultValue(), nullptr);
+  EXPECT_EQ(*d.resultValue(), 3);
+  int seen = 0;
+  Deferred<std::string> text = d.addCallback([&](int v) {
+    seen = v;
+    return std::to_string(v);
+  });
+  EXPECT_EQ(seen, 0);
+  // Queued behind the pause, the current result is still the int 3: a
+  // handle of another type is refused, naming both types.
+  try {
+    (void)text.result();
+    FAIL() << "expected DeferredTypeError";
+  } catch (const DeferredTypeError& e) {
+    EXPECT_NE(std::string(e.what()).find("int"), std::string::npos) << e.what();
+  }
+  d.unpause();
+  EXPECT_EQ(seen, 3);
+  EXPECT_EQ(text.result()->value(), "3");
+}
+
+// A Failure is seen, not handled: it is still the chain's, and still
+// reported unhandled unless an errback takes it.
+TEST_F(DeferredTests, ResultPeekAtFailure) {
+  Deferred<int> d = fail<int>(GenericError("peeked"));
+  ASSERT_TRUE(d.result().has_value());
+  EXPECT_EQ(d.result()->failure().getErrorMessage(), "peeked");
+  EXPECT_EQ(d.resultValue(), nullptr);
+  EXPECT_TRUE(d.hasFailure());
+  EXPECT_EQ(failureResultOf(d).getErrorMessage(), "peeked");
+}
+
+// Waiting on a returned Deferred: no result (Twisted's d.result is then the
+// Deferred waited on). None after giving the result away reads as
+// Outcome<void>. Inside one of its own callbacks the result is lent to that
+// callback: no result either.
+TEST_F(DeferredTests, ResultPeekWhileWaitingAndAfterHandOver) {
+  Deferred<int> inner;
+  Deferred<void> outer;
+  Deferred<int> next = outer.addCallback([inner] { return inner; });
+  outer.callback();
+  EXPECT_TRUE(outer.called());
+  EXPECT_FALSE(next.hasResult());
+  EXPECT_FALSE(next.result().has_value());
+  inner.callback(8);
+  EXPECT_EQ(next.result()->value(), 8);
+  ASSERT_TRUE(inner.as<void>().result().has_value());
+  EXPECT_TRUE(inner.as<void>().result()->hasValue());  // None
+  EXPECT_THROW((void)inner.result(), DeferredTypeError);
+
+  bool hadResultInside = true;
+  Deferred<int> self;
+  self.addCallback([&hadResultInside, self](int v) {
+    hadResultInside = self.hasResult();
+    return v;
+  });
+  self.callback(1);
+  EXPECT_FALSE(hadResultInside);
+  EXPECT_TRUE(self.hasResult());
+}
+
+// Move-only values can be looked at in place.
+TEST_F(DeferredTests, ResultValueOfMoveOnlyType) {
+  Deferred<std::unique_ptr<int>> d;
+  d.callback(std::make_unique<int>(4));
+  ASSERT_NE(d.resultValue(), nullptr);
+  EXPECT_EQ(**d.resultValue(), 4);
+}
+
+// Twisted's d.paused counts pause() calls (Twisted 22.4: 0, then 2 after two
+// pauses) and adds one while waiting on a returned Deferred; pauseCount()
+// counts the pauses only, isWaiting() tells the rest.
+TEST_F(DeferredTests, PauseCount) {
+  Deferred<int> d;
+  EXPECT_EQ(d.pauseCount(), 0u);
+  d.pause();
+  d.pause();
+  EXPECT_EQ(d.pauseCount(), 2u);
+  d.unpause();
+  EXPECT_EQ(d.pauseCount(), 1u);
+  d.unpause();
+  d.unpause();  // not paused: stays 0 (Twisted would go to -1)
+  EXPECT_EQ(d.pauseCount(), 0u);
+
+  Deferred<int> inner;
+  Deferred<void> outer;
+  Deferred<int> next = outer.addCallback([inner] { return inner; });
+  outer.callback();
+  EXPECT_EQ(next.pauseCount(), 0u);
+  EXPECT_TRUE(next.isWaiting());
+  EXPECT_TRUE(next.paused());
+  inner.callback(1);
+}
+
 // twisted/test/test_defer.py DeferredTests.test_errbackWithNoArgs
 TEST_F(DeferredTests, ErrbackWithNoArgs) {
   Deferred<void> d;

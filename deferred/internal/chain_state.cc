@@ -373,6 +373,14 @@ void ChainState::handOverMismatch(const TypeInfo* handle) const {
       "; use the handle the last addCallback returned");
 }
 
+void ChainState::resultTypeMismatch(const TypeInfo* handle) const {
+  const TypeInfo* held = value_.hasValue() ? value_.type() : typeOf<void>();
+  throw DeferredTypeError("DeferredTypeError: result looked at through a " +
+                          deferredName(handle) + " handle, but the chain holds " +
+                          demangle(held->type()) +
+                          " now; look through a handle of that type");
+}
+
 void ChainState::nullHandle() {
   throw std::logic_error("Deferred: this handle is empty (moved from)");
 }

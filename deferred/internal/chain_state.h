@@ -443,6 +443,17 @@ class ChainState {
   // Throws DeferredTypeError for a handle of type `handle` returned from a
   // callback or awaited, where the chain hands over handOverType().
   [[noreturn]] void handOverMismatch(const TypeInfo* handle) const;
+
+  // --- looking at the result (Deferred::result()) ------------------------
+  // Fired, not waiting, and not lent to a step running now.
+  bool hasResult() const { return called_ && !waiting_ && (!running_ || handingOff_); }
+  // Throws DeferredTypeError unless the value held now (None when empty)
+  // is a `handle`.
+  void checkResultType(const TypeInfo* handle) const {
+    const TypeInfo* held = value_.hasValue() ? value_.type() : typeOf<void>();
+    if (held != handle) resultTypeMismatch(handle);
+  }
+  [[noreturn]] void resultTypeMismatch(const TypeInfo* handle) const;
   // Throws std::logic_error for use of an empty (moved-from) handle.
   [[noreturn]] static void nullHandle();
 
