@@ -43,8 +43,11 @@
 // goes while it holds a Failure, "Unhandled error in Deferred:" is logged
 // once through torsion::log::err (core/log.h), at that moment.
 //
-// Chains run iteratively: a million callbacks, or a million nested returned
-// Deferreds, run in constant stack depth.
+// Chains run iteratively: a million callbacks, a million nested returned
+// Deferreds or a million chainDeferred() links run in constant stack depth.
+//
+// Looking at a result without taking it (Twisted's d.result): result(),
+// resultValue(), hasResult(); Twisted's d.paused: pauseCount().
 //
 // Thread-safety: none. A Deferred and every handle to its chain must be used
 // from one thread at a time (normally the reactor thread).
