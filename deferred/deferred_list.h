@@ -115,8 +115,8 @@ void checkCopyable(const DeferredListOptions& options) {
 
 // Called as a list's state goes: if the list is unfired, every input is
 // gone (their steps held the state), so cancel() would find them all gone.
-// Leaves the list a canceller that records that on a copy of what was
-// recorded so far, so that cancelling it still fires it.
+// Leaves the list a canceller owning a new state, into which what was
+// recorded so far is moved, so that cancelling the list still fires it.
 template <typename R, typename State>
 void keepCancellable(State& dying);
 

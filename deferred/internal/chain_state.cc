@@ -196,7 +196,8 @@ bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
   }
   if (returned->resultReady()) {
     // D13a: steal the result; the donor is left with None. With steps still
-    // queued it holds None already (currentType()), and they keep their types.
+    // queued it holds None already (handOverType()), and they keep their
+    // types.
     current->takeResultFrom(*returned);
     if (returned->head_ == returned->steps_.size()) returned->tail_ = typeOf<void>();
     returned->unref();

@@ -413,10 +413,11 @@ class ChainState {
     return called_ && paused_ == 0 && !waiting_ && (!running_ || handingOff_);
   }
   // The type a returned or awaited handle must have: what the chain gives
-  // at once when resultReady() (see currentType()), else what it will give
-  // at the end of its steps (tail_).
+  // at once when resultReady(), else what it will give at the end of its
+  // steps (tail_). The first is tail_ too, unless steps are still queued:
+  // then the chain is on a runner's stack below the chain it handed its
+  // result to (resume or chainDeferred), and holds None.
   const TypeInfo* handOverType() const {
-    // currentType() is tail_ unless steps are queued: test that first.
     return head_ != steps_.size() && resultReady() ? typeOf<void>() : tail_;
   }
   // Takes `other`'s result (value or Failure); `other` is left with None.
@@ -497,12 +498,6 @@ class ChainState {
   // waiting, no step running and none queued.
   bool idle() const {
     return called_ && paused_ == 0 && !waiting_ && !running_ && head_ == steps_.size();
-  }
-  // The type of the result the chain holds now, when resultReady(). With
-  // steps still queued, the chain is on a runner's stack below the chain it
-  // handed its result to (continuation or chainDeferred), and holds None.
-  const TypeInfo* currentType() const {
-    return head_ == steps_.size() ? tail_ : typeOf<void>();
   }
   static void destroy(ChainState* chain) noexcept;
   static void run(ChainState* start);
