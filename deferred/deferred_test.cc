@@ -798,6 +798,29 @@ TEST_F(DeferredTests, ChainDeferredPassesFailure) {
   successResultOf(aAfter);
 }
 
+// The target cancelled without a canceller swallows the one late result
+// (D18), so the source goes on with None; a paused target keeps the result
+// for later and the source goes on at once. Twisted 22.4: [CancelledError,
+// ('a', None)] and [('a', None), 'fired', ('b', 2)].
+TEST_F(DeferredTests, ChainDeferredToCancelledOrPausedTarget) {
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  b.cancel();
+  EXPECT_TRUE(failureResultOf(b).check<CancelledError>());
+  a.callback(1);
+  successResultOf(aAfter);
+
+  std::vector<std::string> log;
+  Deferred<int> c, d;
+  d.pause();
+  c.chainDeferred(d).addCallback([&] { log.push_back("c None"); });
+  d.addCallback([&](int v) { log.push_back("d " + std::to_string(v)); });
+  c.callback(2);
+  log.push_back("fired");
+  d.unpause();
+  EXPECT_EQ(log, (std::vector<std::string>{"c None", "fired", "d 2"}));
+}
+
 // Bad arguments are refused at the call, before anything is added: an empty
 // handle, and a handle whose T is not what b's callback() takes.
 TEST_F(DeferredTests, ChainDeferredRefusesBadTarget) {
