@@ -3,6 +3,9 @@
 // the iterative runner (no stack growth with a million steps or a million
 // nested returned Deferreds). Not ports; test_boundedStackDepth is mirrored
 // where noted.
+#include <pthread.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -280,6 +283,90 @@ std::uintptr_t depthThrough(int levels) {
 TEST_F(RunnerTests, BoundedStackDepth) {
   std::uintptr_t shallow = depthThrough(2);
   std::uintptr_t deep = depthThrough(1000);
+  ASSERT_NE(shallow, 0u);
+  EXPECT_EQ(shallow, deep);
+}
+
+// Runs `body` on a new thread whose whole stack is `bytes` long, and waits
+// for it: a recursion proportional to the chain length would overflow it.
+template <typename Body>
+void runOnStackOf(std::size_t bytes, Body body) {
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, bytes), 0);
+  pthread_t thread;
+  auto start = [](void* arg) -> void* {
+    (*static_cast<Body*>(arg))();
+    return nullptr;
+  };
+  int created = pthread_create(&thread, &attributes, start, &body);
+  pthread_attr_destroy(&attributes);
+  ASSERT_EQ(created, 0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+}
+
+// Also under ASan: its larger frames do not matter at constant depth, and a
+// million links take about a second there.
+constexpr int kChainLinks = 1'000'000;
+
+// a.chainDeferred(b); b.chainDeferred(c); ... then a.callback(v): each link
+// fires the next Deferred from inside a running chain (Twisted recurses
+// there, D13g's exception for D14). Here the whole line runs in constant
+// stack depth, on a thread with a 1 MiB stack.
+TEST_F(RunnerTests, ChainDeferredMillionLinksUnderOneMebibyteStack) {
+  bool finished = false;
+  int last = 0;
+  runOnStackOf(1 << 20, [&] {
+    std::vector<Deferred<int>> ds(kChainLinks);
+    std::vector<Deferred<void>> afterLink;
+    afterLink.reserve(kChainLinks);
+    for (int i = 0; i + 1 < kChainLinks; ++i) {
+      afterLink.push_back(ds[i].chainDeferred(ds[i + 1]));
+    }
+    ds[0].callback(42);
+    last = successResultOf(ds[kChainLinks - 1]);
+    // D14: every link but the last is left carrying None.
+    successResultOf(afterLink[0]);
+    finished = true;
+  });
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(last, 42);
+}
+
+// The same line built the other way round: each Deferred is already fired
+// when chainDeferred() is called on it, except that the links are added
+// from the end, so that each addition fires a chain that itself fires the
+// rest of the line.
+TEST_F(RunnerTests, ChainDeferredLinksAddedToFiredDeferredsUnderOneMebibyteStack) {
+  int last = 0;
+  runOnStackOf(1 << 20, [&] {
+    std::vector<Deferred<int>> ds(kChainLinks);
+    for (int i = kChainLinks - 2; i >= 1; --i) (void)ds[i].chainDeferred(ds[i + 1]);
+    ds[0].callback(7);
+    (void)ds[0].chainDeferred(ds[1]);  // ds[0] is fired and idle: runs now
+    last = successResultOf(ds[kChainLinks - 1]);
+  });
+  EXPECT_EQ(last, 7);
+}
+
+// test_boundedStackDepth's measure applied to chainDeferred: the last
+// Deferred's callback runs at the same stack depth whether the result went
+// through one link or a thousand.
+std::uintptr_t depthThroughChainDeferred(int links) {
+  std::uintptr_t address = 0;
+  std::vector<Deferred<int>> ds(links + 1);
+  for (int i = 0; i < links; ++i) (void)ds[i].chainDeferred(ds[i + 1]);
+  ds[links].addCallback([&address](int v) {
+    int local = v;
+    address = reinterpret_cast<std::uintptr_t>(&local);
+  });
+  ds[0].callback(1);
+  return address;
+}
+
+TEST_F(RunnerTests, ChainDeferredBoundedStackDepth) {
+  std::uintptr_t shallow = depthThroughChainDeferred(2);
+  std::uintptr_t deep = depthThroughChainDeferred(1000);
   ASSERT_NE(shallow, 0u);
   EXPECT_EQ(shallow, deep);
 }

@@ -108,11 +108,12 @@ struct Awaiter {
   bool await_ready() {
     ChainState* s = Access::state(deferred);
     if (s == nullptr) ChainState::nullHandle();
-    if (s->tail_ != typeOf<U>()) s->typeMismatch(typeOf<U>(), false);
+    if (s->handOverType() != typeOf<U>()) s->handOverMismatch(typeOf<U>());
     if (!s->resultReady()) return false;
-    // IC2: a result is there; take it without suspending.
+    // IC2: a result is there; take it without suspending (with steps still
+    // queued it is None, and they keep their types).
     outcome.emplace(takeOutcome<U>(*s));
-    s->tail_ = typeOf<void>();
+    if (s->head_ == s->steps_.size()) s->tail_ = typeOf<void>();
     return true;
   }
 

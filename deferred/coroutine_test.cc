@@ -184,6 +184,30 @@ TEST_F(BasicTests, AwaitConsumesResult) {
   successResultOf(r2);
 }
 
+Deferred<void> awaitAndLog(Deferred<void> d, std::vector<std::string>* log) {
+  co_await d;
+  log->push_back("awaited None");
+}
+
+// IC2 with D13a's rule (twisted/internet/defer.py Deferred.send, 22.4: a
+// result is given at once unless the Deferred is paused, waiting included):
+// awaiting a Deferred that has given its result on to the one it was
+// returned into, but still has steps queued, takes its None at once.
+TEST_F(BasicTests, AwaitMidChainDeferredTakesNoneAtOnce) {
+  std::vector<std::string> log;
+  Deferred<int> r, a;
+  a.addCallback([r](int) { return r; }).addCallback([&](int v) {
+    Deferred<void> done = awaitAndLog(r.as<void>(), &log);
+    log.push_back("coroutine returned");
+    return v;
+  });
+  a.callback(0);
+  r.as<void>().addCallback([&] { log.push_back("r next"); });
+  r.callback(5);
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"awaited None", "coroutine returned", "r next"}));
+}
+
 // IC11: the exception object keeps its identity across awaits.
 TEST_F(BasicTests, ExceptionIdentityAcrossNestedAwaits) {
   Failure original(std::runtime_error("same"));

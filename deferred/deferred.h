@@ -43,8 +43,11 @@
 // goes while it holds a Failure, "Unhandled error in Deferred:" is logged
 // once through torsion::log::err (core/log.h), at that moment.
 //
-// Chains run iteratively: a million callbacks, or a million nested returned
-// Deferreds, run in constant stack depth.
+// Chains run iteratively: a million callbacks, a million nested returned
+// Deferreds or a million chainDeferred() links run in constant stack depth.
+//
+// Looking at a result without taking it (Twisted's d.result): result(),
+// resultValue(), hasResult(); Twisted's d.paused: pauseCount().
 //
 // Thread-safety: none. A Deferred and every handle to its chain must be used
 // from one thread at a time (normally the reactor thread).
@@ -52,8 +55,10 @@
 #define TORSION_DEFERRED_DEFERRED_H_
 
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -168,6 +173,12 @@ struct Access {
   static Deferred<T> adopt(ChainState* s) {
     return Deferred<T>(s);
   }
+  // Adds a step (a callable ChainState* (ChainState&), see Step) through
+  // `d`, checked as addCallback is; the chain then carries U.
+  template <typename U, typename T, typename StepFn>
+  static Deferred<U> append(Deferred<T>& d, StepFn&& fn) {
+    return d.template append<U>(std::forward<StepFn>(fn));
+  }
 };
 
 // Stores a step's return value r as the chain's new result (of type U).
@@ -179,12 +190,12 @@ ChainState* storeResult(ChainState& s, R&& r) {
     D handle(std::forward<R>(r));
     ChainState* returned = Access::release(handle);
     if (returned == nullptr) ChainState::nullHandle();
-    if (returned->tail_ != typeOf<U>()) {
+    if (returned->handOverType() != typeOf<U>()) {
       struct Unref {
         ChainState* c;
         ~Unref() { c->unref(); }
       } guard{returned};
-      returned->typeMismatch(typeOf<U>(), false);
+      returned->handOverMismatch(typeOf<U>());
     }
     return returned;
   } else if constexpr (kIsOutcome<D>) {
@@ -373,17 +384,22 @@ class Deferred {
     return append<U>(internal::BothStep<T, U, std::decay_t<H>>{std::forward<H>(h)});
   }
 
-  // Fires `other` with this chain's result when it gets there; this chain
-  // then carries void (Twisted's chainDeferred: d1's result becomes None).
-  // AlreadyCalledError from `other` becomes this chain's Failure.
+  // Fires `other` with this chain's result when it gets there, and runs
+  // other's callbacks before this chain's next step; this chain then carries
+  // void (Twisted's chainDeferred: d1's result becomes None). Runs in
+  // constant stack depth however long a line of chained Deferreds is.
+  // AlreadyCalledError from `other` becomes this chain's Failure. Throws at
+  // once, adding nothing, for an empty `other` (std::logic_error) or one
+  // whose T is not what its callback() takes (DeferredTypeError).
   Deferred<void> chainDeferred(Deferred<T> other) {
-    if constexpr (std::is_void_v<T>) {
-      return addCallbacks([d = other]() mutable { d.callback(); },
-                          [d = other](Failure f) mutable { d.errback(std::move(f)); });
-    } else {
-      return addCallbacks([d = other](T v) mutable { d.callback(std::move(v)); },
-                          [d = other](Failure f) mutable { d.errback(std::move(f)); });
-    }
+    other.firing();  // checks `other` before anything is added
+    internal::ChainState* s = checked();
+    if (s->tail_ != internal::typeOf<T>()) s->typeMismatch(internal::typeOf<T>(), false);
+    s->tail_ = internal::typeOf<void>();
+    s->ref();
+    Deferred<void> next(s);
+    s->addChainedDeferred(internal::Access::release(other));
+    return next;
   }
 
   // Cancels this Deferred if it has not fired within `timeout` on `clock`
@@ -421,7 +437,9 @@ class Deferred {
   void errback() { errback(Failure::current()); }
 
   // --- control ----------------------------------------------------------------
-  // Stops running callbacks until as many unpause() calls as pause() calls.
+  // Stops running callbacks until as many unpause() calls as pause() calls
+  // (a callback pausing its own Deferred does not stop the steps already
+  // being run, as in Twisted).
   void pause() { checked()->pause(); }
   // Unpausing a Deferred that is not paused does nothing (Twisted would let
   // its counter go negative).
@@ -440,10 +458,49 @@ class Deferred {
     auto* s = checked();
     return s->paused_ > 0 || s->waiting_;
   }
+  // How many pause() calls are not yet matched by unpause() (Twisted's
+  // d.paused counts these, plus one while waiting; here waiting is
+  // isWaiting()).
+  std::uint32_t pauseCount() const { return checked()->paused_; }
   // Waiting on a Deferred a callback returned (Twisted's _chainedTo).
   bool isWaiting() const { return checked()->waiting_; }
   // True if the chain currently holds an unhandled Failure.
   bool hasFailure() const { return checked()->called_ && checked()->isFailure_; }
+
+  // Whether the Deferred has a result to look at (Twisted: d.result is set
+  // and is not a Deferred): fired, not waiting on a Deferred a callback
+  // returned, and not lending it to one of its own callbacks running now
+  // (that callback took it as its argument). Paused or not.
+  bool hasResult() const { return checked()->hasResult(); }
+
+  // Twisted's d.result, without taking it: a copy of the current result, the
+  // value (Outcome<void> for None) or the Failure, when hasResult(); else
+  // nullopt. Nothing changes: a Failure seen here is still unhandled.
+  // Throws DeferredTypeError if the result is a value of another type than
+  // T (look through a handle of the type the chain holds now: while paused
+  // with callbacks queued, that is the type before them). Move-only T:
+  // resultValue().
+  std::optional<Outcome<T>> result() const
+      requires(std::is_void_v<T> || std::is_copy_constructible_v<T>) {
+    internal::ChainState* s = checked();
+    if (!s->hasResult()) return std::nullopt;
+    if (s->isFailure_) return Outcome<T>(s->failure_);
+    s->checkResultType(internal::typeOf<T>());
+    if constexpr (std::is_void_v<T>) {
+      return Outcome<void>();
+    } else {
+      return Outcome<T>(s->value_.template peek<T>());
+    }
+  }
+
+  // The current value in place, when hasResult() and it is no Failure; else
+  // null. Valid until the chain moves on. Type errors as result().
+  const Arg* resultValue() const requires(!std::is_void_v<T>) {
+    internal::ChainState* s = checked();
+    if (!s->hasResult() || s->isFailure_) return nullptr;
+    s->checkResultType(internal::typeOf<T>());
+    return &s->value_.template peek<T>();
+  }
 
   // Another handle to the same chain, typed U. Nothing is converted: using
   // it is checked like any handle. For a Deferred returned from a callback

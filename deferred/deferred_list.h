@@ -20,19 +20,28 @@
 // with FirstError{failure, index} at the first failure; consumeErrors stops
 // the inputs' failures from being reported as unhandled.
 //
+// As in Twisted: the step added to each input passes its result on
+// unchanged (DL7), so later callbacks on a successful input still get its
+// value; a list fired by hand ignores what its inputs deliver afterwards
+// (DL9); cancel() cancels the inputs and nothing else (DL8): the list fires
+// from what they then report, and waits while one of them (a paused one, one
+// whose canceller threw) has not delivered; one input may appear twice.
+//
 // Differences forced by static types (docs/deferred.md, "Composition"):
-// * Without consumeErrors the step added to each input passes its result on
-//   unchanged (DL7), so the list keeps a COPY: T must be copyable (else
-//   std::invalid_argument, before any input is touched). With
-//   consumeErrors the list TAKES every result, value or Failure: the input
-//   then carries void (Twisted's None), so later callbacks on it need
-//   d.as<void>(). Move-only T works with consumeErrors.
+// * The list keeps a COPY of each result, so T must be copyable (else
+//   std::invalid_argument, before any input is touched), except with
+//   consumeErrors: then a move-only T's result is TAKEN, the input carries
+//   void (Twisted's None) afterwards and later callbacks on it need
+//   d.as<void>(); such an input may not appear twice.
+// * consumeErrors on a failed input: on a Deferred<void> the Failure becomes
+//   None, as in Twisted; on any other T (whose chain has no None to carry)
+//   the Failure stays on the input for its later errbacks, but is never
+//   reported as unhandled.
 // * fireOnOneCallback changes the result type, so it is a separate overload
 //   taking kFireOnOneCallback; heterogeneous lists do not offer it.
-// * cancel() cancels every input still alive (DL8); if that leaves the list
-//   unfired (a paused input, an input already destroyed), the list fails
-//   with CancelledError and later input results are ignored. Twisted would
-//   stay unfired there.
+// * An input every handle of which was dropped before it fired can never
+//   deliver (Twisted's list would keep it alive): cancel() counts it as
+//   cancelled without a canceller (CancelledError in its slot).
 //
 // Lifetime: the inputs keep the list's state alive, not the other way
 // round (deferred_list_inputs.h), so unfired inputs that everybody dropped
@@ -104,11 +113,28 @@ void checkCopyable(const DeferredListOptions& options) {
   }
 }
 
+// Called as a list's state goes: if the list is unfired, every input is
+// gone (their steps held the state), so cancel() would find them all gone.
+// Leaves the list a canceller owning a new state, into which what was
+// recorded so far is moved, so that cancelling the list still fires it.
+template <typename R, typename State>
+void keepCancellable(State& dying);
+
+// Tags the constructor that copies a dying state for keepCancellable.
+struct Rescue {};
+
 template <typename T, typename R>
 struct ListState {
   static constexpr bool kOnOne = !std::is_same_v<R, std::vector<Outcome<T>>>;
   ListState(std::size_t n, bool onOneCallback, DeferredListOptions o)
       : inputs(n), results(n), fireOnOneCallback(onOneCallback), options(o) {}
+  ListState(Rescue, ListState& from)
+      : inputs(from.inputs.size()),
+        results(std::move(from.results)),
+        finished(from.finished),
+        fireOnOneCallback(from.fireOnOneCallback),
+        options(from.options) {}
+  ~ListState() { keepCancellable<R>(*this); }
 
   InputSet inputs;
   std::vector<std::optional<Outcome<T>>> results;
@@ -116,7 +142,9 @@ struct ListState {
   bool fired = false;
   bool fireOnOneCallback;
   DeferredListOptions options;
-  Deferred<R> result;  // dropped when fired, so its fate is the user's
+  // Set once created (its canceller needs this state); dropped when fired,
+  // so its fate is the user's.
+  Deferred<R> result = Access::adopt<R>(nullptr);
 
   std::vector<Outcome<T>> takeAll() {
     std::vector<Outcome<T>> out;
@@ -125,9 +153,25 @@ struct ListState {
     return out;
   }
 
+  // Twisted's `self.called`: fired by us, or by hand through the list's
+  // handle (DL9: later results are then ignored).
+  bool called() {
+    if (!fired && result && result.called()) {
+      fired = true;
+      auto drop = std::move(result);
+    }
+    return fired;
+  }
+
+  // cancel() found input i gone (every handle dropped before it fired): it
+  // can never deliver, so it counts as cancelled without a canceller.
+  void inputGone(std::size_t i) {
+    if (!called() && !results[i]) record(i, Failure(CancelledError()));
+  }
+
   void record(std::size_t i, Outcome<T> o) {
     ++finished;
-    if (fired) return;  // DL9: recorded by Twisted, but nobody can see it here
+    if (called()) return;  // DL9: recorded by Twisted, but nobody can see it here
     if constexpr (kOnOne) {
       if (o.hasValue() && fireOnOneCallback) {
         if constexpr (std::is_void_v<T>) {
@@ -156,27 +200,86 @@ struct ListState {
   }
 };
 
-// The composite's canceller: cancel every input; if that did not fire the
-// composite, ignore whatever arrives later (the chain then fails it with
-// CancelledError).
+// A DeferredList's canceller (Twisted's DeferredList.cancel): cancel every
+// input, and nothing else; the list fires from what they then report.
 template <typename State>
-auto cancelInputs(std::weak_ptr<State> weak) {
+auto cancelListInputs(std::weak_ptr<State> weak) {
   return [weak = std::move(weak)](auto&) {
     std::shared_ptr<State> state = weak.lock();
-    if (!state) return;
-    state->inputs.cancelAll();
-    state->fired = true;
-    auto drop = std::move(state->result);
+    if (!state || state->called()) return;
+    state->inputs.cancelAll(InputSet::kNone, [&](std::size_t i) { state->inputGone(i); });
   };
+}
+
+// A new DeferredList result whose cancel() is cancelListInputs.
+template <typename R, typename State>
+Deferred<R> listResult(const std::shared_ptr<State>& state) {
+  Deferred<R> result(cancelListInputs(std::weak_ptr<State>(state)));
+  Access::state(result)->cancellerOnly_ = true;
+  return result;
+}
+
+// Whether a list over T takes its inputs' results (the input then carries
+// void) rather than passing them on: only for move-only T, which cannot be
+// both kept and passed on, and only with consumeErrors (checkCopyable).
+template <typename T>
+inline constexpr bool kTakesResults = !kCopyable<T>;
+
+// The step a DeferredList adds to an input of copyable T (Twisted's
+// _cbDeferred): hands the list a copy of the outcome and passes the result
+// on unchanged (DL7), except that with consumeErrors a Failure is consumed:
+// replaced by None on a Deferred<void>, and on other types left in place
+// but never reported as unhandled (a T chain has no None to put there).
+template <typename T, typename Record>
+struct ListInputStep {
+  Record record;  // void(Outcome<T>)
+  bool consumeErrors;
+
+  ChainState* operator()(ChainState& s) {
+    if (s.isFailure_) {
+      Failure failure = s.failure_;
+      if (consumeErrors) {
+        if constexpr (std::is_void_v<T>) {
+          s.takeFailure();
+        } else {
+          s.failureConsumed_ = true;
+        }
+      }
+      record(Outcome<T>(std::move(failure)));
+    } else if constexpr (std::is_void_v<T>) {
+      record(Outcome<void>());
+    } else {
+      record(Outcome<T>(s.value_.template peek<T>()));
+    }
+    return nullptr;
+  }
+};
+
+// Adds the list's step to input `d`: `record` receives its outcome.
+template <typename T, typename Record>
+void addListStep(Deferred<T>& d, bool consumeErrors, Record record) {
+  if constexpr (kTakesResults<T>) {
+    (void)d.addBoth(
+        [record = std::move(record)](Outcome<T> o) mutable { record(std::move(o)); });
+  } else {
+    (void)Access::append<T>(d,
+                            ListInputStep<T, Record>{std::move(record), consumeErrors});
+  }
 }
 
 template <typename T, typename R>
 Deferred<R> makeDeferredList(std::vector<Deferred<T>> ds, bool fireOnOneCallback,
                              DeferredListOptions options) {
   checkCopyable<T>(options);
+  if constexpr (kTakesResults<T>) {
+    std::vector<ChainState*> chains;
+    chains.reserve(ds.size());
+    for (const auto& d : ds) chains.push_back(Access::state(d));
+    checkDistinct(std::move(chains), "DeferredList");
+  }
   using State = ListState<T, R>;
   auto state = std::make_shared<State>(ds.size(), fireOnOneCallback, options);
-  Deferred<R> result(cancelInputs(std::weak_ptr<State>(state)));
+  Deferred<R> result = listResult<R>(state);
   state->result = result;
   if (ds.empty()) {
     // DL3: an empty list fires at once, unless it waits for a success.
@@ -185,17 +288,10 @@ Deferred<R> makeDeferredList(std::vector<Deferred<T>> ds, bool fireOnOneCallback
   }
   for (std::size_t i = 0; i < ds.size(); ++i) {
     state->inputs.set(i, ds[i]);
-    InputSlot<State> slot(state, i);
-    if (options.consumeErrors) {
-      (void)ds[i].addBoth([slot = std::move(slot)](Outcome<T> o) {
-        slot.state().record(slot.index(), std::move(o));
-      });
-    } else if constexpr (kCopyable<T>) {
-      ds[i] = ds[i].addBoth([slot = std::move(slot)](Outcome<T> o) -> Outcome<T> {
-        slot.state().record(slot.index(), o);
-        return o;
-      });
-    }
+    addListStep(ds[i], options.consumeErrors,
+                [slot = InputSlot<State>(state, i)](Outcome<T> o) {
+                  slot.state().record(slot.index(), std::move(o));
+                });
   }
   return result;
 }
@@ -204,18 +300,46 @@ template <typename... Ts>
 struct TupleListState {
   using Result = std::tuple<Outcome<Ts>...>;
   explicit TupleListState(DeferredListOptions o) : inputs(sizeof...(Ts)), options(o) {}
+  TupleListState(Rescue, TupleListState& from)
+      : inputs(sizeof...(Ts)),
+        results(std::move(from.results)),
+        finished(from.finished),
+        options(from.options) {}
+  ~TupleListState() { keepCancellable<Result>(*this); }
 
   InputSet inputs;
   std::tuple<std::optional<Outcome<Ts>>...> results;
   std::size_t finished = 0;
   bool fired = false;
   DeferredListOptions options;
-  Deferred<Result> result;
+  Deferred<Result> result = Access::adopt<Result>(nullptr);  // as ListState's
+
+  bool called() {
+    if (!fired && result && result.called()) {
+      fired = true;
+      auto drop = std::move(result);
+    }
+    return fired;
+  }
+
+  // See ListState::inputGone.
+  void inputGone(std::size_t i) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((I == i && !called() && !std::get<I>(results) ? record<I>(noResult<I>()) : void()),
+       ...);
+    }
+    (std::index_sequence_for<Ts...>());
+  }
+
+  template <std::size_t I>
+  static auto noResult() {
+    return Outcome<std::tuple_element_t<I, std::tuple<Ts...>>>(Failure(CancelledError()));
+  }
 
   template <std::size_t I, typename T>
   void record(Outcome<T> o) {
     ++finished;
-    if (fired) return;
+    if (called()) return;
     if (o.isFailure() && options.fireOnOneErrback) {
       fired = true;
       Deferred<Result> d = std::move(result);
@@ -232,20 +356,25 @@ struct TupleListState {
   }
 };
 
+template <typename R, typename State>
+void keepCancellable(State& dying) {
+  if (dying.fired || !dying.result || dying.result.called()) return;
+  auto rescued = std::make_shared<State>(Rescue{}, dying);
+  Access::state(dying.result)->canceller_ = [rescued](ChainState& s) {
+    s.ref();
+    rescued->result = Access::adopt<R>(&s);
+    rescued->inputs.cancelAll(InputSet::kNone,
+                              [&](std::size_t i) { rescued->inputGone(i); });
+  };
+}
+
 template <std::size_t I, typename State, typename T>
 void addTupleStep(const std::shared_ptr<State>& state, Deferred<T>& d) {
   state->inputs.set(I, d);
-  InputSlot<State> slot(state, I);
-  if (state->options.consumeErrors) {
-    (void)d.addBoth([slot = std::move(slot)](Outcome<T> o) {
-      slot.state().template record<I>(std::move(o));
-    });
-  } else if constexpr (kCopyable<T>) {
-    d = d.addBoth([slot = std::move(slot)](Outcome<T> o) -> Outcome<T> {
-      slot.state().template record<I>(o);
-      return o;
-    });
-  }
+  addListStep(d, state->options.consumeErrors,
+              [slot = InputSlot<State>(state, I)](Outcome<T> o) {
+                slot.state().template record<I>(std::move(o));
+              });
 }
 
 }  // namespace internal
@@ -286,9 +415,20 @@ Deferred<std::tuple<Outcome<Ts>...>> DeferredList(std::tuple<Deferred<Ts>...> ds
   using State = internal::TupleListState<Ts...>;
   std::apply([](const auto&... d) { (internal::checkInput(d), ...); }, ds);
   (internal::checkCopyable<Ts>(options), ...);
+  if constexpr ((internal::kTakesResults<Ts> || ...)) {
+    std::vector<internal::ChainState*> taken;
+    std::apply(
+        [&](const auto&... d) {
+          ((internal::kTakesResults<typename std::decay_t<decltype(d)>::value_type>
+                ? taken.push_back(internal::Access::state(d))
+                : void()),
+           ...);
+        },
+        ds);
+    internal::checkDistinct(std::move(taken), "DeferredList");
+  }
   auto state = std::make_shared<State>(options);
-  Deferred<std::tuple<Outcome<Ts>...>> result(
-      internal::cancelInputs(std::weak_ptr<State>(state)));
+  auto result = internal::listResult<std::tuple<Outcome<Ts>...>>(state);
   state->result = result;
   if constexpr (sizeof...(Ts) == 0) {
     state->fired = true;

@@ -15,11 +15,14 @@
 #ifndef TORSION_DEFERRED_DEFERRED_LIST_INPUTS_H_
 #define TORSION_DEFERRED_DEFERRED_LIST_INPUTS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "deferred/deferred.h"
 
 namespace torsion::internal {
@@ -32,6 +35,11 @@ void checkInput(const Deferred<T>& d) {
   if (s == nullptr) ChainState::nullHandle();
   if (s->tail_ != typeOf<T>()) s->typeMismatch(typeOf<T>(), false);
 }
+
+// Throws std::invalid_argument if two of `chains` are the same chain: a
+// composition that takes its inputs' results cannot take one twice.
+// `what` names the composition for the message.
+void checkDistinct(std::vector<ChainState*> chains, const char* what);
 
 // The input chains of one composition, by position; null once gone.
 class InputSet {
@@ -49,12 +57,15 @@ class InputSet {
   void forget(std::size_t i) noexcept { chains_[i] = nullptr; }
   std::size_t size() const { return chains_.size(); }
 
-  // cancel() on every input still alive except `except`, in input order. A
-  // canceller that throws is logged ("Exception raised from user supplied
-  // canceller", Twisted's wording) and the others are still cancelled. The
-  // caller must keep the object owning this set alive across the call:
-  // cancelling can run the steps that hold the last references to it.
-  void cancelAll(std::size_t except = kNone);
+  // cancel() on every input still alive except `except`, in input order,
+  // calling gone(i) instead for an input no longer alive. A canceller that
+  // throws is logged ("Exception raised from user supplied canceller",
+  // Twisted's wording) and the others are still cancelled. The caller must
+  // keep the object owning this set alive across the call: cancelling can
+  // run the steps that hold the last references to it.
+  void cancelAll(
+      std::size_t except = kNone,
+      absl::FunctionRef<void(std::size_t)> gone = [](std::size_t) {});
 
  private:
   std::vector<ChainState*> chains_;

@@ -296,8 +296,7 @@ TEST_F(DeferredTests, CancelDeferredListWithOriginalDeferreds) {
 }
 
 // twisted/test/test_defer.py DeferredTests.test_cancelDeferredListWithException.
-// Twisted's list then stays unfired (deferredOne never fires); here the
-// cancelled list fails with CancelledError (docs/deferred.md).
+// The list then stays unfired, as Twisted's: deferredOne never fires.
 TEST_F(DeferredTests, CancelDeferredListWithException) {
   Deferred<void> deferredOne([](Deferred<void>&) { throw std::runtime_error("test"); });
   Deferred<void> deferredTwo;
@@ -308,21 +307,29 @@ TEST_F(DeferredTests, CancelDeferredListWithException) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].message.find("canceller"), std::string::npos);
   EXPECT_NE(errors[0].message.find("test"), std::string::npos);
-  EXPECT_TRUE(failureResultOf(deferredList).check<CancelledError>());
+  EXPECT_TRUE(hasNoResult(deferredList));
   EXPECT_TRUE(hasNoResult(deferredOne));
 }
 
-// A paused input keeps its CancelledError until unpaused, so cancelling
-// leaves the list unfired: it then fails with CancelledError (Twisted's
-// would wait), and the input's later result is ignored.
+// DL8, twisted/internet/defer.py DeferredList.cancel (22.4, line 1344):
+// cancel() cancels the inputs and nothing else; the list fires from what
+// they report. A paused input keeps its CancelledError until unpaused, so
+// the list waits for it. Twisted 22.4: unfired after cancel(); after unpause
+// [(False, CancelledError), (False, CancelledError)].
 TEST_F(DeferredTests, CancelDeferredListWithPausedInput) {
   Deferred<int> paused, plain;
   paused.pause();
   auto deferredList = DeferredList(std::vector{paused, plain});
   deferredList.cancel();
-  EXPECT_TRUE(failureResultOf(deferredList).check<CancelledError>());
+  EXPECT_TRUE(hasNoResult(deferredList));
   EXPECT_TRUE(failureResultOf(plain).check<CancelledError>());
+  deferredList.cancel();  // again: the inputs are cancelled already
+  EXPECT_TRUE(hasNoResult(deferredList));
   paused.unpause();
+  auto result = successResultOf(deferredList);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_TRUE(result[0].failure().check<CancelledError>());
+  EXPECT_TRUE(result[1].failure().check<CancelledError>());
   EXPECT_TRUE(failureResultOf(paused).check<CancelledError>());
 }
 
@@ -414,16 +421,39 @@ TEST_F(DeferredTests, DeferredListRefusesEmptyHandle) {
 
 // Inputs that never fire and that everybody dropped do not keep the list
 // alive (and vice versa): no leak under ASan, and a held list can still be
-// cancelled.
+// cancelled. Twisted's list would hold them, so cancelling would errback
+// each with CancelledError: a dropped input counts as exactly that.
 TEST_F(DeferredTests, DeferredListDroppedUnfiredInputs) {
   auto dl = DeferredList(std::vector{Deferred<int>(), Deferred<int>()});
   EXPECT_TRUE(hasNoResult(dl));
   dl.cancel();
-  EXPECT_TRUE(failureResultOf(dl).check<CancelledError>());
+  auto result = successResultOf(dl);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_TRUE(result[0].failure().check<CancelledError>());
+  EXPECT_TRUE(result[1].failure().check<CancelledError>());
   {
     Deferred<int> kept;
     auto dropped = DeferredList(std::vector{kept});
   }
+}
+
+// Same when some inputs delivered before the rest were dropped: cancel()
+// keeps what arrived and counts the dropped ones as cancelled.
+TEST_F(DeferredTests, DeferredListCancelledAfterInputsDropped) {
+  Deferred<int> kept;
+  auto dl = DeferredList(std::vector{kept, Deferred<int>()});
+  auto tuple = DeferredList(std::tuple(kept, Deferred<std::string>()));
+  kept.callback(1);
+  EXPECT_TRUE(hasNoResult(dl));
+  dl.cancel();
+  auto result = successResultOf(dl);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0].value(), 1);
+  EXPECT_TRUE(result[1].failure().check<CancelledError>());
+  tuple.cancel();
+  auto [k, dropped] = successResultOf(tuple);
+  EXPECT_EQ(k.value(), 1);
+  EXPECT_TRUE(dropped.failure().check<CancelledError>());
 }
 
 // A list of many already-fired inputs.
@@ -434,6 +464,118 @@ TEST_F(DeferredTests, DeferredListLarge) {
   auto r = successResultOf(dl);
   ASSERT_EQ(r.size(), 100000u);
   EXPECT_EQ(r[99999].value(), 99999);
+}
+
+// --- divergences fixed: hand-fired lists, consumeErrors, cancel, duplicates --------
+
+// twisted/internet/defer.py DeferredList._cbDeferred (22.4, line 1327: `if
+// not self.called`): a list somebody fired by hand ignores its inputs'
+// later results; they pass through the input untouched (no
+// AlreadyCalledError on the input). Twisted 22.4: the input's next callback
+// gets 1.
+TEST_F(DeferredTests, DeferredListFiredByHandIgnoresLaterInputs) {
+  Deferred<int> a;
+  Deferred<std::string> b;
+  auto dl = DeferredList(std::vector{a});
+  dl.callback({});
+  EXPECT_TRUE(successResultOf(dl).empty());
+  a.callback(1);
+  EXPECT_EQ(successResultOf(a), 1);
+  // fireOnOneErrback and a failing input: the input keeps its own Failure.
+  auto dl2 = DeferredList(std::vector{b}, {.fireOnOneErrback = true});
+  dl2.errback(GenericError("by hand"));
+  b.errback(GenericError("late"));
+  EXPECT_EQ(failureResultOf(b).getErrorMessage(), "late");
+  EXPECT_EQ(failureResultOf(dl2).getErrorMessage(), "by hand");
+}
+
+TEST_F(DeferredTests, DeferredListOfDifferentTypesFiredByHandIgnoresLaterInputs) {
+  Deferred<std::string> page;
+  Deferred<int> count;
+  auto dl = DeferredList(std::tuple(page, count));
+  dl.callback({Outcome<std::string>("cached"), Outcome<int>(0)});
+  count.callback(3);
+  page.callback("body");
+  EXPECT_EQ(successResultOf(count), 3);
+  EXPECT_EQ(successResultOf(page), "body");
+  EXPECT_EQ(std::get<0>(successResultOf(dl)).value(), "cached");
+}
+
+// DL7, twisted/internet/defer.py DeferredList._cbDeferred (line 1339: only
+// `succeeded == FAILURE and self.consumeErrors` returns None): with
+// consumeErrors a successful input keeps its value, and its type, for
+// callbacks added after the list. Twisted 22.4: the later callback gets 5.
+TEST_F(DeferredTests, DeferredListConsumeErrorsKeepsSuccesses) {
+  Deferred<int> good;
+  auto dl = DeferredList(std::vector{good}, {.consumeErrors = true});
+  good.callback(5);
+  int later = 0;
+  good.addCallback([&](int v) { later = v; });
+  EXPECT_EQ(later, 5);
+  EXPECT_EQ(successResultOf(dl)[0].value(), 5);
+}
+
+// The typed rule for a consumed Failure on an input of non-void T (a T
+// chain has no None to put in its place, docs/deferred.md): it is never
+// reported as unhandled, and errbacks added to the input later still get
+// it. (Twisted's input would carry None: its later callback gets None.)
+TEST_F(DeferredTests, DeferredListConsumeErrorsOnTypedInputIsNotReported) {
+  std::vector<std::string> later;
+  {
+    Deferred<int> bad;
+    auto dl = DeferredList(std::vector{bad}, {.consumeErrors = true});
+    bad.errback(GenericError("consumed"));
+    EXPECT_EQ(successResultOf(dl)[0].failure().getErrorMessage(), "consumed");
+    bad.addErrback([&](Failure f) -> int {
+         later.push_back(f.getErrorMessage());
+         f.raiseException();  // passed on: the chain's Failure again
+       })
+        .addErrback([&](Failure) {
+          later.push_back("recovered");
+          return 0;
+        });
+    Deferred<int> unhandled;
+    auto dl2 = DeferredList(std::vector{unhandled}, {.consumeErrors = true});
+    unhandled.errback(GenericError("never reported"));
+  }
+  EXPECT_EQ(later, (std::vector<std::string>{"consumed", "recovered"}));
+  EXPECT_TRUE(capture_.flushErrors().empty());
+}
+
+// Twisted's DeferredList([a, a], consumeErrors=True) adds two steps to a.
+// Twisted 22.4: success -> [(True, 3), (True, 3)]; failure -> [(False,
+// ValueError), (True, None)] (the first step left None for the second).
+TEST_F(DeferredTests, DeferredListSameInputTwice) {
+  Deferred<int> a;
+  auto dl = DeferredList(std::vector{a, a}, {.consumeErrors = true});
+  a.callback(3);
+  auto r = successResultOf(dl);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].value(), 3);
+  EXPECT_EQ(r[1].value(), 3);
+  EXPECT_EQ(successResultOf(a), 3);
+
+  Deferred<void> v;
+  auto dlv = DeferredList(std::vector{v, v}, {.consumeErrors = true});
+  v.errback(GenericError("e"));
+  auto rv = successResultOf(dlv);
+  ASSERT_EQ(rv.size(), 2u);
+  EXPECT_TRUE(rv[0].failure().check<GenericError>());
+  EXPECT_TRUE(rv[1].hasValue());  // None
+}
+
+// A move-only input appears twice: the list would take its value twice, so
+// it is refused before anything is added to it.
+TEST_F(DeferredTests, DeferredListSameMoveOnlyInputTwiceIsRefused) {
+  Deferred<std::unique_ptr<int>> a;
+  EXPECT_THROW((void)DeferredList(std::vector{a, a}, {.consumeErrors = true}),
+               std::invalid_argument);
+  EXPECT_THROW((void)DeferredList(std::tuple(a, a), {.consumeErrors = true}),
+               std::invalid_argument);
+  int seen = 0;
+  a.addCallback([&](std::unique_ptr<int> p) { seen = *p; });  // nothing was added before
+  a.callback(std::make_unique<int>(2));
+  EXPECT_EQ(seen, 2);
 }
 
 // --- DeferredListEmptyTests ---------------------------------------------------
@@ -453,12 +595,31 @@ TEST_F(DeferredListEmptyTests, DeferredListEmpty) {
 
 // --- FirstErrorTests ------------------------------------------------------------
 
-// twisted/test/test_defer.py FirstErrorTests.test_str (test_repr has no C++
-// counterpart: there is one text form).
+// twisted/test/test_defer.py FirstErrorTests.test_str. what() is a short
+// form; str() is Twisted's str(): the index and str() of the sub-failure.
 TEST(FirstErrorTests, Str) {
   Failure f(std::invalid_argument("some text"));
   FirstError error(f, 5);
   EXPECT_STREQ(error.what(), "FirstError[#5, std::invalid_argument: some text]");
+  EXPECT_EQ(error.str(), "FirstError[#5, " + f.str() + "]");
+}
+
+// twisted/test/test_defer.py FirstErrorTests.test_repr: the index and the
+// repr of the sub-failure's exception, a short type name and the quoted
+// message (Twisted 22.4: "FirstError[#3, ValueError('some text')]").
+TEST(FirstErrorTests, Repr) {
+  FirstError error(Failure(std::invalid_argument("some text")), 3);
+  EXPECT_EQ(error.repr(), "FirstError[#3, invalid_argument('some text')]");
+  // Python's quoting: double quotes around a message with a single quote,
+  // escapes for backslashes and control characters.
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("it's")), 0).repr(),
+            "FirstError[#0, runtime_error(\"it's\")]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("a\\b\n'\"")), 1).repr(),
+            "FirstError[#1, runtime_error('a\\\\b\\n\\'\"')]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("\x01\x7f \xc3\xa9")), 1).repr(),
+            "FirstError[#1, runtime_error('\\x01\\x7f \xc3\xa9')]");
+  EXPECT_EQ(FirstError(Failure(std::runtime_error("")), 2).repr(),
+            "FirstError[#2, runtime_error('')]");
 }
 
 // twisted/test/test_defer.py FirstErrorTests.test_comparison

@@ -674,6 +674,280 @@ TEST_F(DeferredTests, ResultOfDeferredResultOfDeferredOfFiredDeferredCalled) {
   EXPECT_EQ(results, (std::vector<int>{0, 1}));
 }
 
+// D13a, twisted/internet/defer.py Deferred._runCallbacks (22.4, lines
+// 876-900): a returned Deferred that has a result and is neither paused nor
+// waiting gives it at once, even while its own callback loop is still under
+// way. Here `r` has handed its result to `a` (the continuation) and still has
+// a step queued; `o`'s callback returns r: Twisted's o takes r's None at once,
+// before o.callback() returns, and r's queued step then sees None too.
+// Checked against Twisted 22.4: [a got 5, o got None, o fired, r next None].
+TEST_F(DeferredTests, ReturnedDeferredMidChainGivesResultAtOnce) {
+  std::vector<std::string> log;
+  Deferred<int> r, a;
+  Deferred<void> o;
+  a.addCallback([r](int) { return r; }).addCallback([&](int v) {
+    log.push_back("a got " + std::to_string(v));
+    o.callback();
+    log.push_back("o fired");
+    return v;
+  });
+  // r carries void once it has given its result to a.
+  o.addCallback([r] { return r.as<void>(); }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  a.callback(0);
+  r.as<void>().addCallback([&] { log.push_back("r next None"); });
+  r.callback(5);
+  EXPECT_EQ(
+      log, (std::vector<std::string>{"a got 5", "o got None", "o fired", "r next None"}));
+}
+
+// The same rule when the returned Deferred is `a` of a.chainDeferred(b) and
+// b's callbacks are running: a has handed its result to b, so o takes a's
+// None at once, before a's next step. (Twisted's o gets the value here: a
+// Python callback still holds a reference to what it gave b. A typed chain
+// has moved it to b, and a's handle after chainDeferred is Deferred<void>.)
+// Twisted 22.4: [b got 7, o got 7, a next None].
+TEST_F(DeferredTests, ChainDeferredSourceGivesNoneAtOnce) {
+  std::vector<std::string> log;
+  Deferred<int> a, b;
+  Deferred<void> o;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  b.addCallback([&](int v) {
+    log.push_back("b got " + std::to_string(v));
+    o.callback();
+    return v;
+  });
+  o.addCallback([aAfter] { return aAfter; }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  aAfter.addCallback([&] { log.push_back("a next None"); });
+  a.callback(7);
+  EXPECT_EQ(log, (std::vector<std::string>{"b got 7", "o got None", "a next None"}));
+  EXPECT_EQ(successResultOf(b), 7);
+}
+
+// Where typing forces a difference (docs/deferred.md): while one of r's own
+// callbacks is running, that callback holds r's result (it was moved into
+// its argument), so a Deferred whose callback returns r waits for the end
+// of r's chain instead. r's own chain is unaffected, as in Twisted.
+// Twisted 22.4 gives [o got 1, r cb returns 2, r next 2].
+TEST_F(DeferredTests, ReturnedDeferredWhoseCallbackIsRunningIsWaitedFor) {
+  std::vector<std::string> log;
+  Deferred<int> r;
+  Deferred<void> o;
+  Deferred<void> rEnd =
+      r.addCallback([&](int v) {
+         o.callback();
+         log.push_back("r cb returns " + std::to_string(v + 1));
+         return v + 1;
+       }).addCallback([&](int v) { log.push_back("r next " + std::to_string(v)); });
+  o.addCallback([rEnd] { return rEnd; }).addCallback([&] {
+    log.push_back("o got None");
+  });
+  r.callback(1);
+  EXPECT_EQ(log, (std::vector<std::string>{"r cb returns 2", "r next 2", "o got None"}));
+}
+
+// D14, twisted/internet/defer.py Deferred.chainDeferred (line 635:
+// addCallbacks(d.callback, d.errback)): when a reaches the link, b's
+// callbacks run before a's next one, and a counts as running meanwhile, so a
+// step added to a from b's callback runs after the rest of b's, and a pause()
+// of a from there does not stop a's loop (Twisted's inner loop does not look
+// at `paused`). Twisted 22.4: [a1 3, b1 3, b2 3, a2 None, added by b1 None],
+// a.paused == 1.
+TEST_F(DeferredTests, ChainDeferredRunsChainedCallbacksFirst) {
+  std::vector<std::string> log;
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.addCallback([&](int v) {
+                             log.push_back("a1 " + std::to_string(v));
+                             return v;
+                           }).chainDeferred(b);
+  b.addCallback([&, aAfter](int v) mutable {
+     log.push_back("b1 " + std::to_string(v));
+     aAfter.addCallback([&] { log.push_back("added by b1 None"); });
+     aAfter.pause();
+     return v;
+   }).addCallback([&](int v) { log.push_back("b2 " + std::to_string(v)); });
+  aAfter.addCallback([&] { log.push_back("a2 None"); });
+  a.callback(3);
+  EXPECT_EQ(log, (std::vector<std::string>{"a1 3", "b1 3", "b2 3", "a2 None",
+                                           "added by b1 None"}));
+  EXPECT_EQ(a.pauseCount(), 1u);
+}
+
+// D14 errors: b already fired -> AlreadyCalledError becomes a's Failure
+// (Twisted's d.callback raises inside a's callback); a's own result is
+// dropped.
+TEST_F(DeferredTests, ChainDeferredToFiredDeferredFailsSource) {
+  Deferred<int> a, b;
+  b.callback(1);
+  Deferred<void> aAfter = a.chainDeferred(b);
+  a.callback(2);
+  EXPECT_TRUE(failureResultOf(aAfter).check<AlreadyCalledError>());
+  EXPECT_EQ(successResultOf(b), 1);
+}
+
+// A failure goes to b's errbacks; a is left with None (no unhandled error
+// on a).
+TEST_F(DeferredTests, ChainDeferredPassesFailure) {
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  a.errback(GenericError("to b"));
+  EXPECT_EQ(failureResultOf(b).getErrorMessage(), "to b");
+  successResultOf(aAfter);
+}
+
+// The target cancelled without a canceller swallows the one late result
+// (D18), so the source goes on with None; a paused target keeps the result
+// for later and the source goes on at once. Twisted 22.4: [CancelledError,
+// ('a', None)] and [('a', None), 'fired', ('b', 2)].
+TEST_F(DeferredTests, ChainDeferredToCancelledOrPausedTarget) {
+  Deferred<int> a, b;
+  Deferred<void> aAfter = a.chainDeferred(b);
+  b.cancel();
+  EXPECT_TRUE(failureResultOf(b).check<CancelledError>());
+  a.callback(1);
+  successResultOf(aAfter);
+
+  std::vector<std::string> log;
+  Deferred<int> c, d;
+  d.pause();
+  c.chainDeferred(d).addCallback([&] { log.push_back("c None"); });
+  d.addCallback([&](int v) { log.push_back("d " + std::to_string(v)); });
+  c.callback(2);
+  log.push_back("fired");
+  d.unpause();
+  EXPECT_EQ(log, (std::vector<std::string>{"c None", "fired", "d 2"}));
+}
+
+// Bad arguments are refused at the call, before anything is added: an empty
+// handle, and a handle whose T is not what b's callback() takes.
+TEST_F(DeferredTests, ChainDeferredRefusesBadTarget) {
+  Deferred<int> a;
+  Deferred<int> moved;
+  Deferred<int> sink = std::move(moved);
+  EXPECT_THROW((void)a.chainDeferred(moved),
+               std::logic_error);  // NOLINT(bugprone-use-after-move)
+  Deferred<int> b;
+  Deferred<std::string> bText = b.addCallback([](int v) { return std::to_string(v); });
+  Deferred<std::string> a2;
+  EXPECT_THROW((void)a2.chainDeferred(bText), DeferredTypeError);
+  a.callback(1);
+  EXPECT_EQ(successResultOf(a), 1);  // nothing was added
+  a2.callback("x");
+  EXPECT_EQ(successResultOf(a2), "x");
+  b.callback(2);
+  EXPECT_EQ(successResultOf(bText), "2");
+}
+
+// Twisted's d.result, read without adding a callback (test_defer.py reads
+// it throughout, e.g. DeferredTests.test_chainedPausedDeferredWithResult):
+// nothing before firing, the value while paused, and the chain is left as
+// it was.
+TEST_F(DeferredTests, ResultPeekDoesNotConsume) {
+  Deferred<int> d;
+  EXPECT_FALSE(d.hasResult());
+  EXPECT_FALSE(d.result().has_value());
+  d.pause();
+  d.callback(3);
+  ASSERT_TRUE(d.hasResult());
+  EXPECT_EQ(d.result()->value(), 3);
+  EXPECT_EQ(d.result()->value(), 3);  // still there
+  ASSERT_NE(d.resultValue(), nullptr);
+  EXPECT_EQ(*d.resultValue(), 3);
+  int seen = 0;
+  Deferred<std::string> text = d.addCallback([&](int v) {
+    seen = v;
+    return std::to_string(v);
+  });
+  EXPECT_EQ(seen, 0);
+  // Queued behind the pause, the current result is still the int 3: a
+  // handle of another type is refused, naming both types.
+  try {
+    (void)text.result();
+    FAIL() << "expected DeferredTypeError";
+  } catch (const DeferredTypeError& e) {
+    EXPECT_NE(std::string(e.what()).find("int"), std::string::npos) << e.what();
+  }
+  d.unpause();
+  EXPECT_EQ(seen, 3);
+  EXPECT_EQ(text.result()->value(), "3");
+}
+
+// A Failure is seen, not handled: it is still the chain's, and still
+// reported unhandled unless an errback takes it.
+TEST_F(DeferredTests, ResultPeekAtFailure) {
+  Deferred<int> d = fail<int>(GenericError("peeked"));
+  ASSERT_TRUE(d.result().has_value());
+  EXPECT_EQ(d.result()->failure().getErrorMessage(), "peeked");
+  EXPECT_EQ(d.resultValue(), nullptr);
+  EXPECT_TRUE(d.hasFailure());
+  EXPECT_EQ(failureResultOf(d).getErrorMessage(), "peeked");
+}
+
+// Waiting on a returned Deferred: no result (Twisted's d.result is then the
+// Deferred waited on). None after giving the result away reads as
+// Outcome<void>. Inside one of its own callbacks the result is lent to that
+// callback: no result either.
+TEST_F(DeferredTests, ResultPeekWhileWaitingAndAfterHandOver) {
+  Deferred<int> inner;
+  Deferred<void> outer;
+  Deferred<int> next = outer.addCallback([inner] { return inner; });
+  outer.callback();
+  EXPECT_TRUE(outer.called());
+  EXPECT_FALSE(next.hasResult());
+  EXPECT_FALSE(next.result().has_value());
+  inner.callback(8);
+  EXPECT_EQ(next.result()->value(), 8);
+  ASSERT_TRUE(inner.as<void>().result().has_value());
+  EXPECT_TRUE(inner.as<void>().result()->hasValue());  // None
+  EXPECT_THROW((void)inner.result(), DeferredTypeError);
+
+  bool hadResultInside = true;
+  Deferred<int> self;
+  self.addCallback([&hadResultInside, self](int v) {
+    hadResultInside = self.hasResult();
+    return v;
+  });
+  self.callback(1);
+  EXPECT_FALSE(hadResultInside);
+  EXPECT_TRUE(self.hasResult());
+}
+
+// Move-only values can be looked at in place.
+TEST_F(DeferredTests, ResultValueOfMoveOnlyType) {
+  Deferred<std::unique_ptr<int>> d;
+  d.callback(std::make_unique<int>(4));
+  ASSERT_NE(d.resultValue(), nullptr);
+  EXPECT_EQ(**d.resultValue(), 4);
+}
+
+// Twisted's d.paused counts pause() calls (Twisted 22.4: 0, then 2 after two
+// pauses) and adds one while waiting on a returned Deferred; pauseCount()
+// counts the pauses only, isWaiting() tells the rest.
+TEST_F(DeferredTests, PauseCount) {
+  Deferred<int> d;
+  EXPECT_EQ(d.pauseCount(), 0u);
+  d.pause();
+  d.pause();
+  EXPECT_EQ(d.pauseCount(), 2u);
+  d.unpause();
+  EXPECT_EQ(d.pauseCount(), 1u);
+  d.unpause();
+  d.unpause();  // not paused: stays 0 (Twisted would go to -1)
+  EXPECT_EQ(d.pauseCount(), 0u);
+
+  Deferred<int> inner;
+  Deferred<void> outer;
+  Deferred<int> next = outer.addCallback([inner] { return inner; });
+  outer.callback();
+  EXPECT_EQ(next.pauseCount(), 0u);
+  EXPECT_TRUE(next.isWaiting());
+  EXPECT_TRUE(next.paused());
+  inner.callback(1);
+}
+
 // twisted/test/test_defer.py DeferredTests.test_errbackWithNoArgs
 TEST_F(DeferredTests, ErrbackWithNoArgs) {
   Deferred<void> d;

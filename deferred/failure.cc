@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <ostream>
 #include <typeinfo>
 
 #include "core/log.h"
@@ -93,6 +94,26 @@ std::string Failure::typeName() const {
   }
 }
 
+std::string Failure::shortTypeName() const {
+  std::string name = typeName();
+  // Cut after the last "::" outside template arguments and parentheses
+  // ("(anonymous namespace)"): what is left is the type's own name.
+  std::size_t start = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c == '<' || c == '(') {
+      ++depth;
+    } else if (c == '>' || c == ')') {
+      --depth;
+    } else if (depth == 0 && c == ':' && i + 1 < name.size() && name[i + 1] == ':') {
+      start = i + 2;
+      ++i;
+    }
+  }
+  return name.substr(start);
+}
+
 std::string Failure::getErrorMessage() const {
   exception();
   try {
@@ -126,6 +147,13 @@ std::string Failure::getBriefTraceback() const {
   return "Traceback (failure with no frames): " + typeName() + ": " + getErrorMessage() +
          "\n";
 }
+
+std::string Failure::str() const {
+  if (empty()) return "[Failure instance: empty]";
+  return "[Failure instance: " + getBriefTraceback() + "]";
+}
+
+std::ostream& operator<<(std::ostream& out, const Failure& f) { return out << f.str(); }
 
 absl::Status Failure::status() const {
   if (const StatusError* e = value<StatusError>()) return e->status();

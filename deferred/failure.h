@@ -23,6 +23,7 @@
 #include <concepts>
 #include <cstddef>
 #include <exception>
+#include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -109,6 +110,11 @@ class Failure {
   // "int".
   std::string typeName() const;
 
+  // The type's own name, without namespaces or enclosing classes (Twisted's
+  // failure.type.__name__): "runtime_error" for std::runtime_error. Template
+  // arguments are kept as typeName() spells them.
+  std::string shortTypeName() const;
+
   // The exception's message: what() for std::exception, the text for a
   // thrown string, the number for a thrown arithmetic value, else
   // "<exception of type T>". Never throws for a non-empty Failure.
@@ -117,6 +123,11 @@ class Failure {
   // Twisted's frameless brief form:
   // "Traceback (failure with no frames): <type>: <message>\n".
   std::string getBriefTraceback() const;
+
+  // Twisted's str(failure): "[Failure instance: " + getBriefTraceback() +
+  // "]". Never throws: an empty Failure gives "[Failure instance: empty]".
+  // operator<< prints the same.
+  std::string str() const;
 
   // The Status this Failure stands for: a StatusError's own status, or
   // UNKNOWN with "<type>: <message>" for any other exception.
@@ -196,6 +207,9 @@ class Failure {
 
   std::exception_ptr exception_;
 };
+
+// Prints f.str().
+std::ostream& operator<<(std::ostream& out, const Failure& f);
 
 // Logs `f` as an error through torsion::log::err and returns it unchanged,
 // so it can be used as a pass-through errback (Twisted's defer.logError).

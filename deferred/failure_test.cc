@@ -2,10 +2,13 @@
 // F1-F8, adapted: no frames, exception_ptr identity instead of `is`).
 #include "deferred/failure.h"
 
+#include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "deferred/errors.h"
@@ -87,6 +90,55 @@ TEST(FailureTest, BriefTraceback) {
   Failure f{std::runtime_error("boom")};
   EXPECT_EQ(f.getBriefTraceback(),
             "Traceback (failure with no frames): std::runtime_error: boom\n");
+}
+
+namespace shortname {
+struct Outer {
+  struct Inner : std::runtime_error {
+    Inner() : std::runtime_error("inner") {}
+  };
+};
+namespace {
+struct Hidden : std::runtime_error {
+  Hidden() : std::runtime_error("hidden") {}
+};
+}  // namespace
+}  // namespace shortname
+
+// Twisted's failure.type.__name__: the type's own name, without namespaces
+// or enclosing classes (typeName() keeps them).
+TEST(FailureTest, ShortTypeName) {
+  EXPECT_EQ(Failure(std::runtime_error("x")).shortTypeName(), "runtime_error");
+  EXPECT_EQ(Failure(CancelledError()).shortTypeName(), "CancelledError");
+  EXPECT_EQ(Failure(shortname::Outer::Inner()).shortTypeName(), "Inner");
+  EXPECT_EQ(Failure(shortname::Hidden()).shortTypeName(), "Hidden");
+  EXPECT_NE(Failure(shortname::Hidden()).typeName().find("(anonymous namespace)::Hidden"),
+            std::string::npos);
+  EXPECT_EQ(Failure::of(42).shortTypeName(), "int");
+  EXPECT_EQ(
+      Failure::of(std::map<int, std::vector<int>>()).shortTypeName(),
+      "map<int, std::vector<int, std::allocator<int> >, std::less<int>, "
+      "std::allocator<std::pair<int const, std::vector<int, std::allocator<int> > > > >");
+  EXPECT_THROW((void)Failure().shortTypeName(), std::logic_error);
+}
+
+// Twisted's str(failure) (twisted/python/failure.py, Failure.__str__):
+// "[Failure instance: " + getBriefTraceback() + "]"; also what operator<<
+// prints. Twisted 22.4, str(Failure(ValueError('some text'))):
+// "[Failure instance: Traceback (failure with no frames): <class
+// 'ValueError'>: some text\n]".
+TEST(FailureTest, StrIsTwistedsFailureInstanceText) {
+  Failure f{std::invalid_argument("some text")};
+  EXPECT_EQ(f.str(),
+            "[Failure instance: Traceback (failure with no frames): "
+            "std::invalid_argument: some text\n]");
+  std::ostringstream out;
+  out << f;
+  EXPECT_EQ(out.str(), f.str());
+  // An empty Failure prints, rather than throwing from operator<<.
+  std::ostringstream empty;
+  empty << Failure();
+  EXPECT_EQ(empty.str(), "[Failure instance: empty]");
 }
 
 // F8: anything thrown can be wrapped (throw 42).

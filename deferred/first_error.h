@@ -22,8 +22,9 @@
 
 namespace torsion {
 
-// An outcome, not a misuse, hence a std::runtime_error. what() is Twisted's
-// str(): "FirstError[#<index>, <type>: <message>]".
+// An outcome, not a misuse, hence a std::runtime_error. what() is
+// "FirstError[#<index>, <type>: <message>]"; repr() and str() are
+// Twisted's two forms.
 class FirstError : public std::runtime_error {
  public:
   // Throws std::invalid_argument if `subFailure` is empty.
@@ -31,6 +32,13 @@ class FirstError : public std::runtime_error {
 
   Failure subFailure;
   std::size_t index;
+
+  // Twisted's repr(): the index and the repr of the sub-failure's exception,
+  // its short type name and the quoted message:
+  // "FirstError[#3, invalid_argument('some text')]".
+  std::string repr() const;
+  // Twisted's str(): "FirstError[#<index>, " + subFailure.str() + "]".
+  std::string str() const;
 
   // Twisted's FE2: equal iff same index and the same sub-failure (the same
   // exception object).

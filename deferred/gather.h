@@ -18,8 +18,8 @@
 // consumeErrors (twisted#5061, synapse#3139): without it every failed input
 // keeps its Failure and reports it as unhandled when it is destroyed, even
 // the one the FirstError already carries (G3, as Twisted logs them); with
-// it the gathering takes every result and nothing is reported twice. The
-// inputs then carry void (see deferred_list.h). Prefer consumeErrors=true.
+// it no input's Failure is reported (see deferred_list.h for what the input
+// carries afterwards). Prefer consumeErrors=true.
 //
 // void inputs: the vector form over Deferred<void> yields Deferred<void>;
 // in the variadic form a void input gives std::monostate.

@@ -78,6 +78,20 @@ struct RaceState {
   }
 };
 
+// race()'s canceller (a plain Deferred canceller, as Twisted's race uses):
+// cancel every input; if that did not fire the race, ignore whatever
+// arrives later (the chain then fails it with CancelledError).
+template <typename State>
+auto cancelInputs(std::weak_ptr<State> weak) {
+  return [weak = std::move(weak)](auto&) {
+    std::shared_ptr<State> state = weak.lock();
+    if (!state) return;
+    state->inputs.cancelAll();
+    state->fired = true;
+    auto drop = std::move(state->result);
+  };
+}
+
 }  // namespace internal
 
 // See the header comment. Throws std::logic_error / DeferredTypeError for

@@ -9,6 +9,7 @@
 #include "core/reactor_time.h"
 #include "core/timer_queue.h"
 #include "deferred/deferred.h"
+#include "deferred/deferred_list.h"
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
 
@@ -287,6 +288,29 @@ TEST_F(DeferredAddTimeoutTests, DroppedWhileTimerPending) {
   EXPECT_EQ(clock_.getDelayedCalls().size(), 1u);
   clock_.advance(1);  // fires the timer: the chain times out, nobody listens
   capture_.flushErrors();
+}
+
+// addTimeout on a DeferredList: the timeout cancels the list, which cancels
+// its inputs (DeferredList.cancel) and nothing else: the list waits for what
+// they report (here a paused input delivers only when unpaused), and as that
+// is no CancelledError, it is not turned into TimeoutError. Twisted 22.4: no
+// result after the timeout; after unpause [(False, CancelledError), (True,
+// 'from canceller')].
+TEST_F(DeferredAddTimeoutTests, TimeoutOnDeferredListDeliversInputsResults) {
+  Deferred<std::string> paused;
+  paused.pause();
+  Deferred<std::string> withCanceller(
+      [](Deferred<std::string>& d) { d.callback("from canceller"); });
+  auto dl =
+      DeferredList(std::vector{paused, withCanceller}).addTimeout(Seconds(5), clock_);
+  clock_.advance(5);
+  EXPECT_TRUE(hasNoResult(dl));
+  paused.unpause();
+  auto result = successResultOf(dl);
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_TRUE(result[0].failure().check<CancelledError>());
+  EXPECT_EQ(result[1].value(), "from canceller");
+  failureResultOf(paused);  // handled
 }
 
 }  // namespace
