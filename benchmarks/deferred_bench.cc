@@ -289,11 +289,18 @@ void workCoroutineBench(benchmark::State& state) {
 void add(const std::string& scenario, const char* impl, std::int64_t n,
          void (*fn)(benchmark::State&)) {
   const std::string name = "W5_" + scenario + "/" + impl + "/" + std::to_string(n);
-  benchmark::RegisterBenchmark(name.c_str(), [name, fn](benchmark::State& state) {
-    gRunning = &name;
-    fn(state);
-    gRunning = nullptr;
-  })->Arg(n);
+  auto* bench =
+      benchmark::RegisterBenchmark(name.c_str(), [name, fn](benchmark::State& state) {
+        gRunning = &name;
+        fn(state);
+        gRunning = nullptr;
+      })->Arg(n);
+  // TORSION_BENCH_ITERATIONS=k: exactly k runs, as drivers.h does for W1 and
+  // W4. The cost ledger divides its counts by runs, and Google Benchmark's
+  // own timer calls and the first runs' warm-up must weigh the same in
+  // every ledger run.
+  const char* k = std::getenv("TORSION_BENCH_ITERATIONS");
+  if (k != nullptr && std::atoll(k) > 0) bench->Iterations(std::atoll(k));
 }
 
 [[maybe_unused]] const bool kRegistered = [] {

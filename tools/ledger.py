@@ -130,14 +130,14 @@ def plan(preset, impls=None):
         units = bench_units(keep(TORSION + MINIMAL), [100, 1000], [1000])
         units += [EchoUnit(i) for i in keep(["torsion_epoll", "torsion_poll", "min_epoll"])]
         if impls is None or "torsion" in impls:
-            units.append(BenchUnit("deferred_bench", "^W5_"))
+            units.append(BenchUnit("deferred_bench", "^W5_", iterations=200))
         return units
     if preset == "report":
         units = bench_units(keep(TORSION + MINIMAL + list(PEER_BINARIES)), [100, 1000],
                             [1000])
         units += [EchoUnit(i) for i in keep(TORSION + ["min_epoll"] + list(PEER_BINARIES))]
         if impls is None or "torsion" in impls:
-            units.append(BenchUnit("deferred_bench", "^W5_"))
+            units.append(BenchUnit("deferred_bench", "^W5_", iterations=200))
         return units
     raise ValueError(f"unknown preset {preset!r} (ci, tiny, report)")
 
