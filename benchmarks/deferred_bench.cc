@@ -87,7 +87,7 @@ void measure(benchmark::State& state, Body body) {
   std::int64_t before = gAllocations.load(std::memory_order_relaxed);
   bench::ledger::begin();
   for (auto _ : state) body();
-  bench::ledger::end(gRunning != nullptr ? *gRunning : std::string(), "run",
+  bench::ledger::end(gRunning != nullptr ? *gRunning : std::string(), "op",
                      static_cast<std::int64_t>(state.iterations()));
   std::int64_t allocations = gAllocations.load(std::memory_order_relaxed) - before;
   state.counters["allocs_per_op"] =
