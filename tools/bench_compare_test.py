@@ -16,6 +16,9 @@ the run, identically for base and head as interleaved runs see it:
   * too few repetitions cannot judge (exit 2), missing or failed
     benchmarks fail, skipped-on-both does not.
 
+And one real interleaved A/A run, recorded on a loaded 2-core machine
+(testdata/timed_aa_recorded.json), raises no alarm either.
+
 Ledger mode: each threshold, missing, failed and new benchmarks; the
 parsers of strace's trace, callgrind's dumps and the counting lines.
 
@@ -234,6 +237,33 @@ class TimedGateTest(unittest.TestCase):
         code, text = compare(self.files.write("a.json", base), self.files.write("b.json", head))
         self.assertEqual(code, 0, text)
         self.assertIn("skipped on both", text)
+
+    def test_recordedRealAARunRaisesNoAlarm(self):
+        """One real interleaved A/A run (testdata/timed_aa_recorded.json: 155
+        series, 9 repetitions a side, a machine at load 8 to 16)."""
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata",
+                            "timed_aa_recorded.json")
+        with open(path, encoding="utf-8") as f:
+            recorded = json.load(f)
+        sides = []
+        for side in ("base", "head"):
+            entries = []
+            for name, metrics in recorded[side].items():
+                for metric, values in metrics.items():
+                    for r, v in enumerate(values):
+                        entries.append({"name": name, "run_name": name,
+                                        "run_type": "iteration", "repetition_index": r,
+                                        metric: v})
+            for name, message in recorded[side + "_errors"].items():
+                entries.append({"name": name, "run_name": name, "error_occurred": True,
+                                "error_message": message})
+            sides.append(self.files.write(f"{side}.json", {"benchmarks": entries}))
+        code, text = compare(*sides)
+        self.assertEqual(code, 0, text)
+        self.assertIn("The gate holds", text)
+        # Real noise needs the correction: without it, false regressions.
+        code, text = compare(*sides, "--correction", "none")
+        self.assertEqual(code, 1, text)
 
     def test_holmAndBenjaminiHochberg(self):
         p = [0.01, 0.04, 0.03, 0.005]

@@ -27,6 +27,7 @@ import dataclasses
 import math
 
 import bench_data
+import ledger_gate
 
 DEFAULT_ALPHA = 0.05
 DEFAULT_MIN_EFFECT = 0.05
@@ -184,7 +185,7 @@ def missing_and_failed(base, head, base_errors, head_errors):
     head_keys = {k for k, _ in head} | set(head_errors)
     for key in sorted(base_keys | head_keys, key=str):
         b, h = base_errors.get(key), head_errors.get(key)
-        if b is not None and b == h:
+        if ledger_gate.same_reason(b, h):
             rows.append((key, f"skipped on both: {b}", False))
         elif b is not None or h is not None:
             which = "both" if b and h else "base" if b else "head"
