@@ -325,14 +325,15 @@ class Report:
         return self.ledger.get(f"{w}/{impl}/{n} {metric[len('ns_per_'):]}")
 
     def ledger_text(self, w, impl, n, metric):
-        """'<br>186 instr · 2.01 syscalls · 0 allocs' per operation, or ''."""
+        """'<br>186 instr · 2.01 sys · 0 alloc per event' (the ledger's counts per
+        operation: instructions, system calls, allocations), or ''."""
         row = self.ledger_row(w, impl, n, metric)
         if not row:
             return ""
         allocs = row.get("allocations")
         return (f"<br>{fmt_count(row['instructions'])} instr · "
-                f"{fmt_count(row['syscalls_total'])} syscalls · "
-                f"{'–' if allocs is None else fmt_count(allocs)} allocs")
+                f"{fmt_count(row['syscalls_total'])} sys · "
+                f"{'–' if allocs is None else fmt_count(allocs)} alloc per {row['op']}")
 
     def semantics_note(self, w):
         """For a workload where some peers do different work (COMPARABLE_PEERS),
@@ -591,22 +592,34 @@ def fmt_value(v):
 def plot_lines(report, workload, path):
     """Cost per event against N, one line per implementation."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter
     metric = report.metrics(workload)[0]
     fig, ax = plt.subplots(figsize=(9, 5.5))
+    series = []
     for impl in report.impls(workload):
         points = [(n, s) for n in report.sizes(workload)
                   if (s := report.stats.get((bench_data.BenchKey(workload, impl, n), metric)))]
-        if not points:
-            continue
+        if points:
+            series.append((impl, points))
+    scale, unit = time_unit([s["q3"] for _, points in series for _, s in points])
+    sizes = sorted({n for _, points in series for n, _ in points})
+    for impl, points in series:
         xs = [n for n, _ in points]
-        ys = [s["median"] for _, s in points]
-        err = [[s["median"] - s["q1"] for _, s in points], [s["q3"] - s["median"] for _, s in points]]
-        style = impl_style(impl)
-        ax.errorbar(xs, ys, yerr=err, label=impl, capsize=3, **style)
+        ys = [s["median"] / scale for _, s in points]
+        err = [[(s["median"] - s["q1"]) / scale for _, s in points],
+               [(s["q3"] - s["median"]) / scale for _, s in points]]
+        ax.errorbar(xs, ys, yerr=err, label=impl, capsize=3, **impl_style(impl))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # Plain numbers on both axes: the sizes that ran, and the cost in its unit.
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_value(v)))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: fmt_value(v)))
+    ax.tick_params(axis="y", which="minor", labelsize=7)
     ax.set_xlabel("N (socket pairs)")
-    ax.set_ylabel(f"{bench_data.metric_label(metric)} (median, IQR bars; lower is better)")
+    ax.set_ylabel(f"{axis_label(metric, unit)} (median, IQR bars; lower is better)")
     ax.set_title(WORKLOADS.get(workload, workload), fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
@@ -624,6 +637,7 @@ def plot_bars(report, panels, title, path):
     """Horizontal bars per implementation, one panel per (workload, metric)."""
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 5.2), squeeze=False)
+    notes = []
     for ax, (workload, metric, label) in zip(axes[0], panels):
         rows, sizes = [], []
         for impl in report.impls(workload):
@@ -636,7 +650,15 @@ def plot_bars(report, panels, title, path):
         if not rows:
             continue
         n = max(set(sizes), key=sizes.count)  # the size most implementations ran
-        rows = [(impl if size == n else f"{impl} (N={size})", s) for impl, s, size in rows]
+        # Peers doing different work here (COMPARABLE_PEERS) are marked, so
+        # the bars are not read as a like-for-like comparison.
+        other = {impl for impl, _, _ in rows if bench_data.impl_kind(impl) == "peer"
+                 and not comparable(workload, impl)}
+        rows = [((impl if size == n else f"{impl} (N={size})") + (" †" if impl in other else ""),
+                 s) for impl, s, size in rows]
+        if other:
+            notes.append(f"† {label}: " + ", ".join(sorted(other)) +
+                         " run it without polling between calls, unlike torsion: different work")
         ys = np.arange(len(rows))
         # One unit per panel, for the axis and the bar labels alike.
         scale, unit = time_unit([s["q3"] for _, s in rows])
@@ -644,7 +666,11 @@ def plot_bars(report, panels, title, path):
         err = [[(s["median"] - s["q1"]) / scale for _, s in rows],
                [(s["q3"] - s["median"]) / scale for _, s in rows]]
         colours = [colour_of(impl.split(" ")[0]) for impl, _ in rows]
-        ax.barh(ys, medians, xerr=err, color=colours, capsize=2)
+        bars = ax.barh(ys, medians, xerr=err, color=colours, capsize=2)
+        for bar, (impl, _) in zip(bars, rows):
+            if impl.endswith("†"):
+                bar.set_hatch("//")
+                bar.set_edgecolor("white")
         ax.set_yticks(ys, [impl for impl, _ in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")
@@ -657,6 +683,11 @@ def plot_bars(report, panels, title, path):
             ax.text(max(s["q3"], s["median"]) / scale * 1.15, y,
                     f"{fmt_value(s['median'] / scale)} {unit}", va="center", fontsize=7)
     fig.suptitle(title + " — lower is better", fontsize=11)
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=8, va="bottom")
+        fig.tight_layout(rect=(0, 0.03 * len(notes) + 0.02, 1, 1))
+        save(fig, path, tight=False)
+        return
     save(fig, path)
 
 
@@ -716,14 +747,20 @@ def plot_w3(report, path):
         axes[1].grid(True, axis="x", which="both", alpha=0.3)
     if "W3_bulk" in report.workloads:
         panel_rates(axes[2], "W3_bulk", "ns_per_mb", "MB/s", "Bulk stream, one connection")
+    else:
+        fig.delaxes(axes[2])
+    if "W3_pingpong" not in report.workloads:
+        fig.delaxes(axes[0])
+        fig.delaxes(axes[1])
     fig.suptitle("W3 TCP echo on 127.0.0.1 (one epoll load generator, a server per "
                  "implementation)", fontsize=11)
     save(fig, path)
 
 
-def save(fig, path):
+def save(fig, path, tight=True):
     import matplotlib.pyplot as plt
-    fig.tight_layout()
+    if tight:
+        fig.tight_layout()
     fig.savefig(path + ".png", dpi=110)
     fig.savefig(path + ".svg")
     plt.close(fig)

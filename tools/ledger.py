@@ -336,19 +336,21 @@ def run_echo_unit(unit, tool, bin_dir, timeout):
         with tempfile.TemporaryDirectory(prefix="ledger-") as scratch:
             env = dict(os.environ, TORSION_LEDGER=os.path.join(scratch, "native"))
             out = os.path.join(scratch, "loadgen.json")
-            run([loadgen, "--impl", unit.impl, "--pingpong", f"{unit.connections}={trips}",
+            proc = run([loadgen, "--impl", unit.impl, "--pingpong", f"{unit.connections}={trips}",
                  "--warmup", str(unit.warmup), "--repetitions", "1", "--max_seconds", "120",
                  "--out", out, "--"] + wrapper(tool, scratch) +
                 [server, "--impl", unit.impl, "--max_seconds", "300"], env, timeout)
             errors, _ = gbench_errors(out)
             if errors:
                 return {}, {unit.benchmark: next(iter(errors.values()))}
+            proc_err = proc.stderr or ""
             serve = [t for (b, _), t in collect(tool, scratch).items()
                      if b.startswith("W3_serve/")]
             if len(serve) != 1:
+                why = " / ".join(proc_err.strip().splitlines()[-2:]) if proc_err.strip() \
+                    else "a server without benchmarks/ledger.h?"
                 raise Failure(f"{unit.binary} --impl {unit.impl} under {tool}: "
-                              f"{len(serve)} serve() phases, expected 1 "
-                              "(a server without benchmarks/ledger.h?)")
+                              f"{len(serve)} serve() phases, expected 1 ({why})")
             runs.append(serve[0])
     short, long = runs
     diff = collections.Counter()
@@ -366,6 +368,24 @@ def run_echo_unit(unit, tool, bin_dir, timeout):
 TOOLS = ("native", "callgrind", "strace")
 
 
+def run_with_retry(unit, tool, bin_dir, timeout):
+    """One unit under one tool; a run that failed is run once more. The
+    counts do not depend on the attempt, and on a machine loaded enough a
+    process under valgrind can miss a deadline of the harness (the load
+    generator kills a server that takes 10 s to stop); a real failure fails
+    twice."""
+    run_unit = run_echo_unit if isinstance(unit, EchoUnit) else run_bench_unit
+    try:
+        return run_unit(unit, tool, bin_dir, timeout)
+    except Failure as first:
+        print(f"   ledger: {unit.name} under {tool} failed ({first}); running it again",
+              file=sys.stderr, flush=True)
+        try:
+            return run_unit(unit, tool, bin_dir, timeout)
+        except Failure as second:
+            raise Failure(f"{second} (twice)") from second
+
+
 def measure(units, bin_dir, jobs=2, timeout=600, progress=None):
     """Runs every unit under every tool. Returns (rows, errors) as written
     to the ledger file."""
@@ -379,8 +399,8 @@ def measure(units, bin_dir, jobs=2, timeout=600, progress=None):
     work = [(u, t) for u in units for t in TOOLS]
     done = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run_echo_unit if isinstance(u, EchoUnit) else run_bench_unit,
-                               u, t, bin_dir, timeout): (u, t) for u, t in work}
+        futures = {pool.submit(run_with_retry, u, t, bin_dir, timeout): (u, t)
+                   for u, t in work}
         for future in concurrent.futures.as_completed(futures):
             unit, tool = futures[future]
             done += 1
