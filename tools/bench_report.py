@@ -573,8 +573,9 @@ def impl_style(impl):
 
 
 def time_unit(values_ns):
-    """(divisor, unit) so that the largest value reads in ns, µs or ms."""
-    top = max(values_ns) if values_ns else 0
+    """(divisor, unit) in which the typical value (the median of the
+    medians) reads as 1 to 999: ns, µs or ms."""
+    top = float(np.median(values_ns)) if values_ns else 0
     if top >= 1e6:
         return 1e6, "ms"
     if top >= 1e3:
@@ -584,9 +585,7 @@ def time_unit(values_ns):
 
 def fmt_value(v):
     """A plotted value without an exponent: 1,570, 15.7, 0.157."""
-    if v >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.3g}"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def plot_lines(report, workload, path):
@@ -601,7 +600,7 @@ def plot_lines(report, workload, path):
                   if (s := report.stats.get((bench_data.BenchKey(workload, impl, n), metric)))]
         if points:
             series.append((impl, points))
-    scale, unit = time_unit([s["q3"] for _, points in series for _, s in points])
+    scale, unit = time_unit([s["median"] for _, points in series for _, s in points])
     sizes = sorted({n for _, points in series for n, _ in points})
     for impl, points in series:
         xs = [n for n, _ in points]
@@ -636,6 +635,7 @@ def axis_label(metric, unit):
 def plot_bars(report, panels, title, path):
     """Horizontal bars per implementation, one panel per (workload, metric)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 5.2), squeeze=False)
     notes = []
     for ax, (workload, metric, label) in zip(axes[0], panels):
@@ -661,7 +661,7 @@ def plot_bars(report, panels, title, path):
                          " run it without polling between calls, unlike torsion: different work")
         ys = np.arange(len(rows))
         # One unit per panel, for the axis and the bar labels alike.
-        scale, unit = time_unit([s["q3"] for _, s in rows])
+        scale, unit = time_unit([s["median"] for _, s in rows])
         medians = [s["median"] / scale for _, s in rows]
         err = [[(s["median"] - s["q1"]) / scale for _, s in rows],
                [(s["q3"] - s["median"]) / scale for _, s in rows]]
@@ -674,6 +674,7 @@ def plot_bars(report, panels, title, path):
         ax.set_yticks(ys, [impl for impl, _ in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_value(v)))
         ax.set_xlabel(f"{axis_label(metric, unit)} (median, IQR bars; log scale)", fontsize=9)
         ax.set_title(f"{label}, N={n}", fontsize=10)
         ax.grid(True, axis="x", which="both", alpha=0.3)
@@ -740,10 +741,14 @@ def plot_w3(report, path):
                 axes[1].text(v, y, f" {fmt_value(v)}", va="center", fontsize=7)
         axes[1].set_yticks(ys, impls, fontsize=8)
         axes[1].invert_yaxis()
+        # Room right of the longest bar for its label and the legend.
+        top = max([(report.median("W3_pingpong", i, n, "latency_p99_ns") or 0) / scale
+                   for i in impls] + [1e-9])
+        axes[1].set_xlim(0, top * 1.45)
         axes[1].set_xlabel(f"latency, {unit} (median over repetitions; lower is better)",
                            fontsize=9)
         axes[1].set_title(f"Ping-pong latency, N={n} connections", fontsize=10)
-        axes[1].legend(fontsize=8)
+        axes[1].legend(fontsize=8, loc="upper right")
         axes[1].grid(True, axis="x", which="both", alpha=0.3)
     if "W3_bulk" in report.workloads:
         panel_rates(axes[2], "W3_bulk", "ns_per_mb", "MB/s", "Bulk stream, one connection")

@@ -137,7 +137,11 @@ def plan(preset, impls=None):
         # stays short (W2's timers at 100,000, not a million).
         units = bench_units(keep(TORSION + MINIMAL + list(PEER_BINARIES)), [100, 1000],
                             [100000])
-        units += [EchoUnit(i) for i in keep(TORSION + ["min_epoll"] + list(PEER_BINARIES))]
+        # Not torsion_io_uring's echo server: under valgrind its blocking
+        # io_uring wait often keeps the server's watchdog thread from running,
+        # so the server cannot be stopped and the run is killed.
+        units += [EchoUnit(i) for i in keep([t for t in TORSION if t != "torsion_io_uring"]
+                                            + ["min_epoll"] + list(PEER_BINARIES))]
         if impls is None or "torsion" in impls:
             units.append(BenchUnit("deferred_bench", "^W5_", iterations=200))
         return units
