@@ -36,6 +36,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/ledger.h"
 #include "deferred/deferred.h"
 #include "deferred/deferred_list.h"
 #include "deferred/gather.h"
@@ -71,6 +72,9 @@ namespace {
 
 constexpr int kCallgrindRuns = 100;
 
+// The benchmark running now (W5_<scenario>/<impl>/<N>), for the cost ledger.
+const std::string* gRunning = nullptr;
+
 // Runs `body` once per iteration and reports allocations per run.
 template <typename Body>
 void measure(benchmark::State& state, Body body) {
@@ -81,7 +85,10 @@ void measure(benchmark::State& state, Body body) {
     TORSION_CALLGRIND_MARK();
   }
   std::int64_t before = gAllocations.load(std::memory_order_relaxed);
+  bench::ledger::begin();
   for (auto _ : state) body();
+  bench::ledger::end(gRunning != nullptr ? *gRunning : std::string(), "op",
+                     static_cast<std::int64_t>(state.iterations()));
   std::int64_t allocations = gAllocations.load(std::memory_order_relaxed) - before;
   state.counters["allocs_per_op"] =
       static_cast<double>(allocations) / static_cast<double>(state.iterations());
@@ -281,9 +288,19 @@ void workCoroutineBench(benchmark::State& state) {
 
 void add(const std::string& scenario, const char* impl, std::int64_t n,
          void (*fn)(benchmark::State&)) {
-  benchmark::RegisterBenchmark(
-      ("W5_" + scenario + "/" + impl + "/" + std::to_string(n)).c_str(), fn)
-      ->Arg(n);
+  const std::string name = "W5_" + scenario + "/" + impl + "/" + std::to_string(n);
+  auto* bench =
+      benchmark::RegisterBenchmark(name.c_str(), [name, fn](benchmark::State& state) {
+        gRunning = &name;
+        fn(state);
+        gRunning = nullptr;
+      })->Arg(n);
+  // TORSION_BENCH_ITERATIONS=k: exactly k runs, as drivers.h does for W1 and
+  // W4. The cost ledger divides its counts by runs, and Google Benchmark's
+  // own timer calls and the first runs' warm-up must weigh the same in
+  // every ledger run.
+  const char* k = std::getenv("TORSION_BENCH_ITERATIONS");
+  if (k != nullptr && std::atoll(k) > 0) bench->Iterations(std::atoll(k));
 }
 
 [[maybe_unused]] const bool kRegistered = [] {

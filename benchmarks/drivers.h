@@ -6,7 +6,9 @@
 // cpuSeconds): only the measured phases count, and
 // each reports a counter `ns_per_<operation>` (nanoseconds per event, per
 // timer scheduled, cancelled or fired, per call), which is what the report
-// and tools/bench-compare read.
+// and tools/bench-compare read. The same phases are the cost ledger's
+// (ledger.h): instructions, system calls, allocations and context switches
+// per operation, counted by tools/ledger.py.
 //
 //   // In an adapter's .cc file:
 //   const bool kRegistered =
@@ -18,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -29,17 +32,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
+#include "benchmarks/ledger.h"
 #include "benchmarks/pipe_ring.h"
 #include "benchmarks/workload.h"
-
-// Optional: under valgrind --tool=callgrind every phase boundary dumps the
-// instruction counts (docs/performance.md); elsewhere a no-op.
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#define TORSION_BENCH_PHASE_MARK() CALLGRIND_DUMP_STATS
-#else
-#define TORSION_BENCH_PHASE_MARK() ((void)0)
-#endif
 
 namespace torsion::bench {
 
@@ -55,10 +50,7 @@ inline double secondsBetween(Clock::time_point a, Clock::time_point b) {
 // work of send, recv and poll runs in the calling thread). The workloads
 // never block while timed, so on an idle machine this equals wall time; on
 // a shared one it leaves out the time other processes held the CPU.
-// Each call also marks a phase boundary for callgrind (see above), so
-// `valgrind --tool=callgrind` splits the run into exactly the timed phases.
 inline double cpuSeconds() {
-  TORSION_BENCH_PHASE_MARK();
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
@@ -90,9 +82,17 @@ auto makeLoop(benchmark::State& state, const Factory& factory) -> decltype(facto
 
 inline void countUp(void* counter) { ++*static_cast<std::int64_t*>(counter); }
 
+// The benchmark's name as the report and the ledger know it:
+// W<k>_<workload>/<impl>/<N>.
+inline std::string benchmarkName(const std::string& prefix,
+                                 const benchmark::State& state) {
+  return prefix + "/" + std::to_string(state.range(0));
+}
+
 // W1: see pipe_ring.h. N pairs, kPipeActiveChains chains, N writes a round.
 template <typename Factory>
-void pipes(benchmark::State& state, const Factory& factory) {
+void pipes(benchmark::State& state, const Factory& factory, const std::string& prefix) {
+  const std::string name = benchmarkName(prefix, state);
   const int n = static_cast<int>(state.range(0));
   const long needed = 2L * n + 64;
   if (const long limit = raiseFdLimit(needed); limit < needed) {
@@ -124,8 +124,12 @@ void pipes(benchmark::State& state, const Factory& factory) {
   if (watched == n) {
     for (auto _ : state) {
       const double start = cpuSeconds();
+      const std::int64_t roundStart = (*ring)->received();
+      ledger::begin();
       (*ring)->seed(kPipeActiveChains, n);
-      if (!runUntil(**loop, [&] { return (*ring)->done(); })) {
+      const bool finished = runUntil(**loop, [&] { return (*ring)->done(); });
+      ledger::end(name, "event", (*ring)->received() - roundStart);
+      if (!finished) {
         state.SkipWithError("W1 stalled: bytes written were never reported readable");
         break;
       }
@@ -145,7 +149,8 @@ void pipes(benchmark::State& state, const Factory& factory) {
 // the rest fired. Instead of measuring a wait, the driver sleeps (untimed)
 // until every deadline has passed, then times the passes that fire them.
 template <typename Factory>
-void timers(benchmark::State& state, const Factory& factory) {
+void timers(benchmark::State& state, const Factory& factory, const std::string& prefix) {
+  const std::string name = benchmarkName(prefix, state);
   const auto n = static_cast<std::size_t>(state.range(0));
   std::vector<double> delays(n);
   std::mt19937_64 random(kTimerSeed);
@@ -162,17 +167,27 @@ void timers(benchmark::State& state, const Factory& factory) {
   std::int64_t rounds = 0;
   for (auto _ : state) {
     fired = 0;
-    const Clock::time_point scheduled = Clock::now();
     const double t0 = cpuSeconds();
+    ledger::begin();
     for (std::size_t i = 0; i < n; ++i) (*loop)->startTimer(i, delays[i], &onFire);
+    ledger::end(name, "schedule", static_cast<std::int64_t>(n));
     const double t1 = cpuSeconds();
+    ledger::begin();
     for (std::size_t i = 1; i < n; i += 2) (*loop)->cancelTimer(i);
+    ledger::end(name, "cancel", static_cast<std::int64_t>(n / 2));
     const double t2 = cpuSeconds();
+    // Every deadline is at most kTimerSpanSeconds after the last timer was
+    // scheduled, which may be long after the first (a million timers, or a
+    // loaded machine): counted from here, no timer is still pending when the
+    // fire phase starts, so it times firing, not passes spent waiting.
     std::this_thread::sleep_until(
-        scheduled + std::chrono::duration_cast<Clock::duration>(
-                        std::chrono::duration<double>(kTimerSpanSeconds + 0.005)));
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(kTimerSpanSeconds + 0.005)));
     const double t3 = cpuSeconds();
-    if (!runUntil(**loop, [&] { return fired >= expected; })) {
+    ledger::begin();
+    const bool finished = runUntil(**loop, [&] { return fired >= expected; });
+    ledger::end(name, "fire", expected);
+    if (!finished) {
       state.SkipWithError("W2 stalled: due timers did not fire");
       break;
     }
@@ -213,7 +228,9 @@ struct Chain {
 };
 
 template <typename Factory>
-void callSoonChain(benchmark::State& state, const Factory& factory) {
+void callSoonChain(benchmark::State& state, const Factory& factory,
+                   const std::string& prefix) {
+  const std::string name = benchmarkName(prefix, state);
   const std::int64_t n = state.range(0);
   auto loop = makeLoop(state, factory);
   if (!loop.ok()) return;
@@ -223,9 +240,12 @@ void callSoonChain(benchmark::State& state, const Factory& factory) {
   double seconds = 0;
   for (auto _ : state) {
     const double start = cpuSeconds();
+    ledger::begin();
     chain.left = n;
     (*loop)->callSoon(&chain.self);
-    if (!runUntil(**loop, [&] { return chain.left <= 0; })) {
+    const bool finished = runUntil(**loop, [&] { return chain.left <= 0; });
+    ledger::end(name, "call", n);
+    if (!finished) {
       state.SkipWithError("W4 chain stalled");
       break;
     }
@@ -241,7 +261,9 @@ void callSoonChain(benchmark::State& state, const Factory& factory) {
 
 // W4 batch: n calls scheduled back to back, then run.
 template <typename Factory>
-void callSoonBatch(benchmark::State& state, const Factory& factory) {
+void callSoonBatch(benchmark::State& state, const Factory& factory,
+                   const std::string& prefix) {
+  const std::string name = benchmarkName(prefix, state);
   const std::int64_t n = state.range(0);
   auto loop = makeLoop(state, factory);
   if (!loop.ok()) return;
@@ -250,9 +272,12 @@ void callSoonBatch(benchmark::State& state, const Factory& factory) {
   double seconds = 0;
   for (auto _ : state) {
     const double start = cpuSeconds();
+    ledger::begin();
     ran = 0;
     for (std::int64_t i = 0; i < n; ++i) (*loop)->callSoon(&onCall);
-    if (!runUntil(**loop, [&] { return ran >= n; })) {
+    const bool finished = runUntil(**loop, [&] { return ran >= n; });
+    ledger::end(name, "call", n);
+    if (!finished) {
       state.SkipWithError("W4 batch stalled");
       break;
     }
@@ -266,6 +291,22 @@ void callSoonBatch(benchmark::State& state, const Factory& factory) {
     state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
 }
 
+// TORSION_BENCH_ITERATIONS=k runs every repeatable workload exactly k
+// iterations instead of as many as --benchmark_min_time asks for: the cost
+// ledger divides counts by operations, and first-round costs (a table that
+// grows once) must weigh the same in every run. 0 when unset.
+inline benchmark::IterationCount fixedIterations() {
+  const char* text = std::getenv("TORSION_BENCH_ITERATIONS");
+  const long long k = text != nullptr ? std::atoll(text) : 0;
+  return k > 0 ? k : 0;
+}
+
+template <typename B>
+B* maybeFixIterations(B* bench) {
+  if (const benchmark::IterationCount k = fixedIterations(); k > 0) bench->Iterations(k);
+  return bench;
+}
+
 }  // namespace internal
 
 // Registers every workload for one implementation. `factory()` returns
@@ -277,8 +318,12 @@ requires EventLoop<
     typename std::remove_reference_t<decltype(*std::declval<Factory>()().value())>>
 bool registerWorkloads(const std::string& impl, Factory factory) {
   namespace bm = benchmark;
-  bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
-                        [factory](bm::State& s) { internal::pipes(s, factory); })
+  using internal::maybeFixIterations;
+  maybeFixIterations(
+      bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
+                            [factory, name = "W1_pipes/" + impl](bm::State& s) {
+                              internal::pipes(s, factory, name);
+                            }))
       ->Arg(100)
       ->Arg(1000)
       ->Arg(5000)  // a point between, since 10,000 pairs may exceed RLIMIT_NOFILE
@@ -288,20 +333,28 @@ bool registerWorkloads(const std::string& impl, Factory factory) {
   // One round of a million timers is long enough to time, and each round
   // sleeps a second (untimed) for the deadlines to pass: one iteration each.
   bm::RegisterBenchmark(("W2_timers/" + impl).c_str(),
-                        [factory](bm::State& s) { internal::timers(s, factory); })
+                        [factory, name = "W2_timers/" + impl](bm::State& s) {
+                          internal::timers(s, factory, name);
+                        })
       ->Arg(1000)  // for smoke_test
       ->Arg(100000)
       ->Arg(1000000)
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(bm::kMillisecond);
-  bm::RegisterBenchmark(("W4_chain/" + impl).c_str(),
-                        [factory](bm::State& s) { internal::callSoonChain(s, factory); })
+  maybeFixIterations(
+      bm::RegisterBenchmark(("W4_chain/" + impl).c_str(),
+                            [factory, name = "W4_chain/" + impl](bm::State& s) {
+                              internal::callSoonChain(s, factory, name);
+                            }))
       ->Arg(10000)
       ->UseManualTime()
       ->Unit(bm::kMicrosecond);
-  bm::RegisterBenchmark(("W4_batch/" + impl).c_str(),
-                        [factory](bm::State& s) { internal::callSoonBatch(s, factory); })
+  maybeFixIterations(
+      bm::RegisterBenchmark(("W4_batch/" + impl).c_str(),
+                            [factory, name = "W4_batch/" + impl](bm::State& s) {
+                              internal::callSoonBatch(s, factory, name);
+                            }))
       ->Arg(kCallSoonBatch)
       ->UseManualTime()
       ->Unit(bm::kMicrosecond);

@@ -11,6 +11,10 @@
 //       -- .bazel/bin/benchmarks/echo_torsion --impl torsion_epoll
 //   echo_loadgen --impl mine --port 8000 ...   # a server already running
 //
+// --warmup N fixes the untimed round trips on each connection set (default:
+// a tenth of the timed ones, at least two per connection); the cost ledger
+// runs two lengths with the same warm-up and subtracts.
+//
 // --bulk_rcvbuf BYTES gives the bulk client a small receive window, so the
 // server's sends fill up and its write backlog and backpressure are what
 // is measured (on loopback with autotuning every server's send just
@@ -45,6 +49,7 @@ struct Options {
   std::string impl;
   int port = 0;
   std::vector<std::pair<int, std::int64_t>> pingPong;  // connections, round trips
+  std::int64_t warmup = -1;  // untimed round trips first; -1: a tenth of the timed ones
   std::int64_t bulkMiB = 0;
   int bulkRcvbuf = 0;  // SO_RCVBUF of the bulk client; 0: the kernel's autotuning
   int repetitions = 3;
@@ -183,8 +188,11 @@ void runPingPong(const Options& o, int port, int connections, std::int64_t round
   auto clients = EchoClients::connect(port, connections);
   if (!clients.ok()) return out.error(name, std::string(clients.status().message()));
   // Warm-up, untimed: every connection accepted and served at least twice.
-  if (auto warm = (*clients)->pingPong(
-          std::max<std::int64_t>(2L * connections, roundTrips / 10), o.maxSeconds);
+  const std::int64_t warmRoundTrips =
+      o.warmup >= 0 ? o.warmup
+                    : std::max<std::int64_t>(2L * connections, roundTrips / 10);
+  if (auto warm = warmRoundTrips > 0 ? (*clients)->pingPong(warmRoundTrips, o.maxSeconds)
+                                     : absl::StatusOr<PingPongResult>(PingPongResult{});
       !warm.ok())
     return out.error(name, std::string(warm.status().message()));
   for (int r = 0; r < o.repetitions; ++r) {
@@ -234,7 +242,8 @@ void runBulk(const Options& o, int port, Output& out) {
 int usage(const char* why) {
   std::cerr << "echo_loadgen: " << why << "\n"
             << "usage: echo_loadgen --impl NAME [--pingpong CONNS=ROUNDTRIPS,...] "
-               "[--bulk_mib N] [--bulk_rcvbuf BYTES] [--repetitions R] [--max_seconds S] "
+               "[--warmup ROUNDTRIPS] [--bulk_mib N] [--bulk_rcvbuf BYTES] "
+               "[--repetitions R] [--max_seconds S] "
                "[--out FILE.json] "
                "(--port P | -- SERVER_COMMAND...)\n";
   return 2;
@@ -265,6 +274,9 @@ int main(int argc, char** argv) {
           return usage(("bad --pingpong item " + item).c_str());
         o.pingPong.emplace_back(conns, trips);
       }
+    } else if (arg == "--warmup") {
+      o.warmup = std::atoll(value);
+      if (o.warmup < 0) return usage("--warmup must be 0 or positive");
     } else if (arg == "--bulk_mib") {
       o.bulkMiB = std::atoll(value);
     } else if (arg == "--bulk_rcvbuf") {

@@ -14,6 +14,7 @@
 #include <map>
 #include <utility>
 
+#include "benchmarks/ledger.h"
 #include "benchmarks/pipe_ring.h"
 
 namespace torsion::bench {
@@ -133,7 +134,12 @@ int echoServerMain(int argc, char** argv) {
     }
     signalStop(stopPipe[1]);
   });
+  // The cost ledger counts the whole of serve() on this thread; tools/ledger.py
+  // subtracts two runs of different lengths to get the cost per round trip.
+  const std::string ledgerName = "W3_serve/" + impl + "/0";
+  ledger::begin();
   const absl::Status status = (*server)->serve();
+  ledger::end(ledgerName, "process", 0);
   served = true;
   watchdog.join();
   server->reset();
