@@ -508,7 +508,7 @@ def w5_section(self):
 
 
 def w3_goals(self, w):
-    """The issue's goals for W3, reported (not asserted)."""
+    """W3's goals, reported (not asserted)."""
     if w == "W3_pingpong":
         metric, n, title = "ns_per_roundtrip", 100, "with 100 connections"
     else:
