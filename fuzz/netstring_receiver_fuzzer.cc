@@ -38,13 +38,35 @@ constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 // to false (or delete it) once the fix is in.
 constexpr bool kAvoidSizeMaxLength = true;
 
-constexpr std::size_t kMaxLengths[] = {
-    0, 1, 2, 9, 10, 99, 100, 99999, 1 << 20, kSizeMax / 10, kSizeMax - 1, kSizeMax};
-
+// One case per choice, so that libFuzzer sees each as new coverage and
+// keeps an input for each in its corpus.
 std::size_t chooseMaxLength(FuzzInput& in) {
-  std::size_t maxLength = in.pick(kMaxLengths);
-  if (kAvoidSizeMaxLength && maxLength == kSizeMax) maxLength = kSizeMax - 1;
-  return maxLength;
+  switch (in.below(12)) {
+    case 0:
+      return 0;
+    case 1:
+      return 1;
+    case 2:
+      return 2;
+    case 3:
+      return 9;
+    case 4:
+      return 10;
+    case 5:
+      return 99;
+    case 6:
+      return 100;
+    case 7:
+      return net::NetstringReceiver::kDefaultMaxLength;
+    case 8:
+      return std::size_t{1} << 20;
+    case 9:
+      return kSizeMax / 10;
+    case 10:
+      return kSizeMax - 1;
+    default:
+      return kAvoidSizeMaxLength ? kSizeMax - 1 : kSizeMax;
+  }
 }
 
 struct Thrown {};
