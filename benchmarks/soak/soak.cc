@@ -480,7 +480,7 @@ absl::StatusOr<SoakResult> runSoak(const SoakOptions& options) {
   result.connectionsWanted = options.connections;
   result.idleSeconds = options.idleSeconds;
   if (std::string why = knownLimit(options.backend, options.connections); !why.empty()) {
-    return absl::FailedPreconditionError(options.backend + ": " + why);
+    return absl::FailedPreconditionError(why);
   }
   const long needed = options.connections + options.slowReaders + kSpareDescriptors;
   if (absl::Status s = raiseDescriptorLimit(needed, result); !s.ok()) return s;

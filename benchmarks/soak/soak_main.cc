@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     bool skipped = s.code() == absl::StatusCode::kUnavailable ||
                    (options.backend == "select" &&
                     !torsion::bench::knownLimit("select", options.connections).empty());
-    std::fprintf(stderr, "soak %s: %s\n", options.backend.c_str(), message.c_str());
+    std::fprintf(stderr, "soak: %s\n", message.c_str());
     std::printf("{\"backend\": %s, \"%s\": %s}\n", jsonString(options.backend).c_str(),
                 skipped ? "skipped" : "error", jsonString(message).c_str());
     return skipped ? 3 : 1;
@@ -97,5 +97,6 @@ int main(int argc, char** argv) {
         r.slowEchoComplete ? "complete" : "INCOMPLETE");
   }
   std::fprintf(stderr, "; %.1f s\n", r.seconds);
+  std::printf("%s\n", r.toJson().c_str());
   return 0;
 }
