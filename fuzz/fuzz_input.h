@@ -7,7 +7,8 @@
 // short, decodes to some program and the decoding never fails.
 //
 //   FuzzInput in(data, size);
-//   std::size_t maxLength = in.pick(kMaxLengths);
+//   bool lineOnly = in.below(4) == 3;       // one byte, a choice of four
+//   std::string_view sizes = in.take(in.below(8));
 //   std::string_view stream = in.rest();
 //
 // (libFuzzer ships FuzzedDataProvider for this; it is not available to the
@@ -17,7 +18,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,16 +43,6 @@ class FuzzInput {
   std::uint16_t u16() {
     std::uint16_t high = byte();
     return static_cast<std::uint16_t>(high << 8 | byte());
-  }
-  bool flag() { return (byte() & 1) != 0; }
-
-  template <typename T>
-  const T& pick(std::span<const T> choices) {
-    return choices[below(choices.size())];
-  }
-  template <typename T, std::size_t N>
-  const T& pick(const T (&choices)[N]) {
-    return choices[below(N)];
   }
 
   // Up to n bytes.
