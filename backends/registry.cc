@@ -147,7 +147,9 @@ absl::StatusOr<std::unique_ptr<Backend>> createBackend(std::string_view name) {
   }
   if (entries.empty()) {
     return absl::NotFoundError(
-        "no backend is compiled in; depend on //backends:all (or one backend target)");
+        "no backend is compiled in; depend on //core:reactor (every backend of "
+        "this platform), or link a backend such as //backends:epoll next to "
+        "//core:reactor_without_backends");
   }
   return absl::UnavailableError(
       absl::StrCat("no backend could be started: ", absl::StrJoin(reasons, "; ")));

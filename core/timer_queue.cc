@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -214,17 +215,12 @@ std::size_t TimerQueue::runDue(double now, NewCalls mode,
 }
 
 std::size_t TimerQueue::runDue(double now, NewCalls mode) {
-  const std::uint64_t seqLimit =
-      mode == NewCalls::kNextPass ? nextSeq_ : std::numeric_limits<std::uint64_t>::max();
-  std::size_t ran = 0;
-  while (TimerNode* node = popDue(now, seqLimit)) {
-    Consumed consumed{node};
-    absl::AnyInvocable<void()> fn = std::move(node->fn);
-    node->fn = nullptr;
-    ++ran;
-    fn();  // an exception leaves the loop; `consumed` still lets go
-  }
-  return ran;
+  // The same loop, with a handler that sends the exception on: it leaves
+  // the catch block, so the throwing call is consumed (its `Consumed` guard
+  // still lets go) and the calls not yet run stay pending. The reactor's
+  // path above is untouched; only a throw pays for the second throw.
+  return runDue(now, mode,
+                [](std::exception_ptr e) { std::rethrow_exception(std::move(e)); });
 }
 
 std::vector<DelayedCall> TimerQueue::pending() const {

@@ -1,7 +1,7 @@
 // torsion/core/timer_queue.h: the queue of scheduled calls behind callLater.
 //
-// One TimerQueue orders the calls of a Reactor and, later, of task::Clock,
-// so both follow the same rules (see docs/timers.md):
+// One TimerQueue orders the calls of a Reactor and of task::Clock, so both
+// follow the same rules (see docs/timers.md):
 //   * calls run in deadline order; equal deadlines run first-in first-out
 //     (Twisted's heap does not promise that, twisted#6718; we do);
 //   * in the reactor's mode, a call scheduled (or reset / delayed) while a
@@ -76,8 +76,13 @@ class TimerQueue {
  public:
   // Whether calls scheduled while runDue() runs may run in that same pass.
   enum class NewCalls {
-    kNextPass,  // the reactor's rule (Twisted runUntilCurrent)
-    kSamePass,  // task::Clock's rule (Twisted Clock.advance, C6)
+    // The reactor's rule (Twisted's runUntilCurrent), which task::Clock
+    // follows too.
+    kNextPass,
+    // Twisted's Clock.advance (behaviour C6): a call that falls due while
+    // the pass runs also runs in it. Nothing in the library uses it; a test
+    // clock may, to reproduce Twisted's Clock.
+    kSamePass,
   };
 
   // `time` supplies "now" for DelayedCall::reset; it must outlive the queue.
@@ -102,7 +107,8 @@ class TimerQueue {
                      absl::FunctionRef<void(std::exception_ptr)> onError);
 
   // As above, but an exception escapes: the throwing call is consumed and
-  // the calls not yet run stay pending (task::Clock's rule, C7).
+  // the calls not yet run stay pending (task::Clock's rule, Twisted's C7).
+  // The same loop, with a handler that rethrows.
   std::size_t runDue(double now, NewCalls mode);
 
   // The earliest pending deadline, if any.

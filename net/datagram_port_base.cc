@@ -5,10 +5,22 @@
 
 #include "core/log.h"
 #include "net/errors.h"
+#include "net/nul_check.h"
 
 namespace torsion::net::internal {
+namespace {
+
+// sendto/connect would use the host only up to a NUL byte.
+void refuseNul(std::string_view host) {
+  if (absl::Status s = checkNoNul("host", host); !s.ok()) {
+    throw InvalidAddressError(printable(host), std::string(s.message()));
+  }
+}
+
+}  // namespace
 
 absl::Status DatagramPortBase::write(std::string_view datagram, const Address& to) {
+  refuseNul(to.host);
   if (connected_) {
     if (to.host != connectedAddress_.host || to.port != connectedAddress_.port) {
       throw InvalidAddressError(
@@ -50,6 +62,7 @@ absl::Status DatagramPortBase::connect(std::string_view host, std::uint16_t port
     throw std::logic_error(
         "DatagramTransport::connect: already connected; reconnecting is not supported");
   }
+  refuseNul(host);
   if (!isIPLiteral(host)) {
     throw InvalidAddressError(std::string(host), "not an IPv4 or IPv6 address literal");
   }

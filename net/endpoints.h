@@ -29,7 +29,9 @@
 // Errors: a bad description is an absl::InvalidArgumentError whose message
 // quotes the description and names the bad part ("port: 'http' is not a
 // number in 0..65535", "unknown keyword 'bakclog'", "Unknown endpoint type:
-// 'ftl'"). The parsers are pure functions (parseEndpointDescription,
+// 'ftl'"), control bytes escaped ("\x00"). A host, interface, bindAddress
+// or path holding a NUL byte is one: the OS would read it cut short
+// (net/nul_check.h). The parsers are pure functions (parseEndpointDescription,
 // parseServerSpec, parseClientSpec). Failures of listen/connect arrive in
 // the returned Deferred, as in Twisted.
 //

@@ -11,13 +11,26 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "net/endpoints.h"
+#include "net/nul_check.h"
 
 namespace torsion::net {
 namespace {
 
+// Control bytes in the description or in the part quoted from it are shown
+// escaped: a raw NUL would end the message wherever it is printed.
 absl::Status invalid(std::string_view description, const std::string& why) {
-  return absl::InvalidArgumentError("endpoint description '" + std::string(description) +
-                                    "': " + why);
+  return absl::InvalidArgumentError("endpoint description '" +
+                                    internal::printable(description) +
+                                    "': " + internal::printable(why));
+}
+
+// Hosts, interfaces and paths go to the OS as C strings, which end at a NUL
+// byte: refused here, with the argument named, rather than cut short there.
+absl::Status checkName(std::string_view description, std::string_view what,
+                       std::string_view value) {
+  absl::Status s = internal::checkNoNul(what, value);
+  if (s.ok()) return s;
+  return invalid(description, std::string(s.message()));
 }
 
 std::string lower(std::string_view s) {
@@ -171,6 +184,8 @@ absl::StatusOr<TcpServerSpec> tcpServer(std::string_view description,
   if (!b["port"]) return invalid(description, "missing the port (e.g. 'tcp:8080')");
   if (absl::Status s = parsePort(description, *b["port"], spec.port); !s.ok()) return s;
   if (b["interface"]) spec.interface = *b["interface"];
+  if (absl::Status s = checkName(description, "interface", spec.interface); !s.ok())
+    return s;
   if (b["backlog"]) {
     if (absl::Status s = parseBacklog(description, *b["backlog"], spec.backlog); !s.ok())
       return s;
@@ -187,6 +202,8 @@ absl::StatusOr<UnixServerSpec> unixServer(std::string_view description,
     return invalid(description, "missing the socket path (e.g. 'unix:/tmp/sock')");
   }
   spec.address = *b["address"];
+  if (absl::Status s = checkName(description, "Unix socket path", spec.address); !s.ok())
+    return s;
   if (b["mode"]) {
     std::string_view text = *b["mode"];
     // Python's int(text, 8) also takes an "0o" prefix.
@@ -237,6 +254,7 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
     return invalid(description, "missing the host (e.g. 'tcp:host=localhost:port=80')");
   }
   spec.host = *b["host"];
+  if (absl::Status s = checkName(description, "host", spec.host); !s.ok()) return s;
   if (!b["port"])
     return invalid(description, "missing the port (e.g. 'tcp:host=localhost:port=80')");
   if (absl::Status s = parsePort(description, *b["port"], spec.port); !s.ok()) return s;
@@ -244,7 +262,12 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
     if (absl::Status s = parseTimeout(description, *b["timeout"], spec.timeout); !s.ok())
       return s;
   }
-  if (b["bindAddress"]) spec.bindAddress = *b["bindAddress"];
+  if (b["bindAddress"]) {
+    spec.bindAddress = *b["bindAddress"];
+    if (absl::Status s = checkName(description, "bindAddress", *spec.bindAddress);
+        !s.ok())
+      return s;
+  }
   return spec;
 }
 
@@ -262,6 +285,8 @@ absl::StatusOr<UnixClientSpec> unixClient(std::string_view description,
     return invalid(description, "missing the socket path (e.g. 'unix:path=/tmp/sock')");
   }
   spec.path = *b["path"];
+  if (absl::Status s = checkName(description, "Unix socket path", spec.path); !s.ok())
+    return s;
   if (b["timeout"]) {
     if (absl::Status s = parseTimeout(description, *b["timeout"], spec.timeout); !s.ok())
       return s;

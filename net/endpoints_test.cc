@@ -286,6 +286,64 @@ TEST(ClientStringTests, ErrorsNameTheBadPart) {
             std::string::npos);
 }
 
+// --- names with a NUL byte ---------------------------------------------------------
+
+// A NUL byte cuts a name short where it meets the OS (a C string):
+// "tcp:0:interface=127.0.0.1\0evil" used to listen on 127.0.0.1 and
+// "tcp:host=127.0.0.1\0.evil:port=1" to connect there. Every host,
+// interface and path in a description is refused, naming the argument; the
+// message shows the NUL escaped, never raw.
+void expectNulRefused(const std::string& message, std::string_view what) {
+  EXPECT_NE(message.find(what), std::string::npos) << message;
+  EXPECT_NE(message.find("contains a NUL byte"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\0'), std::string::npos) << "raw NUL in: " << message;
+}
+
+TEST(NulTests, ServerDescriptions) {
+  using namespace std::string_literals;
+  expectNulRefused(serverError("tcp:0:interface=127.0.0.1\0evil"s),
+                   "interface '127.0.0.1\\x00evil'");
+  expectNulRefused(serverError("tcp:0:127.0.0.1\0evil"s),
+                   "interface '127.0.0.1\\x00evil'");
+  expectNulRefused(serverError("unix:/tmp/sock\0evil"s), "path '/tmp/sock\\x00evil'");
+  expectNulRefused(serverError("unix:address=/tmp/sock\0evil:lockfile=1"s),
+                   "path '/tmp/sock\\x00evil'");
+}
+
+TEST(NulTests, ClientDescriptions) {
+  using namespace std::string_literals;
+  expectNulRefused(clientError("tcp:host=127.0.0.1\0.evil:port=1"s),
+                   "host '127.0.0.1\\x00.evil'");
+  expectNulRefused(clientError("tcp:127.0.0.1\0.evil:1"s), "host '127.0.0.1\\x00.evil'");
+  expectNulRefused(clientError("tcp:localhost:1:bindAddress=127.0.0.1\0x"s),
+                   "bindAddress '127.0.0.1\\x00x'");
+  expectNulRefused(clientError("unix:/tmp/sock\0evil"s), "path '/tmp/sock\\x00evil'");
+  expectNulRefused(clientError("unix:path=/tmp/sock\0evil:lockfile=1"s),
+                   "path '/tmp/sock\\x00evil'");
+}
+
+// Other bad descriptions with a NUL quote it escaped too.
+TEST(NulTests, ErrorMessagesEscapeTheDescription) {
+  using namespace std::string_literals;
+  const std::string message = clientError("tcp:localhost:1:time\0out=3"s);
+  EXPECT_NE(message.find("unknown keyword 'time\\x00out'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\0'), std::string::npos) << message;
+}
+
+// serverFromString / clientFromString refuse them before any listen or
+// connect reaches the network.
+TEST(NulTests, FromStringRefusesBeforeTheNetwork) {
+  using namespace std::string_literals;
+  auto reactor = std::make_shared<MemoryReactor>();
+  EXPECT_EQ(serverFromString(reactor, "tcp:0:interface=127.0.0.1\0evil"s).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      clientFromString(reactor, "tcp:host=127.0.0.1\0.evil:port=1"s).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(reactor->tcpServers.empty());
+  EXPECT_TRUE(reactor->tcpClients.empty());
+}
+
 // --- endpoints on a MemoryReactor ------------------------------------------------
 
 // Twisted's TestProtocol: counts connectionMade, records data and losses.

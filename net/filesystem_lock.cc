@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "net/nul_check.h"
+
 namespace torsion::net {
 namespace {
 
@@ -46,6 +48,8 @@ FilesystemLock::~FilesystemLock() {
 }
 
 absl::StatusOr<bool> FilesystemLock::lock() {
+  // symlink() would lock the name cut at its NUL: another file's lock.
+  if (absl::Status s = internal::checkNoNul("lock path", name_); !s.ok()) return s;
   const std::string self = std::to_string(::getpid());
   bool clean = true;
   for (;;) {
@@ -71,6 +75,7 @@ absl::StatusOr<bool> FilesystemLock::lock() {
 }
 
 absl::Status FilesystemLock::unlock() {
+  if (absl::Status s = internal::checkNoNul("lock path", name_); !s.ok()) return s;
   int error = 0;
   absl::StatusOr<pid_t> owner = readOwner(name_, error);
   if (!owner.ok() || *owner != ::getpid()) {

@@ -36,7 +36,8 @@ class FilesystemLock {
   // process holds it (this one included, through another object). A lock
   // left by a dead process is removed first; clean() then says false.
   // Other failures (no such directory, permission denied, a link that
-  // names no process id) are errors naming the path and the cause.
+  // names no process id) are errors naming the path and the cause; a name
+  // holding a NUL byte is InvalidArgument (net/nul_check.h).
   absl::StatusOr<bool> lock();
 
   // Releases the lock. FailedPrecondition, with nothing removed, when the

@@ -44,6 +44,26 @@ class FilesystemLockTest : public ::testing::Test {
 };
 
 // test_cleanlyAcquire: a free lock is taken, cleanly, as a link to our pid.
+// A NUL byte would cut the name short at symlink(2): "PATH\0x" used to
+// lock PATH. lock(), unlock() and isLocked() refuse it and touch nothing.
+TEST_F(FilesystemLockTest, NulInNameIsRefused) {
+  const std::string nulName = path_ + std::string("\0x", 2);
+  FilesystemLock lock(nulName);
+  absl::StatusOr<bool> got = lock.lock();
+  EXPECT_EQ(linkTarget(path_), "") << "locked " << path_;
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(got.status().message().find("contains a NUL byte"), std::string::npos)
+      << got.status().message();
+  EXPECT_EQ(isLocked(nulName).status().code(), absl::StatusCode::kInvalidArgument);
+
+  // unlock() of the cut name must not release a lock held at PATH.
+  FilesystemLock real(path_);
+  ASSERT_TRUE(*real.lock());
+  EXPECT_EQ(lock.unlock().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(linkTarget(path_), std::to_string(::getpid()));
+}
+
 TEST_F(FilesystemLockTest, CleanlyAcquire) {
   FilesystemLock lock(path_);
   absl::StatusOr<bool> got = lock.lock();

@@ -10,8 +10,10 @@
 //   };
 //
 // Names: Twisted's MAX_LENGTH attribute is maxLength()/setMaxLength()
-// (default kDefaultMaxLength = 99999); its `recvd` attribute (the bytes not
-// yet parsed, which application code may replace) is recvd()/setRecvd().
+// (default kDefaultMaxLength = 99999; kNoMaxLength from net/max_length.h
+// takes every length the prefix can express); its `recvd` attribute (the
+// bytes not yet parsed, which application code may replace) is
+// recvd()/setRecvd().
 //
 // Thread-safety: reactor thread only, like every Protocol.
 #ifndef TORSION_NET_INT_STRING_RECEIVER_H_
@@ -24,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/max_length.h"
 #include "net/producer.h"
 #include "net/protocol.h"
 
@@ -42,6 +45,10 @@ class StringTooLongError : public std::length_error {
 // lengthLimitExceeded(length) (default: loseConnection()) and parsing stops;
 // the string is never delivered. Pausing works like LineReceiver's: while
 // paused no string is delivered, resumeProducing() delivers what waited.
+// Unlike LineReceiver, and like Twisted's IntNStringReceiver, a
+// loseConnection() from stringReceived does not stop the strings that
+// follow in the same chunk; check transport()->disconnecting() to ignore
+// them.
 class IntNStringReceiver : public Protocol, public Producer {
  public:
   static constexpr std::size_t kDefaultMaxLength = 99999;

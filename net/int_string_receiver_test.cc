@@ -5,6 +5,7 @@
 // each prefix size; each test names the Twisted test it mirrors.
 #include "net/int_string_receiver.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -251,6 +252,47 @@ TYPED_TEST(IntNTests, PauseResume) {
             StringTransport::ProducerState::kPaused);
   r->resumeProducing();
   EXPECT_EQ(r->received, (std::vector<std::string>{"one", "two"}));
+}
+
+// A loseConnection() from stringReceived does not stop the rest of the
+// chunk: Twisted 22.4's IntNStringReceiver.dataReceived never looks at
+// transport.disconnecting (with a StringTransport it delivers b"quit" and
+// then b"after"); only LineReceiver and LineOnlyReceiver do. A protocol
+// that must ignore what follows its own close checks
+// transport()->disconnecting() itself.
+TYPED_TEST(IntNTests, DeliversTheRestOfTheChunkAfterLoseConnection) {
+  auto r = this->getProtocol();
+  r->onString = [&](std::string_view s) {
+    r->received.emplace_back(s);
+    if (s == "quit") r->transport()->loseConnection();
+  };
+  r->dataReceived(this->makeMessage(*r, "quit") + this->makeMessage(*r, "after"));
+  EXPECT_EQ(r->received, (std::vector<std::string>{"quit", "after"}));
+  EXPECT_TRUE(r->transport()->disconnecting());
+}
+
+// kNoMaxLength: the largest length a prefix can announce is not "too long";
+// the receiver waits for its bytes. Strings above the default limit arrive.
+TYPED_TEST(IntNTests, NoMaxLength) {
+  auto r = this->getProtocol();
+  std::vector<std::uint64_t> limits;
+  r->onLimit = [&](std::uint64_t n) { limits.push_back(n); };
+  r->setMaxLength(kNoMaxLength);
+  const std::uint64_t largest = (std::uint64_t{1} << (8 * r->prefixLength())) - 1;
+  const std::string big(static_cast<std::size_t>(std::min<std::uint64_t>(
+                            largest, 3 * IntNStringReceiver::kDefaultMaxLength)),
+                        's');
+  r->dataReceived(this->makeMessage(*r, big));
+  EXPECT_EQ(r->received, std::vector<std::string>{big});
+  r->dataReceived(this->pack(r->prefixLength(), largest));
+  EXPECT_TRUE(limits.empty());
+  EXPECT_EQ(r->recvd(), this->pack(r->prefixLength(), largest));
+  EXPECT_FALSE(r->transport()->disconnecting());
+  // One below the largest announced length still refuses it.
+  r->setRecvd("");
+  r->setMaxLength(static_cast<std::size_t>(largest - 1));
+  r->dataReceived(this->pack(r->prefixLength(), largest));
+  EXPECT_EQ(limits, std::vector<std::uint64_t>{largest});
 }
 
 // --- per prefix size ---------------------------------------------------------------

@@ -31,6 +31,14 @@ void writeLine(Transport* transport, std::string_view line, std::string_view del
   transport->writeSequence(parts);
 }
 
+// True when `pending` bytes without a delimiter are more than a line of
+// `maxLength` plus its delimiter: pending >= maxLength + delimiterSize,
+// without computing the sum, which wraps for limits near kNoMaxLength.
+bool cannotBeOneLine(std::size_t pending, std::size_t maxLength,
+                     std::size_t delimiterSize) {
+  return pending >= maxLength && pending - maxLength >= delimiterSize;
+}
+
 void checkDelimiter(std::string_view delimiter, const char* who) {
   if (delimiter.empty()) {
     throw std::invalid_argument(std::string(who) +
@@ -84,7 +92,9 @@ void LineReceiver::dataReceived(std::string_view data) {
         // A partial delimiter may still complete a line of maxLength_, so
         // only a buffer that cannot be one line is too long (Twisted's
         // test_notQuiteMaximumLineLengthUnfinished).
-        if (buffer_.size() - start_ < maxLength_ + delimiter_.size()) return;
+        if (!cannotBeOneLine(buffer_.size() - start_, maxLength_, delimiter_.size())) {
+          return;
+        }
         std::string tooLong = buffer_.substr(start_);
         buffer_.clear();
         start_ = 0;

@@ -12,7 +12,8 @@
 //
 // Names: Twisted's class attributes `delimiter` and `MAX_LENGTH` are
 // delimiter()/setDelimiter() and maxLength()/setMaxLength() here; the
-// defaults are "\r\n" and kDefaultMaxLength (16384).
+// defaults are "\r\n" and kDefaultMaxLength (16384). kNoMaxLength
+// (net/max_length.h) means no line is too long.
 //
 // Where Twisted lets lineReceived/rawDataReceived *return* an error object
 // to stop and drop the connection, C++ code throws: the exception leaves
@@ -28,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/max_length.h"
 #include "net/producer.h"
 #include "net/protocol.h"
 

@@ -335,6 +335,8 @@ TEST(LineReceiverTests, NoLinesAfterLoseConnection) {
   proto->makeConnection(&t);
   proto->dataReceived("a\r\nquit\r\nb\r\n");
   EXPECT_EQ(proto->lines, (std::vector<std::string>{"a", "quit"}));
+  // Not delivered, but still buffered, as Twisted keeps it in _buffer.
+  EXPECT_EQ(proto->clearLineBuffer(), "b\r\n");
 }
 
 // Behaviour LR7: sendLine writes the line and the delimiter in one write.
@@ -434,6 +436,77 @@ TEST_F(LineReceiverLineLengthExceededTests, MaximumLineLengthRemaining) {
   proto->makeConnection(&transport);
   proto->dataReceived(std::string(proto->maxLength() + proto->delimiter().size(), 'x'));
   EXPECT_TRUE(transport.disconnecting());
+}
+
+// --- limits near SIZE_MAX ----------------------------------------------------------
+
+// Records lines and too-long reports.
+template <typename Base>
+class LimitRecorder : public Base {
+ public:
+  void lineReceived(std::string_view line) override { lines.emplace_back(line); }
+  void lineLengthExceeded(std::string_view data) override {
+    longLines.emplace_back(data);
+  }
+  std::vector<std::string> lines;
+  std::vector<std::string> longLines;
+};
+
+// A limit within a delimiter's length of SIZE_MAX used to make
+// maxLength() + delimiter().size() wrap to a tiny number, so every partial
+// line was "too long" and a line split inside its delimiter was refused.
+// Each such limit, kNoMaxLength included, must behave as "no line is too
+// long".
+TEST(LineReceiverLimitTests, LimitsNearSizeMaxDoNotWrap) {
+  for (std::string_view delimiter : {"\n", "\r\n", "END\r\n"}) {
+    for (std::size_t below = 0; below <= 5; ++below) {
+      SCOPED_TRACE("delimiter size " + std::to_string(delimiter.size()) +
+                   ", maxLength SIZE_MAX - " + std::to_string(below));
+      auto proto = std::make_shared<LimitRecorder<LineReceiver>>();
+      StringTransport t;
+      proto->makeConnection(&t);
+      proto->setDelimiter(delimiter);
+      proto->setMaxLength(kNoMaxLength - below);
+      proto->dataReceived("abc");
+      proto->dataReceived(delimiter.substr(0, 1));
+      proto->dataReceived(delimiter.substr(1));
+      EXPECT_EQ(proto->lines, std::vector<std::string>{"abc"});
+      EXPECT_TRUE(proto->longLines.empty());
+      EXPECT_FALSE(t.disconnecting());
+    }
+  }
+}
+
+// kNoMaxLength: lines far longer than the default limit are delivered, and
+// so is an unterminated one once its delimiter arrives.
+TEST(LineReceiverLimitTests, NoMaxLengthDeliversLongLines) {
+  auto proto = std::make_shared<LimitRecorder<LineReceiver>>();
+  StringTransport t;
+  proto->makeConnection(&t);
+  proto->setMaxLength(kNoMaxLength);
+  const std::string big(4 * LineReceiver::kDefaultMaxLength, 'l');
+  proto->dataReceived(big + "\r\n" + big);
+  proto->dataReceived("\r\n");
+  EXPECT_EQ(proto->lines, (std::vector<std::string>{big, big}));
+  EXPECT_TRUE(proto->longLines.empty());
+}
+
+// LineOnlyReceiver under the same limits (its checks never added the
+// delimiter, but they must hold at SIZE_MAX as well).
+TEST(LineReceiverLimitTests, LineOnlyReceiverNoMaxLength) {
+  for (std::size_t below = 0; below <= 2; ++below) {
+    auto proto = std::make_shared<LimitRecorder<LineOnlyReceiver>>();
+    StringTransport t;
+    proto->makeConnection(&t);
+    proto->setMaxLength(kNoMaxLength - below);
+    const std::string big(4 * LineOnlyReceiver::kDefaultMaxLength, 'l');
+    proto->dataReceived(big);
+    proto->dataReceived("\r");
+    proto->dataReceived("\n");
+    EXPECT_EQ(proto->lines, std::vector<std::string>{big});
+    EXPECT_TRUE(proto->longLines.empty());
+    EXPECT_FALSE(t.disconnecting());
+  }
 }
 
 // --- LineOnlyReceiverTests -------------------------------------------------------

@@ -1,9 +1,17 @@
 #include "net/listen_socket.h"
 
 #include "net/errors.h"
+#include "net/nul_check.h"
 #include "net/socket_ops.h"
 
 namespace torsion::net::internal {
+
+absl::Status checkListenName(std::string_view what, std::string_view name, int port) {
+  absl::Status s = checkNoNul(what, name);
+  if (s.ok()) return s;
+  return absl::InvalidArgumentError(
+      CannotListenError(printable(name), port, std::string(s.message())).what());
+}
 
 absl::Status cannotListen(int error, const std::string& interface, int port,
                           const std::string& why) {

@@ -9,6 +9,7 @@
 #define TORSION_NET_LISTEN_SOCKET_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "net/socket_address.h"
@@ -25,6 +26,12 @@ absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
 // listen(fd, backlog); on error closes fd and returns the same kind of
 // status.
 absl::Status listenSocket(int fd, int backlog, const std::string& interface, int port);
+
+// OkStatus, or InvalidArgument "CannotListenError: couldn't listen on
+// NAME:PORT: <what> 'NAME' contains a NUL byte ..." (net/nul_check.h) when
+// `name`, an interface or a socket path, holds a NUL byte. The listen
+// functions call it first, on every platform and backend.
+absl::Status checkListenName(std::string_view what, std::string_view name, int port);
 
 // The status for "couldn't listen on interface:port: why".
 absl::Status cannotListen(int error, const std::string& interface, int port,

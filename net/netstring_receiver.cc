@@ -40,6 +40,14 @@ std::optional<NetstringLength> consumeNetstringLength(std::string_view data,
     length = length * 10 + digit;
   }
   if (length > maxLength) tooLong(maxLength);
+  // The payload is followed by its ',': length + 1 bytes are expected, which
+  // must be countable. Only SIZE_MAX is not, and only under kNoMaxLength;
+  // no buffer could hold it anyway.
+  if (length == std::numeric_limits<std::size_t>::max()) {
+    throw NetstringParseError("netstring: the announced length " +
+                              std::to_string(length) +
+                              " leaves no room to count its trailing ','");
+  }
   if (digits == data.size()) return std::nullopt;  // the colon is still to come
   if (data[digits] != ':') {
     throw NetstringParseError("netstring: the length is not followed by ':'");
@@ -64,6 +72,7 @@ bool NetstringReceiver::parsePayload() {
   payload_.append(remaining_, start_, take);
   start_ += take;
   if (payload_.size() < expectedPayloadSize_) return false;
+  // Not empty: expectedPayloadSize_ counts the comma, so it is at least 1.
   if (payload_.back() != ',') {
     throw NetstringParseError("netstring: the payload is not followed by ','");
   }

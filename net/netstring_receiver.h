@@ -14,7 +14,13 @@
 // connection (loseConnection) and marks the peer broken; later bytes are
 // ignored. The announced length is checked before the payload arrives, so
 // a peer cannot make the receiver buffer more than maxLength() + a few
-// bytes.
+// bytes. setMaxLength(kNoMaxLength) (net/max_length.h) removes the limit;
+// a length of SIZE_MAX is refused even then, as its ',' could not be
+// counted.
+//
+// A loseConnection() from stringReceived does not stop the netstrings that
+// follow in the same chunk (as in Twisted); check
+// transport()->disconnecting() to ignore them.
 //
 // Thread-safety: reactor thread only, like every Protocol.
 #ifndef TORSION_NET_NETSTRING_RECEIVER_H_
@@ -26,6 +32,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/max_length.h"
 #include "net/protocol.h"
 
 namespace torsion::net {
@@ -49,7 +56,7 @@ struct NetstringLength {
 // pure function). Returns nullopt while `data` may still become a valid
 // length part (e.g. "12"); throws NetstringParseError when it cannot (no
 // digits, a leading zero, a non-digit before the colon) or when the length
-// exceeds `maxLength`, even before the colon arrived.
+// exceeds `maxLength` (or is SIZE_MAX), even before the colon arrived.
 std::optional<NetstringLength> consumeNetstringLength(std::string_view data,
                                                       std::size_t maxLength);
 

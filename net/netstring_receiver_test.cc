@@ -4,7 +4,9 @@
 // mirrors.
 #include "net/netstring_receiver.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -214,6 +216,59 @@ TEST_F(NetstringReceiverTests, ConsumeLengthEdgeCases) {
   } catch (const NetstringParseError& e) {
     EXPECT_NE(std::string(e.what()).find("length"), std::string::npos) << e.what();
   }
+}
+
+// As IntNStringReceiver (and Twisted 22.4's NetstringReceiver, whose
+// dataReceived loops while data remains): a loseConnection() from
+// stringReceived does not stop the rest of the chunk.
+TEST_F(NetstringReceiverTests, DeliversTheRestOfTheChunkAfterLoseConnection) {
+  class Quitter : public NetstringReceiver {
+   public:
+    void stringReceived(std::string_view s) override {
+      received.emplace_back(s);
+      if (s == "quit") transport()->loseConnection();
+    }
+    std::vector<std::string> received;
+  };
+  auto r = std::make_shared<Quitter>();
+  StringTransport t;
+  r->makeConnection(&t);
+  r->dataReceived("4:quit,5:after,");
+  EXPECT_EQ(r->received, (std::vector<std::string>{"quit", "after"}));
+  EXPECT_TRUE(t.disconnecting());
+  EXPECT_FALSE(r->brokenPeer());
+}
+
+// kNoMaxLength (SIZE_MAX) accepts every length whose payload and trailing
+// ',' can be counted in a size_t. SIZE_MAX itself cannot (the payload plus
+// its comma is SIZE_MAX + 1): it used to wrap to an expected size of 0.
+TEST_F(NetstringReceiverTests, ConsumeLengthWithoutLimit) {
+  EXPECT_THROW(consumeNetstringLength(std::to_string(SIZE_MAX) + ":", kNoMaxLength),
+               NetstringParseError);
+  std::optional<NetstringLength> largest =
+      consumeNetstringLength(std::to_string(SIZE_MAX - 1) + ":", kNoMaxLength);
+  ASSERT_TRUE(largest.has_value());
+  EXPECT_EQ(largest->expectedPayloadSize, SIZE_MAX);
+}
+
+// The receiver side of the same: the uncountable length is a parse error
+// (the connection closes) instead of an empty payload whose last byte is
+// read anyway.
+TEST_F(NetstringReceiverTests, NoMaxLengthRefusesAnUncountableLength) {
+  netstringReceiver_->setMaxLength(kNoMaxLength);
+  netstringReceiver_->dataReceived(std::to_string(SIZE_MAX) + ":,");
+  EXPECT_TRUE(netstringReceiver_->brokenPeer());
+  EXPECT_TRUE(transport_.disconnecting());
+  EXPECT_TRUE(netstringReceiver_->received.empty());
+}
+
+// Without a limit, a string far above the default maximum is delivered.
+TEST_F(NetstringReceiverTests, NoMaxLengthDeliversLongStrings) {
+  netstringReceiver_->setMaxLength(kNoMaxLength);
+  const std::string big(3 * NetstringReceiver::kDefaultMaxLength, 'n');
+  netstringReceiver_->dataReceived(std::to_string(big.size()) + ":" + big + ",");
+  EXPECT_EQ(netstringReceiver_->received, std::vector<std::string>{big});
+  EXPECT_FALSE(transport_.disconnecting());
 }
 
 // test_basic.py NetstringReceiverTests.test_stringReceivedNotImplemented

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "net/errors.h"
+#include "net/nul_check.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
 
@@ -56,6 +57,11 @@ std::string lookup(const std::string& name) {
 }  // namespace
 
 Deferred<std::string> resolve(Reactor& reactor, std::string_view name) {
+  // getaddrinfo would look up the name only up to a NUL ("localhost\0x").
+  if (absl::Status s = internal::checkNoNul("host", name); !s.ok()) {
+    return fail<std::string>(
+        Failure(DNSLookupError("DNSLookupError: " + std::string(s.message()))));
+  }
   if (internal::isIPLiteral(name)) return succeed(std::string(name));
   if (name.empty()) {
     return fail<std::string>(Failure(DNSLookupError("DNSLookupError: empty host name")));

@@ -24,7 +24,8 @@ namespace torsion::net {
 
 // The first address of `name`: IPv4 if it has one (Twisted's resolve is
 // gethostbyname, IPv4 only), else IPv6, as a numeric string. Errbacks
-// with DNSLookupError (net/errors.h) carrying getaddrinfo's message.
+// with DNSLookupError (net/errors.h) carrying getaddrinfo's message, or at
+// once when `name` holds a NUL byte (net/nul_check.h).
 Deferred<std::string> resolve(Reactor& reactor, std::string_view name);
 
 }  // namespace torsion::net

@@ -12,15 +12,19 @@
 #include <cstring>
 #include <string>
 
+#include "net/nul_check.h"
+
 namespace torsion::net::internal {
 
 bool isIPv4Literal(std::string_view host) {
+  // The C string would end at a NUL: "127.0.0.1\0x" is no literal.
+  if (containsNul(host)) return false;
   in_addr a;
   return inet_pton(AF_INET, std::string(host).c_str(), &a) == 1;
 }
 
 bool isIPv6Literal(std::string_view host) {
-  if (host.find(':') == std::string_view::npos) return false;
+  if (host.find(':') == std::string_view::npos || containsNul(host)) return false;
   ensureSocketsInitialized();
   // getaddrinfo with AI_NUMERICHOST accepts scoped literals ("fe80::1%lo")
   // that inet_pton refuses, and never resolves anything.
@@ -34,6 +38,7 @@ bool isIPv6Literal(std::string_view host) {
 }
 
 absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port) {
+  if (absl::Status s = checkNoNul("IP address", host); !s.ok()) return s;
   SockAddr out;
   ensureSocketsInitialized();
   if (host.empty()) host = "0.0.0.0";
@@ -59,10 +64,12 @@ absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port) {
     return out;
   }
   if (res != nullptr) freeaddrinfo(res);
-  return absl::InvalidArgumentError("'" + h + "' is not an IPv4 or IPv6 address literal");
+  return absl::InvalidArgumentError("'" + printable(h) +
+                                    "' is not an IPv4 or IPv6 address literal");
 }
 
 absl::StatusOr<SockAddr> unixPath(std::string_view path) {
+  if (absl::Status s = checkNoNul("Unix socket path", path); !s.ok()) return s;
 #ifdef _WIN32
   return absl::UnimplementedError("Unix socket path '" + std::string(path) +
                                   "': Unix sockets are not supported on Windows");

@@ -33,7 +33,7 @@ struct SockAddr {
 };
 
 // True for "1.2.3.4" / "::1" (and "fe80::1%lo"): an IP literal that needs
-// no resolution.
+// no resolution. False for anything holding a NUL byte.
 bool isIPv4Literal(std::string_view host);
 bool isIPv6Literal(std::string_view host);
 inline bool isIPLiteral(std::string_view host) {
@@ -41,11 +41,13 @@ inline bool isIPLiteral(std::string_view host) {
 }
 
 // The sockaddr for an IP literal. "" means IPv4 any (Twisted's default
-// interface). InvalidArgument if `host` is not a literal.
+// interface). InvalidArgument if `host` is not a literal or holds a NUL
+// byte (net/nul_check.h).
 absl::StatusOr<SockAddr> ipLiteral(std::string_view host, std::uint16_t port);
 
-// A Unix socket address. InvalidArgument if the path does not fit;
-// Unimplemented on Windows (net/unix.h is POSIX-only).
+// A Unix socket address. InvalidArgument if the path does not fit or holds
+// a NUL byte; otherwise Unimplemented on Windows (net/unix.h is
+// POSIX-only).
 absl::StatusOr<SockAddr> unixPath(std::string_view path);
 
 // The Address for a sockaddr; `type` is "TCP" or "UDP" for IP families.

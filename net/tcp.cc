@@ -21,6 +21,10 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(Reactor& reactor,
                                                          std::uint16_t port,
                                                          std::shared_ptr<Factory> factory,
                                                          ListenOptions options) {
+  if (absl::Status s = internal::checkListenName("interface", options.interface, port);
+      !s.ok()) {
+    return s;
+  }
 #ifdef _WIN32
   // A completion backend (IOCP) reports no readiness: its own transports
   // serve this reactor (net/iocp/).

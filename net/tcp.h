@@ -42,10 +42,11 @@ struct ListenOptions {
 
 // Listens on `port` (0: an ephemeral port, see getHost().port) and serves
 // every accepted connection with factory->buildProtocol(peer). Errors:
-// InvalidArgument for an interface that is not an IP literal; otherwise
-// the bind/listen errno mapped to a status whose message reads
-// "CannotListenError: couldn't listen on 127.0.0.1:80: Address already in
-// use". SO_REUSEADDR is set, as Twisted does on POSIX.
+// InvalidArgument for an interface that is not an IP literal or holds a
+// NUL byte (net/nul_check.h); otherwise the bind/listen errno mapped to a
+// status whose message reads "CannotListenError: couldn't listen on
+// 127.0.0.1:80: Address already in use". SO_REUSEADDR is set, as Twisted
+// does on POSIX.
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(Reactor& reactor,
                                                          std::uint16_t port,
                                                          std::shared_ptr<Factory> factory,
@@ -69,7 +70,8 @@ struct ConnectOptions {
 // Outcomes reach the factory: startedConnecting (synchronously, before
 // this returns), then buildProtocol + connectionMade, or
 // clientConnectionFailed with ConnectionRefusedError, TimeoutError,
-// DNSLookupError, ConnectBindError, NoProtocol, UserError
+// DNSLookupError (also for a host holding a NUL byte), ConnectBindError
+// (also for a bind address holding one), NoProtocol, UserError
 // (stopConnecting) or ConnectError; after a connection,
 // clientConnectionLost. Never throws for network errors.
 std::shared_ptr<Connector> connectTCP(Reactor& reactor, std::string_view host,

@@ -59,9 +59,9 @@ class Transport : public Consumer, public Producer {
   virtual void loseWriteConnection() = 0;
 
   // True once loseConnection() or abortConnection() was called (Twisted's
-  // transport.disconnecting). Protocols that parse many messages out of one
-  // chunk (LineReceiver) stop delivering the rest of the chunk when it turns
-  // true. Not pure, so that a transport written before it existed still
+  // transport.disconnecting). LineReceiver and LineOnlyReceiver stop
+  // delivering the rest of a chunk when it turns true; the string receivers
+  // do not, as in Twisted. Not pure, so that a transport written before it existed still
   // compiles; every real transport should override it.
   virtual bool disconnecting() const { return false; }
 

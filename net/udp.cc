@@ -29,6 +29,9 @@ void DatagramProtocol::doStop() {
 absl::StatusOr<std::shared_ptr<DatagramTransport>> listenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     std::string interface, std::size_t maxPacketSize) {
+  if (absl::Status s = internal::checkListenName("interface", interface, port); !s.ok()) {
+    return s;
+  }
 #ifdef _WIN32
   // A completion backend (IOCP) reports no readiness: its own transports
   // serve this reactor (net/iocp/).

@@ -39,12 +39,12 @@ namespace torsion::net {
 class DatagramTransport : public ListeningPort {
  public:
   // Sends one datagram to `to`, whose host must be an IP literal of the
-  // socket's family. Throws InvalidAddressError (a host name, IPv4 on an
-  // IPv6 socket or the reverse; or a different address in connected mode)
-  // and MessageLengthError (EMSGSIZE). In connected mode a refusal (ICMP
-  // port unreachable) calls the protocol's connectionRefused(). Other OS
-  // errors (EAGAIN: the send buffer is full) drop the datagram and are
-  // returned.
+  // socket's family. Throws InvalidAddressError (a host name, a NUL byte,
+  // IPv4 on an IPv6 socket or the reverse; or a different address in
+  // connected mode) and MessageLengthError (EMSGSIZE). In connected mode a
+  // refusal (ICMP port unreachable) calls the protocol's
+  // connectionRefused(). Other OS errors (EAGAIN: the send buffer is full)
+  // drop the datagram and are returned.
   virtual absl::Status write(std::string_view datagram, const Address& to) = 0;
   // Connected mode: sends to the connected address.
   virtual absl::Status write(std::string_view datagram) = 0;
@@ -52,8 +52,9 @@ class DatagramTransport : public ListeningPort {
   virtual absl::Status writeSequence(std::span<const std::string_view> pieces) = 0;
 
   // Connected mode: from now on only host:port is talked to. Throws
-  // InvalidAddressError for a host that is not an IP literal and
-  // std::logic_error when already connected. OS errors are returned.
+  // InvalidAddressError for a host that is not an IP literal (or holds a
+  // NUL byte) and std::logic_error when already connected. OS errors are
+  // returned.
   virtual absl::Status connect(std::string_view host, std::uint16_t port) = 0;
 
   virtual absl::Status setBroadcastAllowed(bool enabled) = 0;
@@ -92,7 +93,8 @@ class DatagramProtocol {
 // Binds a UDP socket to interface:port (an IP literal; "" = every IPv4
 // interface) and delivers datagrams of up to maxPacketSize bytes to
 // `protocol` (startProtocol() runs before this returns). Errors as for
-// listenTCP: "CannotListenError: couldn't listen on 127.0.0.1:53: ...".
+// listenTCP: "CannotListenError: couldn't listen on 127.0.0.1:53: ...";
+// InvalidArgument for an interface that is no IP literal or holds a NUL.
 absl::StatusOr<std::shared_ptr<DatagramTransport>> listenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     std::string interface = "", std::size_t maxPacketSize = 8192);

@@ -56,6 +56,11 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
     UnixListenOptions options) {
   if (!factory) return absl::InvalidArgumentError("listenUNIX: null factory");
+  // Before anything uses it: cut at a NUL, the path (and its "<path>.lock")
+  // would name another file.
+  if (absl::Status s = internal::checkListenName("Unix socket path", path, 0); !s.ok()) {
+    return s;
+  }
   const std::string p(path);
 #ifdef _WIN32
   // AF_UNIX exists on Windows 10 but not under select()/Wine, and Twisted's

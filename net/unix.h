@@ -40,8 +40,10 @@ struct UnixListenOptions {
 // Listens on the socket file `path`. An existing file makes it fail
 // (EADDRINUSE) unless wantPID found it abandoned. Errors name the path and
 // the cause ("CannotListenError: couldn't listen on /tmp/x.sock:0: ...";
-// "... Cannot acquire lock" with FailedPrecondition for a held lock).
-// On Windows: always Unimplemented ("not supported on Windows").
+// "... Cannot acquire lock" with FailedPrecondition for a held lock;
+// InvalidArgument for a path holding a NUL byte, on every platform).
+// Otherwise, on Windows: always Unimplemented ("not supported on
+// Windows").
 absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     Reactor& reactor, std::string_view path, std::shared_ptr<Factory> factory,
     UnixListenOptions options = {});
@@ -54,7 +56,8 @@ struct UnixConnectOptions {
 };
 
 // Connects to the socket file `path`; outcomes reach the factory as for
-// connectTCP (a missing file is a ConnectError, ENOENT). On Windows the
+// connectTCP (a missing file is a ConnectError, ENOENT; so is a path
+// holding a NUL byte, which is never tried). On Windows the
 // factory's clientConnectionFailed gets a ConnectError saying Unix sockets
 // are not supported there.
 std::shared_ptr<Connector> connectUNIX(Reactor& reactor, std::string_view path,

@@ -1,5 +1,7 @@
-// Timer rules only the real reactor has (task::Clock deliberately differs,
-// Twisted C6/C7), on every backend (AllBackends/ReactorTimersTest.*).
+// Timer rules checked on the real reactor, on every backend
+// (AllBackends/ReactorTimersTest.*). task::Clock shares the next-pass rule
+// (task/clock_test.cc), but lets a call's exception escape advance() where
+// the reactor logs it and goes on (Twisted's C7 against DC13).
 // Ported from Twisted's src/twisted/internet/test/test_time.py and the
 // runUntilCurrent behaviours verified against Twisted 22.4 (DC11, DC13).
 #include <cmath>

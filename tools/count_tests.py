@@ -27,8 +27,14 @@ import xml.etree.ElementTree as ET
 
 
 def test_results(bep_path):
-    """Yields (label, status, [xml paths]) for every test result event."""
-    with open(bep_path, encoding="utf-8") as f:
+    """Yields (label, status, [xml paths]) for every test result event. A run
+    that wrote no build-event file (it failed before Bazel started) yields
+    nothing; count_run counts its exit status as the failure."""
+    try:
+        f = open(bep_path, encoding="utf-8")
+    except FileNotFoundError:
+        return
+    with f:
         for line in f:
             event = json.loads(line)
             if "testResult" not in event.get("id", {}):

@@ -5,7 +5,9 @@
 #include "net/tcp.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backends/registry.h"
@@ -614,6 +616,73 @@ TEST_P(TcpTest, DNSLookupFailure) {
   ASSERT_EQ(factory->failures, 1);
   EXPECT_TRUE(factory->failure.check<net::DNSLookupError>())
       << factory->failure.getErrorMessage();
+}
+
+// A NUL byte ends a C string, so "127.0.0.1\0evil" used to reach the OS as
+// "127.0.0.1": listening or connecting there instead of refusing. Every
+// host and interface with one is refused, and the error names it.
+const std::string kNulHost("127.0.0.1\0.evil", 15);
+
+void expectNamesTheNul(std::string_view message, std::string_view what) {
+  EXPECT_NE(message.find("NUL byte"), std::string_view::npos) << message;
+  EXPECT_NE(message.find(what), std::string_view::npos) << message;
+  EXPECT_EQ(message.find('\0'), std::string_view::npos) << "raw NUL in: " << message;
+}
+
+TEST_P(TcpTest, NulInInterfaceIsRefused) {
+  auto port = net::listenTCP(reactor(), 0, std::make_shared<TestFactory>(),
+                             {.interface = kNulHost});
+  if (port.ok()) {  // it listened on 127.0.0.1: say so, and clean up
+    ADD_FAILURE() << "listening on " << net::internal::describe((*port)->getHost());
+    bool stopped = false;
+    (*port)->stopListening().addCallback([&] { stopped = true; });
+    ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+    return;
+  }
+  EXPECT_EQ(port.status().code(), absl::StatusCode::kInvalidArgument);
+  expectNamesTheNul(std::string(port.status().message()),
+                    "interface '127.0.0.1\\x00.evil'");
+}
+
+TEST_P(TcpTest, NulInHostIsRefused) {
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = listen(serverFactory);  // on 127.0.0.1, where the cut name leads
+  auto factory = std::make_shared<TestFactory>();
+  net::connectTCP(reactor(), kNulHost, portOf(port), factory);
+  ASSERT_TRUE(
+      iterateUntil([&] { return factory->failures + factory->built.size() > 0; }));
+  ASSERT_EQ(factory->failures, 1);
+  EXPECT_TRUE(factory->failure.check<net::DNSLookupError>())
+      << factory->failure.getErrorMessage();
+  expectNamesTheNul(factory->failure.getErrorMessage(), "host '127.0.0.1\\x00.evil'");
+  EXPECT_TRUE(serverFactory->built.empty());
+}
+
+TEST_P(TcpTest, NulInBindAddressIsRefused) {
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = listen(serverFactory);
+  auto factory = std::make_shared<TestFactory>();
+  connect(port, factory, {.bindAddress = net::BindAddress{kNulHost, 0}});
+  ASSERT_TRUE(
+      iterateUntil([&] { return factory->failures + factory->built.size() > 0; }));
+  ASSERT_EQ(factory->failures, 1);
+  EXPECT_TRUE(factory->failure.check<net::ConnectBindError>())
+      << factory->failure.getErrorMessage();
+  expectNamesTheNul(factory->failure.getErrorMessage(), "'127.0.0.1\\x00.evil'");
+  EXPECT_TRUE(serverFactory->built.empty());
+}
+
+// resolve() refuses the name at once instead of looking up "localhost".
+TEST_P(TcpTest, NulInResolvedNameIsRefused) {
+  std::optional<Failure> failed;
+  std::string resolved;
+  net::resolve(reactor(), std::string("localhost\0.evil", 15))
+      .addCallbacks([&](std::string ip) { resolved = ip; },
+                    [&](Failure f) { failed = f; });
+  ASSERT_TRUE(iterateUntil([&] { return failed || !resolved.empty(); }));
+  ASSERT_TRUE(failed.has_value()) << "resolved to " << resolved;
+  EXPECT_TRUE(failed->check<net::DNSLookupError>()) << failed->getErrorMessage();
+  expectNamesTheNul(failed->getErrorMessage(), "host 'localhost\\x00.evil'");
 }
 
 // Reactor shutdown disconnects connections and ports (R13 / FD8): every

@@ -248,6 +248,46 @@ TEST_P(UdpTest, InvalidWrites) {
   stop(port);
 }
 
+// A NUL byte ends a C string: "127.0.0.1\0evil" used to bind, send to and
+// connect to 127.0.0.1. Each is refused, naming the NUL.
+const std::string kNulHost("127.0.0.1\0evil", 14);
+
+TEST_P(UdpTest, NulInInterfaceIsRefused) {
+  auto t = net::listenUDP(reactor(), 0, std::make_shared<Recorder>(), kNulHost);
+  if (t.ok()) {
+    ADD_FAILURE() << "bound to " << net::internal::describe((*t)->getHost());
+    stop(*t);
+    return;
+  }
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(t.status().message());
+  EXPECT_NE(message.find("interface '127.0.0.1\\x00evil' contains a NUL byte"),
+            std::string::npos)
+      << message;
+}
+
+TEST_P(UdpTest, NulInDestinationIsRefused) {
+  auto server = std::make_shared<Recorder>();
+  auto serverPort = listen(server);
+  auto port = listen(std::make_shared<Recorder>());
+  const std::uint16_t to = serverPort->getHost().port;
+  try {
+    (void)port->write("x", Address::ipv4("UDP", kNulHost, to));
+    ADD_FAILURE() << "write to a host with a NUL was accepted";
+  } catch (const net::InvalidAddressError& e) {
+    EXPECT_NE(std::string(e.what()).find("NUL byte"), std::string::npos) << e.what();
+  }
+  try {
+    (void)port->connect(kNulHost, to);
+    ADD_FAILURE() << "connect to a host with a NUL was accepted";
+  } catch (const net::InvalidAddressError& e) {
+    EXPECT_NE(std::string(e.what()).find("NUL byte"), std::string::npos) << e.what();
+  }
+  stop(port);
+  stop(serverPort);
+  EXPECT_TRUE(server->datagrams.empty());
+}
+
 // twisted/test/test_udp.py UDPTests.test_datagramReceivedError (U4): an
 // exception in datagramReceived is logged and the port keeps working.
 TEST_P(UdpTest, DatagramReceivedError) {

@@ -133,6 +133,48 @@ TEST_P(UnixTest, ConnectToMissingPath) {
       << factory->failure.getErrorMessage();
 }
 
+// A NUL byte ends a C string: "PATH\0evil" used to bind PATH (and, with
+// wantPID, lock "PATH" instead of "PATH\0evil.lock"), and a client used to
+// connect to PATH. Both are refused, naming the NUL; nothing is created.
+TEST_P(UnixTest, NulInPathIsRefused) {
+  if (path_.size() > 100) GTEST_SKIP() << "socket path too long: " << path_;
+  const std::string nulPath = path_ + std::string("\0evil", 5);
+  for (bool wantPID : {false, true}) {
+    auto port = net::listenUNIX(reactor(), nulPath, std::make_shared<TestFactory>(),
+                                {.wantPID = wantPID});
+    struct stat st;
+    EXPECT_NE(::lstat(path_.c_str(), &st), 0) << "created " << path_;
+    removeFiles();
+    if (port.ok()) {
+      ADD_FAILURE() << "listening with wantPID=" << wantPID;
+      bool stopped = false;
+      (*port)->stopListening().addCallback([&] { stopped = true; });
+      ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+      continue;
+    }
+    EXPECT_EQ(port.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(port.status().message().find("contains a NUL byte"), std::string::npos)
+        << port.status().message();
+  }
+
+  // A live server at the cut path: the client must not reach it.
+  auto serverFactory = std::make_shared<TestFactory>();
+  auto port = net::listenUNIX(reactor(), path_, serverFactory);
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto factory = std::make_shared<TestFactory>();
+  net::connectUNIX(reactor(), nulPath, factory);
+  ASSERT_TRUE(
+      iterateUntil([&] { return factory->failures + factory->built.size() > 0; }));
+  ASSERT_EQ(factory->failures, 1);
+  EXPECT_TRUE(factory->failure.check<net::ConnectError>());
+  EXPECT_NE(factory->failure.getErrorMessage().find("contains a NUL byte"),
+            std::string::npos)
+      << factory->failure.getErrorMessage();
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] { stopped = true; });
+  ASSERT_TRUE(iterateUntil([&] { return stopped && serverFactory->built.empty(); }));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllBackends, UnixTest, ::testing::ValuesIn(availableBackends()),
                          BackendName());
 
