@@ -5,7 +5,7 @@
 // Properties, for every input:
 //  * The parsers never throw or crash; every error is InvalidArgument and
 //    its message starts by quoting the description ("endpoint description
-//    '...': ").
+//    '...': ", control bytes as \xNN).
 //  * Quoting round trip: the parts of a parsed description, written back
 //    with quoteStringArgument, parse to the same parts and mean the same
 //    server and client (when no type, positional argument or keyword holds
@@ -13,9 +13,11 @@
 //    quoted into a description come back unchanged.
 //  * A server or client spec is parsed only from a description whose type
 //    is tcp or unix (any case), with values in their documented ranges.
-//  * A NUL byte in an interface is refused by listenTCP (InvalidArgument)
-//    rather than cut off (checked on a real reactor, port 0, only when the
-//    text before the NUL is an IP literal: no name is ever resolved).
+//  * No spec holds a NUL byte in a host, interface, bindAddress or path (the
+//    OS would read such a name cut short), and listenTCP itself refuses an
+//    interface with one (InvalidArgument; checked on a real reactor, port 0,
+//    for any argument whose text before the NUL is an IP literal: no name is
+//    ever resolved). Error messages show control bytes as \xNN, never raw.
 //
 // Input: [mode][description], or [3][type][arguments separated by 0xff].
 #include <arpa/inet.h>
@@ -41,14 +43,27 @@
 namespace torsion::fuzz {
 namespace {
 
-// KNOWN FAULT (open): a NUL byte in a host or interface name is cut off
-// (net/socket_address.cc hands std::string(host).c_str() to inet_pton), so
-// "tcp:0:interface=127.0.0.1\0evil" listens on 127.0.0.1. Until that is
-// fixed the listenTCP check below is skipped; set this to false (or delete
-// it) once the fix is in.
-constexpr bool kSkipNulInterfaceCheck = true;
-
 std::string str(absl::string_view s) { return std::string(s.data(), s.size()); }
+
+// How error messages show a description (net/endpoints.h): control bytes
+// and DEL as \xNN, every other byte as it is.
+std::string printable(std::string_view s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+bool hasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
 std::string lower(std::string s) {
   for (char& c : s) {
@@ -62,11 +77,14 @@ void checkError(std::string_view description, const absl::Status& status,
   FUZZ_CHECK(
       status.code() == absl::StatusCode::kInvalidArgument,
       std::string(parser) + "(\"" + escaped(description) + "\"): " + status.ToString());
-  std::string prefix = "endpoint description '" + std::string(description) + "': ";
+  std::string prefix = "endpoint description '" + printable(description) + "': ";
   FUZZ_CHECK(str(status.message()).starts_with(prefix),
              std::string(parser) + "(\"" + escaped(description) +
                  "\"): the message does not quote the description: " +
                  escaped(str(status.message())));
+  FUZZ_CHECK(!hasNul(str(status.message())),
+             std::string(parser) +
+                 ": a raw NUL in the message: " + escaped(str(status.message())));
 }
 
 std::string describe(const net::EndpointDescription& d) {
@@ -119,42 +137,51 @@ class NoProtocolFactory : public net::Factory {
   }
 };
 
-void checkNulInterface(std::string_view description, const net::TcpServerSpec& spec) {
-  if (kSkipNulInterfaceCheck) return;
-  if (spec.interface.find('\0') == std::string::npos) return;
-  if (!isIPLiteralPrefix(spec.interface)) return;
+// listenTCP itself must refuse an interface holding a NUL, whatever the
+// parser did: `candidate` is any argument of a description that has one
+// after an IP literal.
+void checkNulInterface(std::string_view description, const std::string& candidate) {
+  if (!hasNul(candidate) || !isIPLiteralPrefix(candidate)) return;
   auto port = net::listenTCP(reactor(), 0, std::make_shared<NoProtocolFactory>(),
-                             {.backlog = 1, .interface = spec.interface});
+                             {.backlog = 1, .interface = candidate});
   bool listened = port.ok();
   if (listened) (*port)->stopListening();
   FUZZ_CHECK(!listened && port.status().code() == absl::StatusCode::kInvalidArgument,
              "\"" + escaped(description) + "\": listenTCP with interface \"" +
-                 escaped(spec.interface) + "\" " +
+                 escaped(candidate) + "\" " +
                  (listened ? std::string("listened") : port.status().ToString()));
 }
 
+// The OS reads names as C strings: a spec never holds a NUL in one.
 void checkServerSpec(std::string_view description, const net::ServerSpec& spec) {
   if (const auto* tcp = std::get_if<net::TcpServerSpec>(&spec)) {
     FUZZ_CHECK(tcp->backlog >= 0 && tcp->backlog <= (1 << 20),
                "backlog " + std::to_string(tcp->backlog));
-    checkNulInterface(description, *tcp);
+    FUZZ_CHECK(!hasNul(tcp->interface),
+               "\"" + escaped(description) + "\": a NUL in the interface");
   } else {
     const auto& unix = std::get<net::UnixServerSpec>(spec);
     FUZZ_CHECK(!unix.address.empty(), "empty unix address");
+    FUZZ_CHECK(!hasNul(unix.address),
+               "\"" + escaped(description) + "\": a NUL in the path");
     FUZZ_CHECK(unix.mode <= 07777, "mode " + std::to_string(unix.mode));
     FUZZ_CHECK(unix.backlog >= 0 && unix.backlog <= (1 << 20),
                "backlog " + std::to_string(unix.backlog));
   }
 }
 
-void checkClientSpec(const net::ClientSpec& spec) {
+void checkClientSpec(std::string_view description, const net::ClientSpec& spec) {
   Seconds timeout = std::visit([](const auto& s) { return s.timeout; }, spec);
   FUZZ_CHECK(std::isfinite(timeout.count()) && timeout.count() >= 0,
              "timeout " + std::to_string(timeout.count()));
   if (const auto* tcp = std::get_if<net::TcpClientSpec>(&spec)) {
     FUZZ_CHECK(!tcp->host.empty(), "empty host");
+    FUZZ_CHECK(!hasNul(tcp->host) && !hasNul(tcp->bindAddress.value_or("")),
+               "\"" + escaped(description) + "\": a NUL in the host or bindAddress");
   } else {
-    FUZZ_CHECK(!std::get<net::UnixClientSpec>(spec).path.empty(), "empty path");
+    const std::string& path = std::get<net::UnixClientSpec>(spec).path;
+    FUZZ_CHECK(!path.empty(), "empty path");
+    FUZZ_CHECK(!hasNul(path), "\"" + escaped(description) + "\": a NUL in the path");
   }
 }
 
@@ -172,6 +199,8 @@ void checkDescription(std::string_view description) {
     return;
   }
   FUZZ_CHECK(!parts->type.empty(), "empty type from \"" + escaped(description) + "\"");
+  for (const std::string& a : parts->args) checkNulInterface(description, a);
+  for (const auto& kv : parts->kwargs) checkNulInterface(description, kv.second);
   std::string type = lower(parts->type);
   bool known = type == "tcp" || type == "unix";
   if (server.ok()) {
@@ -182,7 +211,7 @@ void checkDescription(std::string_view description) {
   }
   if (client.ok()) {
     FUZZ_CHECK(known, "client spec of type \"" + escaped(parts->type) + "\"");
-    checkClientSpec(*client);
+    checkClientSpec(description, *client);
   } else {
     checkError(description, client.status(), "parseClientSpec");
   }

@@ -31,19 +31,13 @@
 #include "fuzz/check.h"
 #include "fuzz/fuzz_input.h"
 #include "net/line_receiver.h"
+#include "net/max_length.h"
 #include "net/string_transport.h"
 
 namespace torsion::fuzz {
 namespace {
 
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
-
-// KNOWN FAULT (open): LineReceiver computes maxLength() + delimiter().size(),
-// which wraps for a maxLength within delimiter().size() of SIZE_MAX, so a
-// short partial line counts as too long. Until that is fixed the limits
-// near SIZE_MAX are replaced by 2^40; set this to false (or delete it) once
-// the fix is in.
-constexpr bool kAvoidLimitsNearSizeMax = true;
 
 // KNOWN FAULT (open, found by this target): after lineLengthExceeded() for a
 // too-long line, LineOnlyReceiver::dataReceived goes on and may call
@@ -75,11 +69,11 @@ std::size_t limitChoice(std::size_t choice) {
     case 8:
       return net::LineReceiver::kDefaultMaxLength;
     case 9:
-      return kAvoidLimitsNearSizeMax ? std::size_t{1} << 40 : kSizeMax - 100;
+      return kSizeMax - 100;
     case 10:
-      return kAvoidLimitsNearSizeMax ? std::size_t{1} << 40 : kSizeMax - 1;
+      return kSizeMax - 1;
     default:
-      return kAvoidLimitsNearSizeMax ? std::size_t{1} << 40 : kSizeMax;
+      return net::kNoMaxLength;  // SIZE_MAX
   }
 }
 

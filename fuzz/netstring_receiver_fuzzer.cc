@@ -4,8 +4,9 @@
 //  * The strings delivered, and whether the peer is found broken, are what a
 //    reference parser of the netstring rules (http://cr.yp.to/proto/
 //    netstrings.txt plus Twisted's: no leading zeros, a length over
-//    maxLength is an error as soon as its digits show it) finds in the whole
-//    stream, however the stream is cut into dataReceived() calls.
+//    maxLength, or of SIZE_MAX even under kNoMaxLength, is an error as soon
+//    as its digits show it) finds in the whole stream, however the stream is
+//    cut into dataReceived() calls.
 //  * A parse error closes the connection and nothing else does.
 //  * An exception from stringReceived leaves dataReceived at once.
 //  * Round trip: strings written with sendString() come back unchanged
@@ -23,6 +24,7 @@
 
 #include "fuzz/check.h"
 #include "fuzz/fuzz_input.h"
+#include "net/max_length.h"
 #include "net/netstring_receiver.h"
 #include "net/string_transport.h"
 
@@ -30,13 +32,6 @@ namespace torsion::fuzz {
 namespace {
 
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
-
-// KNOWN FAULT (open): with maxLength = SIZE_MAX the announced length
-// 18446744073709551615 passes the length check and `length + 1` wraps to
-// 0 in consumeNetstringLength, so parsePayload calls back() on an empty
-// string. Until that is fixed the fuzzer does not choose SIZE_MAX; set this
-// to false (or delete it) once the fix is in.
-constexpr bool kAvoidSizeMaxLength = true;
 
 // One case per choice, so that libFuzzer sees each as new coverage and
 // keeps an input for each in its corpus.
@@ -65,7 +60,7 @@ std::size_t chooseMaxLength(FuzzInput& in) {
     case 10:
       return kSizeMax - 1;
     default:
-      return kAvoidSizeMaxLength ? kSizeMax - 1 : kSizeMax;
+      return net::kNoMaxLength;  // SIZE_MAX
   }
 }
 
@@ -147,6 +142,10 @@ Observed reference(std::string_view s, std::size_t maxLength, bool throwOnBang) 
         return o;
       }
       length = length * 10 + digit;
+      if (length == kSizeMax) {  // its ',' could not be counted: refused
+        o.broken = true;
+        return o;
+      }
       ++j;
     }
     if (j == i) {  // no length at all
