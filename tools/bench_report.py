@@ -814,6 +814,22 @@ def make_plots(report, out_dir):
     return plots
 
 
+def soak_section(path, failed):
+    """The soak's own markdown fragment (it brings its heading)."""
+    if not path:
+        return ""
+    lines = [""]
+    if failed:
+        lines += ["**The soak failed on at least one backend**; its output above the "
+                  "report says which and why.", ""]
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines.append(f.read().rstrip("\n"))
+    except OSError as e:
+        lines.append(f"No soak figures: {e}.")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("inputs", nargs="+", help="Google Benchmark JSON files")
@@ -822,6 +838,10 @@ def main(argv=None):
     parser.add_argument("--repo", default=os.getcwd())
     parser.add_argument("--ledger", help="a cost ledger (tools/ledger.py) to show beside "
                         "the times")
+    parser.add_argument("--soak", help="the soak's markdown fragment (tools/soak), "
+                        "included as it is")
+    parser.add_argument("--soak-failed", action="store_true",
+                        help="the soak exited with a failure; say so above its table")
     args = parser.parse_args(argv)
     ledger_data = None
     if args.ledger:
@@ -863,6 +883,7 @@ def main(argv=None):
     plots = make_plots(report, args.out)
     with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as f:
         f.write(report.markdown(fp, settings, plots))
+        f.write(soak_section(args.soak, args.soak_failed))
     print(f"bench_report: wrote {args.out}/report.md, results.json and "
           f"{len(set(plots.values()))} plots (PNG and SVG)", file=sys.stderr)
     return 0

@@ -50,7 +50,7 @@ def row(r):
 
 def markdown(results):
     lines = [
-        "### Soak: connections held, idle cost, slow readers",
+        "## Soak: connections held, idle cost, slow readers",
         "",
         "Loopback only; one torsion echo server process per backend (soak_server), the "
         "clients in another process. Bytes per idle connection = the server's VmRSS growth "
