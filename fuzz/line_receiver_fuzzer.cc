@@ -39,15 +39,6 @@ namespace {
 
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 
-// KNOWN FAULT (open, found by this target): after lineLengthExceeded() for a
-// too-long line, LineOnlyReceiver::dataReceived goes on and may call
-// lineLengthExceeded() a second time, for the unterminated rest of the same
-// chunk, although the first call closed the connection (Twisted returns
-// after the first). Until that is fixed, the harness ignores calls made
-// after the connection started closing; set this to false (or delete it)
-// once the fix is in.
-constexpr bool kIgnoreLineOnlyExceededAfterClose = true;
-
 std::size_t limitChoice(std::size_t choice) {
   switch (choice % 12) {
     case 0:
@@ -324,7 +315,6 @@ class OnlyTester : public net::LineOnlyReceiver {
   }
 
   void lineLengthExceeded(std::string_view line) override {
-    if (kIgnoreLineOnlyExceededAfterClose && transport()->disconnecting()) return;
     record(observed, Kind::kTooLong, line);
     LineOnlyReceiver::lineLengthExceeded(line);
   }

@@ -197,10 +197,15 @@ void LineOnlyReceiver::dataReceived(std::string_view data) {
     line_.assign(buffer_, start, at - start);
     start = at + delimiter_.size();
     if (line_.size() > maxLength_) {
+      // As Twisted's LineOnlyReceiver: one report per chunk. The complete
+      // lines after the long one are dropped (lineLengthExceeded closes the
+      // connection by default) and the unterminated rest stays buffered, so
+      // it is not reported as too long a second time.
+      start = buffer_.rfind(delimiter_) + delimiter_.size();
       lineLengthExceeded(line_);
-    } else {
-      lineReceived(line_);
+      return;
     }
+    lineReceived(line_);
   }
   if (buffer_.size() - start > maxLength_) {
     std::string tooLong = buffer_.substr(start);

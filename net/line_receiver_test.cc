@@ -545,6 +545,32 @@ TEST(LineOnlyReceiverTests, GreaterThanMaximumLineLength) {
   EXPECT_TRUE(transport.disconnecting());
 }
 
+// One lineLengthExceeded() per chunk, as Twisted 22.4's LineOnlyReceiver
+// (dataReceived returns after reporting): the complete lines after the long
+// one are dropped and the unterminated rest is not reported a second time.
+TEST(LineOnlyReceiverTests, ReportsOneTooLongLinePerChunk) {
+  class Exceeded : public LineOnlyTester {
+   public:
+    void lineLengthExceeded(std::string_view line) override {
+      exceeded.emplace_back(line);
+      LineOnlyTester::lineLengthExceeded(line);
+    }
+    std::vector<std::string> exceeded;
+  };
+  for (const auto& [chunk, lines] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"abcdef\nghijk", {}}, {"abcdef\nxy\nz", {}}, {"ab\nabcdef\nxy\nz", {"ab"}}}) {
+    auto proto = std::make_shared<Exceeded>();
+    proto->setMaxLength(3);
+    StringTransport transport;
+    proto->makeConnection(&transport);
+    proto->dataReceived(chunk);
+    EXPECT_EQ(proto->exceeded, std::vector<std::string>{"abcdef"}) << chunk;
+    EXPECT_EQ(proto->received, lines) << chunk;
+    EXPECT_TRUE(transport.disconnecting()) << chunk;
+  }
+}
+
 // test_basic.py LineOnlyReceiverTests.test_lineReceivedNotImplemented
 TEST(LineOnlyReceiverTests, LineReceivedNotImplemented) {
   EXPECT_TRUE(std::is_abstract_v<LineOnlyReceiver>);
