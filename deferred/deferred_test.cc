@@ -657,6 +657,32 @@ TEST_F(DeferredTests, CircularChainException) {
             std::string::npos);
 }
 
+// D13h, extended to rings: `b` waits on the Deferred a callback of `a`
+// returned, and that callback of `a`... returns `b`. Twisted waits on it, and
+// the two never fire (its cancel() then recurses without end); we fail the
+// chain that would close the ring, and both go on.
+TEST_F(DeferredTests, ReturningADeferredThatWaitsOnThisChainFails) {
+  Deferred<void> a;
+  Deferred<void> b;
+  Deferred<void> aNext = a.addCallback([&b] { return b; });
+  Deferred<void> bNext = b.addCallback([aNext] { return aNext; });
+  b.callback();
+  EXPECT_TRUE(b.isWaiting());  // on aNext, which is unfired
+  std::string seen;
+  bNext.addErrback([&seen](Failure f) {
+    seen = f.getErrorMessage();
+    return f;
+  });
+  a.callback();  // a's callback returns b, which waits on a
+  // a's chain failed, and handed the Failure on to b, which was waiting on it.
+  EXPECT_FALSE(a.isWaiting());
+  EXPECT_FALSE(b.isWaiting());
+  successResultOf(aNext);  // None: its result went to b
+  EXPECT_NE(seen.find("waits on the Deferred the callback was attached to"),
+            std::string::npos);
+  EXPECT_TRUE(failureResultOf(bNext).check<std::logic_error>());
+}
+
 // twisted/test/test_defer.py
 // DeferredTests.test_resultOfDeferredResultOfDeferredOfFiredDeferredCalled
 TEST_F(DeferredTests, ResultOfDeferredResultOfDeferredOfFiredDeferredCalled) {
@@ -1369,6 +1395,22 @@ TEST_F(DeferredCancellerTests, CancellerExceptionPropagates) {
   Deferred<int> d([](Deferred<int>&) { throw std::runtime_error("canceller"); });
   EXPECT_THROW(d.cancel(), std::runtime_error);
   EXPECT_FALSE(d.called());
+}
+
+// D23: a canceller that threw is kept, so the next cancel() calls it again
+// (Twisted 22.4 calls it on every cancel() while the Deferred is unfired;
+// found by the deferred_operations fuzz target).
+TEST_F(DeferredCancellerTests, CancellerThatThrewIsCalledAgain) {
+  int calls = 0;
+  Deferred<int> d([&calls](Deferred<int>& self) {
+    if (++calls == 1) throw std::runtime_error("canceller");
+    self.callback(7);
+  });
+  EXPECT_THROW(d.cancel(), std::runtime_error);
+  EXPECT_FALSE(d.called());
+  d.cancel();
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(successResultOf(d), 7);
 }
 
 // --- LogTests -----------------------------------------------------------------

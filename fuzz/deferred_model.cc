@@ -66,9 +66,12 @@ DeferredModel::Fired DeferredModel::fire(int d, Result result) {
 
 bool DeferredModel::stealable(int d) const {
   const D& x = ds_[d];
-  bool ready = x.called && !x.waiting && x.userPaused == 0;
-  if (kModelWaitsOnBusyReturnedDeferred) ready = ready && !x.running && x.steps.empty();
-  return ready;
+  // [D13a typed] not while one of its own callbacks holds the value.
+  return x.called && !x.waiting && x.userPaused == 0 && (!x.running || x.handingOff);
+}
+
+DeferredModel::Type DeferredModel::handOverType(int d) const {
+  return stealable(d) && !ds_[d].steps.empty() ? Type::kVoid : ds_[d].tail;
 }
 
 bool DeferredModel::waitsOn(int from, int to) const {
@@ -115,7 +118,9 @@ void DeferredModel::runCallbacks(int self) {
       }
       if (stealable(returned)) {
         ds_[cur].result = std::exchange(ds_[returned].result, Result{});
-        ds_[returned].tail = Type::kVoid;  // [typed] the donor carries None
+        // [typed] the donor carries None, unless callbacks are queued: they
+        // keep their types (D13a typed).
+        if (ds_[returned].steps.empty()) ds_[returned].tail = Type::kVoid;
         continue;
       }
       ds_[cur].waiting = true;
@@ -138,8 +143,12 @@ int DeferredModel::invoke(int cur, const Step& step) {
   bool failure = in.kind == Result::kFailure;
   if (step.kind == Step::kChainTo) {
     // chainDeferred: other.callback(result) or other.errback(failure); the
-    // chain goes on with None, or with AlreadyCalledError.
+    // chain goes on with None, or with AlreadyCalledError. The value goes
+    // to the other chain: this one holds None while that one runs.
+    ds_[cur].result = {};
+    ds_[cur].handingOff = true;
     Fired f = fire(step.other, in);
+    ds_[cur].handingOff = false;
     ds_[cur].result =
         f == Fired::kAlreadyCalled ? Result{Result::kFailure, 0, "A"} : Result{};
     return -1;
@@ -184,10 +193,10 @@ int DeferredModel::runAction(int cur, int stepId, const char* role, const Action
     case Act::kPropagate:
       break;
     case Act::kReturnInt:
-      return returnDeferred(cur, stepId, a.target,
+      return returnDeferred(cur, a.target,
                             errbackRole ? errbackType : Type::kInt);
     case Act::kReturnVoid:
-      return returnDeferred(cur, stepId, a.target, Type::kVoid);
+      return returnDeferred(cur, a.target, Type::kVoid);
     default:
       effect(a);
       break;
@@ -196,19 +205,16 @@ int DeferredModel::runAction(int cur, int stepId, const char* role, const Action
   return -1;
 }
 
-int DeferredModel::returnDeferred(int cur, int stepId, int target, Type declared) {
+int DeferredModel::returnDeferred(int cur, int target, Type declared) {
   ds_[cur].result = {};  // the Deferred is the result until taken or waited on
-  bool typeOk = ds_[target].tail == declared;
-  bool cycle = typeOk && target != cur && waitsOn(target, cur);
-  tape_.push_back(cycle);
-  if (!typeOk) {
-    // [typed] storeResult's check: a DeferredTypeError becomes the Failure.
+  if (handOverType(target) != declared) {
+    // [typed] the step runner's check: a DeferredTypeError becomes the Failure.
     ds_[cur].result = {Result::kFailure, 0, "T"};
     return -1;
   }
-  if (cycle) {
-    log_.push_back("s" + std::to_string(stepId) + " cycle d" + std::to_string(target));
-    ds_[cur].result = declared == Type::kInt ? Result{Result::kInt, 4242, {}} : Result{};
+  if (target != cur && waitsOn(target, cur)) {
+    // [D13h] a ring: `target` waits on `cur`, which would wait on it.
+    ds_[cur].result = {Result::kFailure, 0, "L"};
     return -1;
   }
   return target;
@@ -317,8 +323,7 @@ void DeferredModel::cancel(int d) {
   D& x = ds_[target];
   if (x.called) return;  // D20
   if (x.canceller != Canceller::kNone) {
-    Canceller canceller = x.canceller;
-    if (kModelDropsCancellerBeforeCalling) x.canceller = Canceller::kNone;
+    Canceller canceller = x.canceller;  // kept: a throwing one is called again
     log_.push_back("canceller d" + std::to_string(target));
     switch (canceller) {
       case Canceller::kCallback:

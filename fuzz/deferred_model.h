@@ -7,8 +7,9 @@
 // runner: a returned Deferred's result is taken at once when it has one and
 // is not paused or waiting, else the outer waits on a continuation at the
 // end of its callbacks), cancel (canceller, CancelledError, forwarding to
-// the Deferred waited on), pause/unpause and chainDeferred (which fires the
-// other Deferred from inside the chain, recursively, as Twisted does).
+// the Deferred waited on; a canceller that throws is kept for the next
+// cancel), pause/unpause and chainDeferred (which fires the other Deferred
+// from inside the chain, recursively, as Twisted does).
 // Plain data and loops: nothing here uses torsion's Deferreds.
 //
 // On top of Twisted's rules it has torsion's, each marked where it is
@@ -16,50 +17,33 @@
 //  * [typed] the type layer of docs/deferred.md: a chain carries int or
 //    void (None); adding through a handle of the wrong type is refused
 //    (the harness then uses the other type); returning a Deferred whose
-//    chain carries another type than declared is a DeferredTypeError
+//    chain hands over another type than declared is a DeferredTypeError
 //    Failure; a returned Deferred, and a chain that chainDeferred()ed,
 //    carry void afterwards.
+//  * [D13a typed] a returned Deferred one of whose own callbacks is running
+//    is waited on, not taken (that callback holds the value); one handing
+//    its value to the Deferred its chainDeferred() step fired is taken at
+//    once and gives None; one taken with callbacks still queued must be
+//    returned as void, and those callbacks keep their types.
 //  * [D13f] a paused Deferred met while pushing results forward does not
 //    stop the chains below it on the runner's stack (Twisted's loop
 //    returns there); docs/deferred.md.
-//  * [D13h] a callback returning its own Deferred fails the chain with a
-//    logic_error (Twisted warns and wedges it); docs/deferred.md.
+//  * [D13h] a callback returning its own Deferred, or one that waits
+//    (through returned Deferreds) on the Deferred the callback is on,
+//    fails the chain with a logic_error (Twisted warns or says nothing, and
+//    the ring never fires); docs/deferred.md.
 //  * [D12] unpause() on an unpaused Deferred does nothing (Twisted's
 //    counter goes negative); docs/deferred.md.
-//
-// Twisted's own wedges are kept out of the programs rather than modelled:
-// returning a Deferred that would close a cycle of Deferreds waiting on
-// each other (which never fires, and which cancel() cannot walk) is
-// replaced, in the model and in the harness alike, by returning an
-// already-fired Deferred; the model tells the harness where through a tape
-// of decisions.
 #ifndef TORSION_FUZZ_DEFERRED_MODEL_H_
 #define TORSION_FUZZ_DEFERRED_MODEL_H_
 
 #include <deque>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "fuzz/deferred_program.h"
 
 namespace torsion::fuzz {
-
-// KNOWN FAULT (open): a returned Deferred that has a result but is running
-// its own callbacks (or has callbacks still queued after the continuation
-// that just resumed the caller) must be taken over at once (Twisted's
-// _runCallbacks only asks "has a result, not paused, not waiting");
-// torsion instead waits for those callbacks. While this is open the model
-// follows torsion; set this to false (or delete it) once the fix is in.
-inline constexpr bool kModelWaitsOnBusyReturnedDeferred = true;
-
-// KNOWN FAULT (open, found by this target): Twisted keeps a canceller that
-// threw (the exception leaves cancel(), the Deferred stays unfired, and a
-// second cancel() calls the canceller again); torsion drops it before
-// calling it, so a second cancel() fires CancelledError instead. While this
-// is open the model follows torsion; set this to false (or delete it) once
-// the fix is in.
-inline constexpr bool kModelDropsCancellerBeforeCalling = true;
 
 class DeferredModel {
  public:
@@ -87,9 +71,6 @@ class DeferredModel {
   // Deferred" when dropped.
   int failuresLeft() const;
   const std::vector<std::string>& log() const { return log_; }
-  // The substitution decisions taken since the last call (see above), one
-  // per Deferred-returning callable that ran, in order.
-  std::deque<bool> takeTape() { return std::exchange(tape_, {}); }
 
  private:
   enum class Type { kInt, kVoid };
@@ -112,6 +93,9 @@ class DeferredModel {
     int chainedTo = -1;
     int userPaused = 0;
     bool running = false;
+    // running is set by a chainDeferred() step firing its target: the value
+    // has gone to the target, the chain holds None and can be taken.
+    bool handingOff = false;
     bool suppressAlreadyCalled = false;
     Canceller canceller = Canceller::kNone;
     int cancellerParam = 0;
@@ -134,8 +118,11 @@ class DeferredModel {
   int invoke(int cur, const Step& step);
   int runAction(int cur, int stepId, const char* role, const Action& a, Result in,
                 Type errbackType, bool errbackRole);
-  int returnDeferred(int cur, int stepId, int target, Type declared);
+  int returnDeferred(int cur, int target, Type declared);
   bool stealable(int d) const;
+  // The type a returned `d` hands over: void when it is taken at once with
+  // callbacks still queued, else what its last callback gives.
+  Type handOverType(int d) const;
   bool waitsOn(int from, int to) const;
   void effect(const Action& a);
   void addStep(int d, int stepId);
@@ -151,7 +138,6 @@ class DeferredModel {
   const Program& program_;
   std::vector<D> ds_;
   std::vector<std::string> log_;
-  std::deque<bool> tape_;
 };
 
 }  // namespace torsion::fuzz

@@ -194,6 +194,16 @@ bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
                          "break the callback chain")));
     return false;
   }
+  if (returned->waitsOn(current)) {
+    // D13h: `returned` waits, through returned Deferreds, on `current`;
+    // waiting on it in turn would close a ring that never fires (Twisted
+    // wedges there, and its cancel() recurses without end). We fail it.
+    returned->unref();
+    current->setFailure(Failure(
+        std::logic_error("Callback returned a Deferred that waits on the Deferred the "
+                         "callback was attached to; neither could ever fire")));
+    return false;
+  }
   if (returned->resultReady()) {
     // D13a: steal the result; the donor is left with None. With steps still
     // queued it holds None already (handOverType()), and they keep their
@@ -212,6 +222,14 @@ bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
   returned->tail_ = typeOf<void>();
   returned->unref();
   return true;
+}
+
+bool ChainState::waitsOn(const ChainState* other) const {
+  for (const ChainState* c = this; c->waiting_ && c->chainedTo_ != nullptr;) {
+    c = c->chainedTo_;
+    if (c == other) return true;
+  }
+  return false;
 }
 
 void ChainState::unpause() {
@@ -252,7 +270,14 @@ void ChainState::cancelUnfired() {
     return;
   }
   if (canceller) {
-    canceller(*this);  // D23: exceptions propagate to cancel()'s caller
+    try {
+      canceller(*this);
+    } catch (...) {
+      // D23: the exception goes to cancel()'s caller and the canceller is
+      // kept, so that the next cancel() calls it again, as Twisted does.
+      if (!called_ && !canceller_) canceller_ = std::move(canceller);
+      throw;
+    }
   } else {
     suppressAlreadyCalled_ = true;  // D18
   }

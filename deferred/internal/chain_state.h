@@ -434,6 +434,10 @@ class ChainState {
     return std::move(failure_);
   }
 
+  // Whether this chain waits, directly or through the chains it waits on,
+  // on `other` (D13b links followed; a loop, for rings of any length).
+  bool waitsOn(const ChainState* other) const;
+
   void pause() { ++paused_; }
   void unpause();
   void cancel();

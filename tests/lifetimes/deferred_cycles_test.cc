@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "absl/cleanup/cleanup.h"
 #include "core/log.h"
@@ -159,6 +160,29 @@ TEST(DeferredCycles, LeaksTwoUnfiredDeferredsChainedToEachOther) {
   rescued(tracker).callback(1);
   EXPECT_TRUE(destroyed);
   EXPECT_EQ(capture.errors().size(), 1u);
+}
+
+// A ring of Deferreds waiting on each other would never fire and never be
+// freed; the callback that would close it fails its chain instead (D13h),
+// so once the handles go everything is released.
+TEST(DeferredCycles, FreesDeferredsThatWouldHaveWaitedInARing) {
+  bool destroyed = false;
+  log::LogCapture capture;  // the refused ring ends as an unhandled Failure
+  {
+    auto t = std::make_shared<Tracker>(&destroyed);
+    Deferred<void> a;
+    Deferred<void> b;
+    Deferred<void> aNext = a.addCallback([&b] { return b; });
+    Deferred<void> bNext = b.addCallback([aNext] { return aNext; });
+    b.callback();  // b waits on a
+    bNext.addCallback([t] {});  // queued behind the wait: lives as long as b
+    a.callback();  // a's callback returns b: refused, and b goes on
+    EXPECT_FALSE(a.isWaiting());
+    EXPECT_FALSE(b.isWaiting());
+  }
+  EXPECT_TRUE(destroyed);
+  ASSERT_EQ(capture.errors().size(), 1u);
+  EXPECT_NE(capture.errors()[0].message.find("waits on the Deferred"), std::string::npos);
 }
 
 }  // namespace
