@@ -94,7 +94,7 @@ template <typename Factory>
 void pipes(benchmark::State& state, const Factory& factory, const std::string& prefix) {
   const std::string name = benchmarkName(prefix, state);
   const int n = static_cast<int>(state.range(0));
-  const long needed = 2L * n + 64;
+  const long needed = pipeDescriptorsNeeded(n);
   if (const long limit = raiseFdLimit(needed); limit < needed) {
     state.SkipWithError(("N=" + std::to_string(n) + " needs " + std::to_string(needed) +
                          " descriptors; RLIMIT_NOFILE allows " + std::to_string(limit))
@@ -307,29 +307,71 @@ B* maybeFixIterations(B* bench) {
   return bench;
 }
 
+// W1's sizes for one implementation: kPipeSizes, each either run as it is,
+// sized down to what RLIMIT_NOFILE allows (the largest multiple of 50 that
+// fits, as long as it stays above the size before it), or left out. A cell
+// left out or sized down is named, with the reason, in the results' context
+// ("skipped <name>" / "sized <name>"), which tools/bench_report.py shows in
+// its Skipped list: no benchmark then ends in an error for a limit the
+// machine sets.
+inline constexpr int kPipeSizes[] = {100, 1000, 5000, 10000};
+
+inline std::vector<int> pipeSizes(const std::string& prefix, const LoopLimits& limits) {
+  std::vector<int> sizes;
+  for (const int n : kPipeSizes) {
+    const std::string name = prefix + "/" + std::to_string(n);
+    const long needed = pipeDescriptorsNeeded(n);
+    if (limits.descriptorCeiling > 0 && needed > limits.descriptorCeiling) {
+      benchmark::AddCustomContext(
+          "skipped " + name,
+          "N=" + std::to_string(n) + " needs descriptor numbers up to about " +
+              std::to_string(needed) + ", and this poller watches only those below " +
+              std::to_string(limits.descriptorCeiling) + " (FD_SETSIZE)");
+      continue;
+    }
+    const long allowed = raiseFdLimit(needed);
+    if (allowed >= needed) {
+      sizes.push_back(n);
+      continue;
+    }
+    const long fitting = (allowed - pipeDescriptorsNeeded(0)) / 2 / 50 * 50;
+    const std::string why = "N=" + std::to_string(n) + " needs " + std::to_string(needed) +
+                            " descriptors and RLIMIT_NOFILE allows " +
+                            std::to_string(allowed);
+    if (!sizes.empty() && fitting > sizes.back()) {
+      sizes.push_back(static_cast<int>(fitting));
+      benchmark::AddCustomContext("sized " + name,
+                                  why + "; run with N=" + std::to_string(fitting));
+    } else {
+      benchmark::AddCustomContext("skipped " + name, why);
+    }
+  }
+  return sizes;
+}
+
 }  // namespace internal
 
 // Registers every workload for one implementation. `factory()` returns
 // absl::StatusOr<std::unique_ptr<L>> for an EventLoop L; a failed factory
-// turns into a skipped benchmark carrying its message. Returns true so it can
+// turns into a skipped benchmark carrying its message. `limits` says what
+// bounds W1's sizes besides RLIMIT_NOFILE (pipeSizes). Returns true so it can
 // initialise a namespace-scope constant.
 template <typename Factory>
 requires EventLoop<
     typename std::remove_reference_t<decltype(*std::declval<Factory>()().value())>>
-bool registerWorkloads(const std::string& impl, Factory factory) {
+bool registerWorkloads(const std::string& impl, Factory factory, LoopLimits limits = {}) {
   namespace bm = benchmark;
   using internal::maybeFixIterations;
-  maybeFixIterations(
-      bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
-                            [factory, name = "W1_pipes/" + impl](bm::State& s) {
-                              internal::pipes(s, factory, name);
-                            }))
-      ->Arg(100)
-      ->Arg(1000)
-      ->Arg(5000)  // a point between, since 10,000 pairs may exceed RLIMIT_NOFILE
-      ->Arg(10000)
-      ->UseManualTime()
-      ->Unit(bm::kMicrosecond);
+  if (const std::vector<int> sizes = internal::pipeSizes("W1_pipes/" + impl, limits);
+      !sizes.empty()) {
+    auto* pipes = maybeFixIterations(
+        bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
+                              [factory, name = "W1_pipes/" + impl](bm::State& s) {
+                                internal::pipes(s, factory, name);
+                              }));
+    for (const int n : sizes) pipes->Arg(n);
+    pipes->UseManualTime()->Unit(bm::kMicrosecond);
+  }
   // One round of a million timers is long enough to time, and each round
   // sleeps a second (untimed) for the deadlines to pass: one iteration each.
   bm::RegisterBenchmark(("W2_timers/" + impl).c_str(),

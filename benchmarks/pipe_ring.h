@@ -67,6 +67,10 @@ class PipeRing {
   std::int64_t failures_ = 0;
 };
 
+// Descriptors W1 with `n` pairs needs: the pairs, and room for the loop's
+// own (epoll, wakers) and the process's.
+inline long pipeDescriptorsNeeded(long n) { return 2 * n + 64; }
+
 // Raises the soft RLIMIT_NOFILE to at least `wanted` if the hard limit
 // allows. Returns the resulting soft limit.
 long raiseFdLimit(long wanted);

@@ -3,6 +3,8 @@
 // kernel allows io_uring), through its public API:
 // addReader/removeReader with a FileDescriptor, callLater/DelayedCall.cancel,
 // callSoon, and iterate(0) as one non-blocking pass.
+#include <sys/select.h>
+
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -83,9 +85,9 @@ class TorsionLoop {
   std::vector<DelayedCall> calls_;
 };
 
-bool registerBackend(const std::string& backend) {
-  return registerWorkloads("torsion_" + backend,
-                           [backend] { return TorsionLoop::create(backend); });
+bool registerBackend(const std::string& backend, LoopLimits limits = {}) {
+  return registerWorkloads(
+      "torsion_" + backend, [backend] { return TorsionLoop::create(backend); }, limits);
 }
 
 // io_uring only where this kernel allows it. Asked of the backend itself: the
@@ -100,7 +102,7 @@ bool registerIoUringIfAvailable() {
 }
 
 const bool kRegistered = registerBackend("epoll") && registerBackend("poll") &&
-                         registerBackend("select") && registerIoUringIfAvailable();
+                         registerBackend("select", LoopLimits{FD_SETSIZE}) && registerIoUringIfAvailable();
 
 }  // namespace
 }  // namespace torsion::bench

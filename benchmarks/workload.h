@@ -52,6 +52,12 @@ inline constexpr int kCallSoonBatch = 1000;
 // reported as an error instead of hanging the run.
 inline constexpr double kStallLimitSeconds = 30.0;
 
+// What bounds an implementation's W1 sizes beyond RLIMIT_NOFILE: select
+// watches only descriptors below FD_SETSIZE. 0 when nothing does.
+struct LoopLimits {
+  int descriptorCeiling = 0;
+};
+
 // What a loop must offer to run the workloads. All calls come from the one
 // benchmark thread.
 template <typename L>

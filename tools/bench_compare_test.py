@@ -425,6 +425,43 @@ fn=(1) main
 """
 
 
+class LoaderTest(unittest.TestCase):
+    """bench_data.load_entries: cells a binary left out for a limit
+    (benchmarks/drivers.h pipeSizes) come back as skipped entries."""
+
+    def load(self, document):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(document, f)
+        try:
+            return bench_data.load_entries(f.name)
+        finally:
+            os.unlink(f.name)
+
+    def test_leftOutCellsAreSkippedWithTheirReason(self):
+        entries = self.load({
+            "context": {"skipped W1_pipes/torsion_select/1000": "needs 2064 descriptors",
+                        "sized W1_pipes/libuv/10000": "run with N=9950",
+                        "host_name": "x"},
+            "benchmarks": [{"name": "W1_pipes/torsion_select/100", "run_type": "iteration",
+                            "ns_per_event": 5.0}]})
+        samples, errors = bench_data.collect(entries)
+        key = bench_data.parse_name("W1_pipes/torsion_select/1000")
+        self.assertEqual(errors, {key: "needs 2064 descriptors"})
+        self.assertIn((bench_data.parse_name("W1_pipes/torsion_select/100"), "ns_per_event"),
+                      samples)
+
+    def test_sizedCellsAreNamedWithTheirReason(self):
+        sized = bench_data.sized_cells({"sized W1_pipes/libuv/10000": "run with N=9950",
+                                        "skipped W1_pipes/libuv/5000": "no",
+                                        "sized not-a-benchmark": "ignored"})
+        self.assertEqual(sized, {bench_data.parse_name("W1_pipes/libuv/10000"):
+                                 "run with N=9950"})
+
+    def test_notBenchmarkJsonIsRefused(self):
+        with self.assertRaisesRegex(ValueError, "no 'benchmarks' list"):
+            self.load({"context": {}})
+
+
 class ParserTest(unittest.TestCase):
     def test_strace(self):
         with tempfile.NamedTemporaryFile("w", suffix=".trace", delete=False) as f:
@@ -504,7 +541,7 @@ if __name__ == "__main__":
         print(f"SKIPPING: {SKIP_REASON}", file=sys.stderr)
     loader = unittest.defaultTestLoader
     suite = unittest.TestSuite([loader.loadTestsFromTestCase(c) for c in
-                                (TimedGateTest, LedgerGateTest, ParserTest)])
+                                (TimedGateTest, LedgerGateTest, LoaderTest, ParserTest)])
     runner = unittest.TextTestRunner(resultclass=JUnitResult, verbosity=2)
     result = runner.run(suite)
     if os.environ.get("XML_OUTPUT_FILE"):

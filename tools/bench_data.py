@@ -76,7 +76,29 @@ def load_entries(path):
         raise ValueError(f"{path}: not JSON ({e})") from e
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise ValueError(f"{path}: no 'benchmarks' list (not Google Benchmark JSON)")
-    return data["benchmarks"]
+    return data["benchmarks"] + left_out_entries(data.get("context", {}))
+
+
+def left_out_entries(context):
+    """Cells a benchmark binary did not register because of a limit of the
+    machine or the poller (benchmarks/drivers.h pipeSizes): the context key
+    `skipped NAME` holds the reason. Returned as skipped entries, so that the
+    report lists them with the errors instead of leaving a silent gap."""
+    return [{"name": key[len("skipped "):], "error_occurred": True, "error_message": reason}
+            for key, reason in sorted(context.items())
+            if isinstance(key, str) and key.startswith("skipped ") and isinstance(reason, str)]
+
+
+def sized_cells(context):
+    """{BenchKey: reason} for cells a benchmark binary ran at a smaller N than
+    its nominal one to fit a limit of the machine (context key `sized NAME`)."""
+    cells = {}
+    for key, reason in context.items():
+        if isinstance(key, str) and key.startswith("sized ") and isinstance(reason, str):
+            parsed = parse_name(key[len("sized "):])
+            if parsed is not None:
+                cells[parsed] = reason
+    return cells
 
 
 def metrics_of(entry):

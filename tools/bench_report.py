@@ -189,9 +189,12 @@ def fmt_ns(ns):
 
 
 class Report:
-    def __init__(self, samples, errors, ledger_rows=None):
+    def __init__(self, samples, errors, ledger_rows=None, sized=None):
         self.stats = {k: summarise(v) for k, v in samples.items()}
         self.errors = errors
+        # {BenchKey: reason}: cells run at a smaller N than asked, to fit a
+        # limit of the machine (benchmarks/drivers.h pipeSizes).
+        self.sized = sized or {}
         # The cost ledger's rows (tools/ledger.py): "W1_pipes/torsion_epoll/100 event"
         # -> instructions, system calls, allocations per operation.
         self.ledger = ledger_rows or {}
@@ -469,6 +472,10 @@ class Report:
                         keys, key=lambda k: (bench_data.impl_rank(k.impl), k.n)))
                     out.append(f"- {which}: {msg}")
                 out.append("")
+            sized = sorted((k, msg) for k, msg in self.sized.items() if k.workload == w)
+            if sized:
+                out += ["Sized to this machine:", ""]
+                out += [f"- {k.impl}/{k.n}: {msg}" for k, msg in sized] + [""]
             if w in ("W3_pingpong", "W3_bulk"):
                 out += self.w3_goals(w)
             if w in plots and plots[w] not in shown:
@@ -866,11 +873,13 @@ def main(argv=None):
                              source=os.path.basename(path))
             entries.append(entry)
     samples, errors = bench_data.collect(entries)
+    sized = {k: v for context in contexts.values()
+             for k, v in bench_data.sized_cells(context).items()}
     if not samples and not errors:
         print("bench_report: no benchmark results to report", file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)
-    report = Report(samples, errors, ledger_data["rows"] if ledger_data else None)
+    report = Report(samples, errors, ledger_data["rows"] if ledger_data else None, sized)
     fp = fingerprint(args.repo)
     settings = json.loads(args.settings)
     summary = [{"benchmark": str(k), "metric": m, **s} for (k, m), s in sorted(
