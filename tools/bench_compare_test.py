@@ -370,6 +370,22 @@ class LedgerGateTest(unittest.TestCase):
         findings = self.check(ledger_file(), base=base)
         self.assertTrue(any(f.verdict == "new" for f in findings))
 
+    def test_cellLeftOutForALimitIsSkippedUnlessTheBaseMeasuredIt(self):
+        left_out = bench_data.LEFT_OUT + "N=100 needs descriptor numbers up to about 264"
+        # The base failed on it (an older binary ran into the limit): skipped.
+        base, head = ledger_file(), ledger_file()
+        for side in (base, head):
+            del side["rows"][self.W1]
+        base["errors"]["W1_pipes/torsion_epoll/100"] = "select: fd 1030 above FD_SETSIZE"
+        head["errors"]["W1_pipes/torsion_epoll/100"] = left_out
+        findings = self.check(head, base=base)
+        self.assertTrue(any(f.verdict == "skipped" for f in findings))
+        # The base measured it: leaving it out is a failure.
+        head = ledger_file()
+        del head["rows"][self.W1]
+        head["errors"]["W1_pipes/torsion_epoll/100"] = left_out
+        self.check(head, "failed")
+
     def test_ledgerFilesThroughTheCommandLine(self):
         files = Files()
         try:
@@ -446,7 +462,7 @@ class LoaderTest(unittest.TestCase):
                             "ns_per_event": 5.0}]})
         samples, errors = bench_data.collect(entries)
         key = bench_data.parse_name("W1_pipes/torsion_select/1000")
-        self.assertEqual(errors, {key: "needs 2064 descriptors"})
+        self.assertEqual(errors, {key: "not run: needs 2064 descriptors"})
         self.assertIn((bench_data.parse_name("W1_pipes/torsion_select/100"), "ns_per_event"),
                       samples)
 

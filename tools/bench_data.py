@@ -79,12 +79,18 @@ def load_entries(path):
     return data["benchmarks"] + left_out_entries(data.get("context", {}))
 
 
+# How the message of a cell a binary left out begins (left_out_entries).
+LEFT_OUT = "not run: "
+
+
 def left_out_entries(context):
     """Cells a benchmark binary did not register because of a limit of the
     machine or the poller (benchmarks/drivers.h pipeSizes): the context key
-    `skipped NAME` holds the reason. Returned as skipped entries, so that the
-    report lists them with the errors instead of leaving a silent gap."""
-    return [{"name": key[len("skipped "):], "error_occurred": True, "error_message": reason}
+    `skipped NAME` holds the reason. Returned as skipped entries, their
+    message beginning with LEFT_OUT, so that the report lists them with the
+    errors instead of leaving a silent gap."""
+    return [{"name": key[len("skipped "):], "error_occurred": True,
+             "error_message": LEFT_OUT + reason}
             for key, reason in sorted(context.items())
             if isinstance(key, str) and key.startswith("skipped ") and isinstance(reason, str)]
 

@@ -21,7 +21,12 @@ absorb the few calls that depend on timing (an extra wake-up in W3's echo
 server, or io_uring completions that arrive in a different pass).
 """
 import dataclasses
+import os
 import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_data  # noqa: E402
 
 # Rule names, for the table and for switching one off in the self-test.
 RULES = ("instructions", "syscalls", "allocations", "context_switches", "missing", "failed")
@@ -68,6 +73,12 @@ def same_reason(a, b):
         re.sub(r"\d+", "N", a) == re.sub(r"\d+", "N", b)
 
 
+def left_out(message):
+    """Whether a failure message is a cell the benchmark binary chose not to
+    run, for a limit it names (bench_data.left_out_entries)."""
+    return message is not None and message.startswith(bench_data.LEFT_OUT)
+
+
 def workload_of(key):
     return key.split(" ", 1)[0]
 
@@ -84,10 +95,15 @@ def compare(base, head, thresholds=None, disabled=()):
         findings.append(Finding(*args, **kwargs))
 
     # Failed or skipped benchmarks, on either side.
+    base_measured = {workload_of(key) for key in base_rows}
     for benchmark in sorted(set(base_errors) | set(head_errors)):
         b, h = base_errors.get(benchmark), head_errors.get(benchmark)
-        if same_reason(b, h):
-            add(benchmark, "run", f"skipped: {b}", f"skipped: {h}", "", "skipped")
+        if same_reason(b, h) or (left_out(h) and benchmark not in base_measured):
+            # The same reason on both sides, or one the head's binary states
+            # for a cell it does not run (a limit of the machine) where the
+            # base measured nothing either.
+            add(benchmark, "run", f"skipped: {b}" if b else "–", f"skipped: {h}", "",
+                "skipped")
             continue
         verdict = "failed" if "failed" in disabled else "FAILED"
         if h is not None:
