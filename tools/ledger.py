@@ -245,7 +245,7 @@ def parse_strace(path):
     return totals
 
 
-def gbench_errors(json_path):
+def gbench_errors(json_path, name_filter=None):
     """{benchmark: message} for benchmarks Google Benchmark reports as
     failed or skipped, and the set of benchmarks it ran."""
     errors, ran = {}, set()
@@ -255,8 +255,10 @@ def gbench_errors(json_path):
     except (OSError, ValueError):
         return errors, ran
     # Cells the binary left out for a limit (benchmarks/drivers.h pipeSizes)
-    # count as skipped, with their reason, as they do in the report.
-    left_out = bench_data.left_out_entries(data.get("context", {}))
+    # count as skipped, with their reason, as they do in the report: those
+    # the run asked for (`name_filter`, its --benchmark_filter).
+    left_out = [e for e in bench_data.left_out_entries(data.get("context", {}))
+                if name_filter is None or re.search(name_filter, e["name"])]
     for entry in data.get("benchmarks", []) + left_out:
         parts = (entry.get("run_name") or entry.get("name", "")).split("/")
         if len(parts) < 3:
@@ -325,7 +327,7 @@ def run_bench_unit(unit, tool, bin_dir, timeout):
                                       "--benchmark_out=" + out,
                                       "--benchmark_out_format=json"], env, timeout)
         totals = collect(tool, scratch)
-        errors, ran = gbench_errors(out)
+        errors, ran = gbench_errors(out, unit.filter)
     for benchmark in ran - set(errors) - {b for b, _ in totals}:
         errors[benchmark] = (f"ran without ledger phases under {tool} "
                              "(a binary without benchmarks/ledger.h?)")
