@@ -15,8 +15,8 @@
 
 #include "backends/backend.h"
 #include "backends/registry.h"
-#include "backends/test_util.h"
 #include "benchmark/benchmark.h"
+#include "testing/descriptor_pair.h"
 
 namespace torsion {
 namespace {
@@ -34,10 +34,10 @@ void pollDispatch(benchmark::State& state, const std::string& name) {
     return;
   }
   const int count = static_cast<int>(state.range(0));
-  std::vector<internal::SocketPair> pairs;
+  std::vector<testing::SocketPair> pairs;
   for (int i = 0; i < count; ++i) {
-    pairs.push_back(internal::SocketPair::make());
-    internal::writeByte(pairs.back().b.get());  // level-triggered: stays ready
+    pairs.push_back(testing::SocketPair::make());
+    testing::writeByte(pairs.back().b.get());  // level-triggered: stays ready
     if (!(*backend)
              ->setInterest(pairs.back().a.get(), Interest::kNone, Interest::kRead)
              .ok()) {

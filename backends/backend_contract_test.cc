@@ -18,17 +18,18 @@
 
 #include "backends/backend.h"
 #include "backends/registry.h"
-#include "backends/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::describeBits;
-using internal::OwnedFd;
-using internal::Pipe;
-using internal::RecordingSink;
-using internal::SocketPair;
+using testing::describeBits;
+using testing::OwnedFd;
+using testing::Pipe;
+using testing::RecordingSink;
+using testing::SocketPair;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
@@ -68,7 +69,7 @@ TEST_P(BackendContractTest, ReadInterestReportsReadableSocket) {
   SocketPair pair = SocketPair::make();
   watch(pair.a.get(), Interest::kNone, Interest::kRead);
   EXPECT_TRUE(pollNow().events().empty()) << "nothing written yet";
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   RecordingSink sink = pollNow();
   ASSERT_EQ(sink.events().size(), 1u);
   EXPECT_EQ(sink.events()[0].fd, pair.a.get());
@@ -87,7 +88,7 @@ TEST_P(BackendContractTest, WriteInterestReportsWritableSocket) {
 
 TEST_P(BackendContractTest, ReadAndWriteReadinessArriveInOneEvent) {
   SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   watch(pair.a.get(), Interest::kNone, Interest::kReadWrite);
   RecordingSink sink = pollNow();
   ASSERT_EQ(sink.events().size(), 1u) << "one onReady per descriptor per poll";
@@ -102,7 +103,7 @@ TEST_P(BackendContractTest, ModifyInterestChangesWhatIsReported) {
   EXPECT_TRUE(pollNow().events().empty());
   watch(fd, Interest::kRead, Interest::kWrite);
   EXPECT_EQ(pollNow().bitsFor(fd), kWritable);
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   watch(fd, Interest::kWrite, Interest::kReadWrite);
   EXPECT_EQ(pollNow().bitsFor(fd), kReadable | kWritable);
   watch(fd, Interest::kReadWrite, Interest::kRead);
@@ -111,7 +112,7 @@ TEST_P(BackendContractTest, ModifyInterestChangesWhatIsReported) {
 
 TEST_P(BackendContractTest, RemovedInterestIsNoLongerReported) {
   SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   watch(pair.a.get(), Interest::kNone, Interest::kReadWrite);
   EXPECT_EQ(pollNow().events().size(), 1u);
   watch(pair.a.get(), Interest::kReadWrite, Interest::kNone);
@@ -138,7 +139,7 @@ TEST_P(BackendContractTest, PipeEndsReportReadableAndWritable) {
   RecordingSink first = pollNow();
   EXPECT_EQ(first.bitsFor(pipe.writeEnd.get()), kWritable);
   EXPECT_EQ(first.bitsFor(pipe.readEnd.get()), 0);
-  ASSERT_TRUE(internal::writeByte(pipe.writeEnd.get()));
+  ASSERT_TRUE(testing::writeByte(pipe.writeEnd.get()));
   EXPECT_EQ(pollNow().bitsFor(pipe.readEnd.get()), kReadable);
 }
 
@@ -176,7 +177,7 @@ TEST_P(BackendContractTest, ForgetDuringBatchDropsUndeliveredEvents) {
   std::vector<SocketPair> pairs;
   for (int i = 0; i < 4; ++i) {
     pairs.push_back(SocketPair::make());
-    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(testing::writeByte(pairs.back().b.get()));
     watch(pairs.back().a.get(), Interest::kNone, Interest::kRead);
   }
   RecordingSink sink;
@@ -202,7 +203,7 @@ TEST_P(BackendContractTest, ForgetAndReuseInOneBatchDropsStaleEvents) {
   std::vector<SocketPair> pairs;
   for (int i = 0; i < 2; ++i) {
     pairs.push_back(SocketPair::make());
-    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(testing::writeByte(pairs.back().b.get()));
     watch(pairs.back().a.get(), Interest::kNone, Interest::kRead);
   }
   SocketPair fresh = SocketPair::make();  // nothing written: never readable
@@ -223,7 +224,7 @@ TEST_P(BackendContractTest, ForgetAndReuseInOneBatchDropsStaleEvents) {
   ASSERT_EQ(sink.events().size(), 1u) << "a stale event reached the reused fd";
   OwnedFd reusedFd(reused);  // closes it at the end
   EXPECT_EQ(pollNow().bitsFor(reused), 0) << "the new file has no data";
-  ASSERT_TRUE(internal::writeByte(fresh.b.get()));
+  ASSERT_TRUE(testing::writeByte(fresh.b.get()));
   EXPECT_EQ(pollNow().bitsFor(reused), kReadable);
   backend_->forget(reused);
 }
@@ -362,7 +363,7 @@ TEST_P(BackendContractTest, RegularFilesAreReportedReady) {
   if (!backend_->features().regularFilesAlwaysReady) {
     GTEST_SKIP() << "backend does not accept regular files";
   }
-  OwnedFd file = internal::makeRegularFile();
+  OwnedFd file = testing::makeRegularFile();
   watch(file.get(), Interest::kNone, Interest::kRead);
   // No timeout: a backend that waited for a regular file would hang here.
   EXPECT_EQ(pollFor(std::nullopt).bitsFor(file.get()), kReadable);
@@ -378,8 +379,8 @@ TEST_P(BackendContractTest, ForgetDuringBatchAppliesToRegularFiles) {
   if (!backend_->features().regularFilesAlwaysReady) {
     GTEST_SKIP() << "backend does not accept regular files";
   }
-  OwnedFd f1 = internal::makeRegularFile();
-  OwnedFd f2 = internal::makeRegularFile();
+  OwnedFd f1 = testing::makeRegularFile();
+  OwnedFd f2 = testing::makeRegularFile();
   watch(f1.get(), Interest::kNone, Interest::kRead);
   watch(f2.get(), Interest::kNone, Interest::kRead);
   RecordingSink sink;
@@ -409,7 +410,7 @@ TEST_P(BackendContractTest, ManyDescriptorsAreAllReported) {
   std::vector<SocketPair> pairs;
   for (int i = 0; i < 200; ++i) {
     pairs.push_back(SocketPair::make());
-    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(testing::writeByte(pairs.back().b.get()));
     watch(pairs.back().a.get(), Interest::kNone, Interest::kRead);
   }
   RecordingSink sink = pollNow();
@@ -458,7 +459,7 @@ TEST_P(BackendContractTest, ReinitializeAfterForkKeepsParentRegistrations) {
     GTEST_SKIP() << "backend keeps no kernel state that fork() shares";
   }
   SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   watch(pair.a.get(), Interest::kNone, Interest::kRead);
   runInChild([&] {
     if (!backend_->reinitializeAfterFork().ok()) return 1;

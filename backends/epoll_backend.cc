@@ -13,7 +13,6 @@
 #include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
 #include "backends/interest.h"
-#include "backends/registry.h"
 #include "backends/timeout.h"
 
 // epoll_pwait2 arrived in glibc 2.35 (kernel 5.11). Older C libraries build
@@ -315,16 +314,5 @@ absl::Status EpollBackend::reinitializeAfterFork() {
   }
   return absl::OkStatus();
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "epoll",
-    .preference = 10,
-    .probe = &EpollBackend::probe,
-    .create = [] { return EpollBackend::create(); },
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -17,7 +17,7 @@
 //   (*b)->poll(std::chrono::milliseconds(5), sink);
 //
 // Normally reached through createBackend("epoll"); linking //backends:epoll
-// registers it (preference 10, the first choice on Linux).
+// registers it, the first choice on Linux (backends/backend_order.bzl).
 //
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 #ifndef TORSION_BACKENDS_EPOLL_BACKEND_H_

@@ -8,23 +8,24 @@
 #include <string>
 #include <vector>
 
-#include "backends/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::describeBits;
-using internal::Pipe;
-using internal::pollNow;
-using internal::RecordingSink;
-using internal::SocketPair;
+using testing::describeBits;
+using testing::Pipe;
+using testing::pollNow;
+using testing::RecordingSink;
+using testing::SocketPair;
 using std::chrono::nanoseconds;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeEpoll(EpollBackend::Options options = {}) {
-  return internal::createdOrNull(EpollBackend::create(options));
+  return testing::createdOrNull(EpollBackend::create(options));
 }
 
 TEST(EpollBackendTest, FeaturesMatchEpoll) {
@@ -86,7 +87,7 @@ TEST(EpollBackendTest, SmallEventArrayStillReportsEverything) {
   std::vector<SocketPair> pairs;
   for (int i = 0; i < 7; ++i) {
     pairs.push_back(SocketPair::make());
-    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(testing::writeByte(pairs.back().b.get()));
     ASSERT_TRUE(
         b->setInterest(pairs.back().a.get(), Interest::kNone, Interest::kRead).ok());
   }
@@ -132,7 +133,7 @@ TEST(EpollBackendTest, ErrorsNameEpollCtlAndTheFd) {
 
 TEST(EpollBackendTest, RegularFileIsReportedWithoutBlocking) {
   std::unique_ptr<Backend> b = makeEpoll();
-  internal::OwnedFd file = internal::makeRegularFile();
+  testing::OwnedFd file = testing::makeRegularFile();
   SocketPair idle = SocketPair::make();
   ASSERT_TRUE(b->setInterest(idle.a.get(), Interest::kNone, Interest::kRead).ok());
   ASSERT_TRUE(b->setInterest(file.get(), Interest::kNone, Interest::kRead).ok());

@@ -16,7 +16,6 @@
 #include "backends/interest.h"
 #include "backends/io_uring_ring.h"
 #include "backends/io_uring_user_data.h"
-#include "backends/registry.h"
 #include "backends/timeout.h"
 
 namespace torsion {
@@ -476,16 +475,5 @@ absl::Status IoUringBackend::reinitializeAfterFork() {
   }
   return absl::OkStatus();
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "io_uring",
-    .preference = 15,
-    .probe = &IoUringBackend::probe,
-    .create = [] { return IoUringBackend::create(); },
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -32,8 +32,8 @@
 //   (*b)->poll(std::chrono::milliseconds(5), sink);
 //
 // Normally reached through createBackend("io_uring") or TORSION_BACKEND;
-// linking //backends:io_uring registers it at preference 15: after epoll
-// (the default), before poll. probe() fails, and the automatic choice skips
+// linking //backends:io_uring registers it after epoll (the default) and
+// before poll (backends/backend_order.bzl). probe() fails, and the automatic choice skips
 // it with the reason logged, when io_uring_setup is refused (ENOSYS, EPERM
 // from seccomp or kernel.io_uring_disabled) or the kernel predates 5.17.
 //

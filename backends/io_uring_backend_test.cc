@@ -16,18 +16,19 @@
 
 #include "backends/io_uring_user_data.h"
 #include "backends/registry.h"
-#include "backends/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::describeBits;
-using internal::Pipe;
-using internal::pollNow;
-using internal::RecordingSink;
-using internal::SocketPair;
+using testing::describeBits;
+using testing::Pipe;
+using testing::pollNow;
+using testing::RecordingSink;
+using testing::SocketPair;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using ::testing::HasSubstr;
@@ -40,7 +41,7 @@ class IoUringBackendTest : public ::testing::Test {
   }
 
   std::unique_ptr<Backend> make(IoUringBackend::Options options = {}) {
-    return internal::createdOrNull(IoUringBackend::create(options));
+    return testing::createdOrNull(IoUringBackend::create(options));
   }
 };
 
@@ -122,8 +123,8 @@ TEST_F(IoUringBackendTest, UnreadDataIsReportedAgainEveryPoll) {
   SocketPair pair = SocketPair::make();
   const int fd = pair.a.get();
   ASSERT_TRUE(b->setInterest(fd, Interest::kNone, Interest::kRead).ok());
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(pollNow(*b).bitsFor(fd), kReadable) << i;
   char byte;
   ASSERT_EQ(::read(fd, &byte, 1), 1);
@@ -131,7 +132,7 @@ TEST_F(IoUringBackendTest, UnreadDataIsReportedAgainEveryPoll) {
   ASSERT_EQ(::read(fd, &byte, 1), 1);
   EXPECT_TRUE(pollNow(*b).events().empty()) << "drained";
   EXPECT_TRUE(pollNow(*b).events().empty());
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   EXPECT_EQ(pollNow(*b).bitsFor(fd), kReadable) << "new data after a drain";
 }
 
@@ -168,7 +169,7 @@ TEST_F(IoUringBackendTest, TinyQueuesStillReportEverything) {
   std::vector<SocketPair> pairs;
   for (int i = 0; i < 60; ++i) {
     pairs.push_back(SocketPair::make());
-    ASSERT_TRUE(internal::writeByte(pairs.back().b.get()));
+    ASSERT_TRUE(testing::writeByte(pairs.back().b.get()));
     ASSERT_TRUE(
         b->setInterest(pairs.back().a.get(), Interest::kNone, Interest::kRead).ok());
   }
@@ -193,7 +194,7 @@ TEST_F(IoUringBackendTest, TinyQueuesStillReportEverything) {
     quiet = pollNow(*b).events().empty();
   EXPECT_TRUE(quiet);
   EXPECT_TRUE(pollNow(*b).events().empty());
-  ASSERT_TRUE(internal::writeByte(pairs[17].b.get()));
+  ASSERT_TRUE(testing::writeByte(pairs[17].b.get()));
   EXPECT_EQ(pollNow(*b).bitsFor(pairs[17].a.get()), kReadable);
 }
 
@@ -208,7 +209,7 @@ TEST_F(IoUringBackendTest, RequestsOfAnExitedThreadAreRearmed) {
     ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
     EXPECT_TRUE(pollNow(*b).events().empty());  // submits the poll requests
   }).join();
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   std::uint8_t bits = 0;
   for (int i = 0; i < 5 && bits == 0; ++i) {
     RecordingSink sink;

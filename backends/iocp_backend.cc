@@ -4,7 +4,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "backends/registry.h"
 #include "backends/win_error_status.h"
 
 extern "C" ULONG WINAPI RtlNtStatusToDosError(LONG status);
@@ -142,16 +141,5 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
   if (firstError) std::rethrow_exception(firstError);
   return ran;
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "iocp",
-    .preference = 5,  // the first choice on Windows
-    .probe = nullptr,
-    .create = &IocpBackend::create,
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "backends/registry.h"
-#include "backends/win_test_util.h"
 #include "gtest/gtest.h"
+#include "testing/loopback_pair_win.h"
 
 namespace torsion {
 namespace {
@@ -46,7 +46,7 @@ class IocpBackendTest : public ::testing::Test {
   IocpBackend& iocp() { return static_cast<IocpBackend&>(*backend_); }
 
   // A connected loopback TCP pair, made with blocking calls.
-  void connectedPair(SOCKET& a, SOCKET& b) { internal::loopbackTcpPair(a, b); }
+  void connectedPair(SOCKET& a, SOCKET& b) { testing::loopbackTcpPair(a, b); }
 
   std::unique_ptr<Backend> backend_;
   NoReadiness sink_;

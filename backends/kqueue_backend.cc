@@ -15,15 +15,7 @@
 #include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
 #include "backends/interest.h"
-#include "backends/registry.h"
 #include "backends/timeout.h"
-
-// Where the automatic choice puts kqueue: first on BSD and macOS (no epoll
-// there). The test-only build over the Linux emulation sets a late value so
-// that it is never chosen by default.
-#ifndef TORSION_KQUEUE_PREFERENCE
-#define TORSION_KQUEUE_PREFERENCE 15
-#endif
 
 namespace torsion {
 namespace {
@@ -349,16 +341,5 @@ absl::Status KqueueBackend::reinitializeAfterFork() {
   }
   return absl::OkStatus();
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "kqueue",
-    .preference = TORSION_KQUEUE_PREFERENCE,
-    .probe = &KqueueBackend::probe,
-    .create = [] { return KqueueBackend::create(); },
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -17,8 +17,8 @@
 //   (*b)->poll(std::chrono::milliseconds(5), sink);
 //
 // Normally reached through createBackend("kqueue"); linking //backends:kqueue
-// registers it as the first choice on BSD and macOS (preference 15: after
-// epoll, before poll). On Linux it is built only for tests, against the
+// registers it as the first choice on BSD and macOS (backends/backend_order.bzl:
+// after epoll, before poll). On Linux it is built only for tests, against the
 // epoll-based emulation in backends/kqueue_shim/ (//backends:kqueue_on_shim),
 // registered last so that it is never the automatic choice there. It has
 // been tested against that emulation, not against a BSD kernel: see

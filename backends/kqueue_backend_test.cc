@@ -18,15 +18,16 @@
 #include <utility>
 
 #include "backends/registry.h"
-#include "backends/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::describeBits;
-using internal::OwnedFd;
-using internal::RecordingSink;
+using testing::describeBits;
+using testing::OwnedFd;
+using testing::RecordingSink;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
@@ -168,8 +169,8 @@ TEST(KqueueOptionsTest, SmallEventArrayLosesNothing) {
   options.maxEventsPerPoll = 1;
   absl::StatusOr<std::unique_ptr<Backend>> b = KqueueBackend::create(options);
   ASSERT_TRUE(b.ok()) << b.status();
-  internal::SocketPair pair = internal::SocketPair::make();
-  ASSERT_TRUE(internal::writeByte(pair.b.get()));
+  testing::SocketPair pair = testing::SocketPair::make();
+  ASSERT_TRUE(testing::writeByte(pair.b.get()));
   ASSERT_TRUE(
       (*b)->setInterest(pair.a.get(), Interest::kNone, Interest::kReadWrite).ok());
   std::uint8_t seen = 0;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
 
 namespace {
 
@@ -46,57 +47,15 @@ void evSet(struct kevent* ev, uintptr_t ident, int filter, unsigned flags,
          static_cast<decltype(E::data)>(data), udata);
 }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset();
-    fd_ = o.release();
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using torsion::testing::OwnedFd;
+using torsion::testing::Pipe;
+using torsion::testing::SocketPair;
 
 void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
-struct Pair {
-  Fd a, b;
-};
-
-Pair socketPair() {
-  int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) ::abort();
-  setNonBlocking(sv[0]);
-  setNonBlocking(sv[1]);
-  return Pair{Fd(sv[0]), Fd(sv[1])};
-}
-
-Pair makePipe() {  // a = read end, b = write end
-  int p[2];
-  if (::pipe(p) != 0) ::abort();
-  setNonBlocking(p[0]);
-  setNonBlocking(p[1]);
-  return Pair{Fd(p[0]), Fd(p[1])};
-}
-
 // A listening TCP socket on 127.0.0.1 and an ephemeral port.
-Fd listener(sockaddr_in* bound) {
-  Fd s(::socket(AF_INET, SOCK_STREAM, 0));
+OwnedFd listener(sockaddr_in* bound) {
+  OwnedFd s(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -109,25 +68,25 @@ Fd listener(sockaddr_in* bound) {
   return s;
 }
 
-Fd connectTo(const sockaddr_in& addr, bool nonBlocking) {
-  Fd c(::socket(AF_INET, SOCK_STREAM, 0));
+OwnedFd connectTo(const sockaddr_in& addr, bool nonBlocking) {
+  OwnedFd c(::socket(AF_INET, SOCK_STREAM, 0));
   if (nonBlocking) setNonBlocking(c.get());
   const int rc =
       ::connect(c.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  if (rc != 0 && errno != EINPROGRESS) return Fd();
+  if (rc != 0 && errno != EINPROGRESS) return OwnedFd();
   return c;
 }
 
 // A connected TCP pair over loopback: a = client, b = accepted server side.
-Pair tcpPair() {
+SocketPair tcpPair() {
   sockaddr_in addr{};
-  Fd l = listener(&addr);
-  Fd c = connectTo(addr, false);
-  Fd s(::accept(l.get(), nullptr, nullptr));
+  OwnedFd l = listener(&addr);
+  OwnedFd c = connectTo(addr, false);
+  OwnedFd s(::accept(l.get(), nullptr, nullptr));
   if (c.get() < 0 || s.get() < 0) ::abort();
   setNonBlocking(c.get());
   setNonBlocking(s.get());
-  return Pair{std::move(c), std::move(s)};
+  return SocketPair{std::move(c), std::move(s)};
 }
 
 ssize_t writeN(int fd, size_t n) {
@@ -139,7 +98,7 @@ class KqueueShimTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ::signal(SIGPIPE, SIG_IGN);
-    kq_ = Fd(kqueue());
+    kq_ = OwnedFd(kqueue());
     ASSERT_GE(kq_.get(), 0) << strerror(errno);
   }
 
@@ -179,14 +138,14 @@ class KqueueShimTest : public ::testing::Test {
     return nullptr;
   }
 
-  Fd kq_;
+  OwnedFd kq_;
 };
 
 // "A kevent is identified by the (ident, filter) pair; there may only be one
 // unique kevent per kqueue." "Re-adding an existing event will modify the
 // parameters of the original event, and not result in a duplicate entry."
 TEST_F(KqueueShimTest, KnotesAreKeyedByIdentAndFilter) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   add(p.a.get(), EVFILT_READ);
   add(p.a.get(), EVFILT_READ);
@@ -205,7 +164,7 @@ TEST_F(KqueueShimTest, KnotesAreKeyedByIdentAndFilter) {
 // attempts to retrieve the kevent": a condition that went away is not
 // returned.
 TEST_F(KqueueShimTest, LevelTriggeredAndRecheckedAtRetrieval) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_READ);
   EXPECT_TRUE(wait().empty());
   ASSERT_EQ(writeN(p.b.get(), 4), 4);
@@ -219,7 +178,7 @@ TEST_F(KqueueShimTest, LevelTriggeredAndRecheckedAtRetrieval) {
 // "Multiple events which trigger the filter ... aggregate the events into a
 // single struct kevent"; READ's data is the bytes available.
 TEST_F(KqueueShimTest, EventsAggregateAndDataCountsBytes) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_READ);
   ASSERT_EQ(writeN(p.b.get(), 3), 3);
   ASSERT_EQ(writeN(p.b.get(), 2), 2);
@@ -230,9 +189,9 @@ TEST_F(KqueueShimTest, EventsAggregateAndDataCountsBytes) {
 }
 
 TEST_F(KqueueShimTest, PipeReadDataIsBytesAvailable) {
-  Pair p = makePipe();
-  add(p.a.get(), EVFILT_READ);
-  ASSERT_EQ(writeN(p.b.get(), 7), 7);
+  Pipe p = Pipe::make();
+  add(p.readEnd.get(), EVFILT_READ);
+  ASSERT_EQ(writeN(p.writeEnd.get(), 7), 7);
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].data, 7);
@@ -242,26 +201,26 @@ TEST_F(KqueueShimTest, PipeReadDataIsBytesAvailable) {
 // is an incoming connection pending."
 TEST_F(KqueueShimTest, ListeningSocketReportsPendingConnections) {
   sockaddr_in addr{};
-  Fd l = listener(&addr);
+  OwnedFd l = listener(&addr);
   add(l.get(), EVFILT_READ);
   EXPECT_TRUE(wait().empty());
-  Fd c1 = connectTo(addr, false);
-  Fd c2 = connectTo(addr, false);
+  OwnedFd c1 = connectTo(addr, false);
+  OwnedFd c2 = connectTo(addr, false);
   // The server side of a handshake may complete a moment after connect()
   // returns: wait until both are queued.
   std::vector<struct kevent> evs;
   for (int i = 0; i < 100 && (evs.empty() || evs[0].data < 2); ++i) evs = wait(10);
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].data, 2) << "two connections wait in accept()";
-  Fd s1(::accept(l.get(), nullptr, nullptr));
-  Fd s2(::accept(l.get(), nullptr, nullptr));
+  OwnedFd s1(::accept(l.get(), nullptr, nullptr));
+  OwnedFd s2(::accept(l.get(), nullptr, nullptr));
   EXPECT_TRUE(wait().empty());
 }
 
 // WRITE: "data will contain the amount of space remaining in the write
 // buffer", and it stops firing when the buffer is full.
 TEST_F(KqueueShimTest, WriteDataIsFreeSpaceAndStopsWhenFull) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_WRITE);
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u);
@@ -279,7 +238,7 @@ TEST_F(KqueueShimTest, WriteDataIsFreeSpaceAndStopsWhenFull) {
 // sets EV_EOF ... It is possible for EOF to be returned ... while there is
 // still data pending in the socket buffer."
 TEST_F(KqueueShimTest, EofWithDataStillPending) {
-  Pair p = tcpPair();
+  SocketPair p = tcpPair();
   add(p.a.get(), EVFILT_READ);
   ASSERT_EQ(writeN(p.b.get(), 3), 3);
   ASSERT_EQ(::shutdown(p.b.get(), SHUT_WR), 0);
@@ -296,7 +255,7 @@ TEST_F(KqueueShimTest, EofWithDataStillPending) {
 // "... and returns the socket error (if any) in fflags": a reset connection
 // says ECONNRESET, and the error is still there for recv() afterwards.
 TEST_F(KqueueShimTest, ResetSetsEofWithErrorInFflags) {
-  Pair p = tcpPair();
+  SocketPair p = tcpPair();
   add(p.a.get(), EVFILT_READ);
   linger lin{1, 0};
   ASSERT_EQ(::setsockopt(p.b.get(), SOL_SOCKET, SO_LINGER, &lin, sizeof lin), 0);
@@ -315,8 +274,8 @@ TEST_F(KqueueShimTest, ResetSetsEofWithErrorInFflags) {
 // SO_ERROR still holds it (the reactor's connector reads it there).
 TEST_F(KqueueShimTest, RefusedConnectReportsErrorAndKeepsSoError) {
   sockaddr_in addr{};
-  { Fd l = listener(&addr); }  // closed: nobody listens on that port now
-  Fd c = connectTo(addr, true);
+  { OwnedFd l = listener(&addr); }  // closed: nobody listens on that port now
+  OwnedFd c = connectTo(addr, true);
   ASSERT_GE(c.get(), 0);
   add(c.get(), EVFILT_WRITE);
   std::vector<struct kevent> evs = wait(2000);
@@ -331,9 +290,9 @@ TEST_F(KqueueShimTest, RefusedConnectReportsErrorAndKeepsSoError) {
 
 // "The filter will set EV_EOF when the reader disconnects."
 TEST_F(KqueueShimTest, WriteEofWhenPipeReaderIsGone) {
-  Pair p = makePipe();
-  add(p.b.get(), EVFILT_WRITE);
-  p.a.reset();
+  Pipe p = Pipe::make();
+  add(p.writeEnd.get(), EVFILT_WRITE);
+  p.readEnd.reset();
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_NE(evs[0].flags & EV_EOF, 0);
@@ -341,10 +300,10 @@ TEST_F(KqueueShimTest, WriteEofWhenPipeReaderIsGone) {
 
 // Pipes: "When the last writer disconnects, the filter will set EV_EOF."
 TEST_F(KqueueShimTest, ReadEofWhenPipeWriterIsGone) {
-  Pair p = makePipe();
-  add(p.a.get(), EVFILT_READ);
-  ASSERT_EQ(writeN(p.b.get(), 2), 2);
-  p.b.reset();
+  Pipe p = Pipe::make();
+  add(p.readEnd.get(), EVFILT_READ);
+  ASSERT_EQ(writeN(p.writeEnd.get(), 2), 2);
+  p.writeEnd.reset();
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_NE(evs[0].flags & EV_EOF, 0);
@@ -354,9 +313,9 @@ TEST_F(KqueueShimTest, ReadEofWhenPipeWriterIsGone) {
 // RETURN VALUES: a failing change becomes an EV_ERROR entry with the errno in
 // data when there is room, and kevent() returns without collecting events.
 TEST_F(KqueueShimTest, FailingChangesBecomeErrorEntries) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_WRITE);  // ready: would be returned by a collect
-  Pair q = socketPair();
+  SocketPair q = SocketPair::make();
   const int closed = q.a.get();
   q.a.reset();
   struct kevent changes[3], out[4];
@@ -375,7 +334,7 @@ TEST_F(KqueueShimTest, FailingChangesBecomeErrorEntries) {
 
 // "Otherwise, -1 will be returned, and errno will be set."
 TEST_F(KqueueShimTest, FailingChangeWithoutRoomFailsTheCall) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   struct kevent c;
   evSet(&c, static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_DELETE, 0);
   errno = 0;
@@ -386,7 +345,7 @@ TEST_F(KqueueShimTest, FailingChangeWithoutRoomFailsTheCall) {
 // EV_RECEIPT: "it forces EV_ERROR to always be returned. When a filter is
 // successfully added the data field will be zero."
 TEST_F(KqueueShimTest, ReceiptReportsSuccessWithZeroData) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   struct kevent c[2], out[2];
   evSet(&c[0], static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_ADD | EV_RECEIPT, 0);
@@ -401,7 +360,7 @@ TEST_F(KqueueShimTest, ReceiptReportsSuccessWithZeroData) {
 
 // "The same array may be used for the changelist and eventlist."
 TEST_F(KqueueShimTest, ChangelistAndEventlistMayBeTheSameArray) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   struct kevent evs[2];
   evSet(&evs[0], static_cast<uintptr_t>(p.a.get()), EVFILT_READ, EV_ADD, 0);
@@ -412,7 +371,7 @@ TEST_F(KqueueShimTest, ChangelistAndEventlistMayBeTheSameArray) {
 }
 
 TEST_F(KqueueShimTest, UdataRoundTrips) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   int marker = 0;
   add(p.a.get(), EVFILT_WRITE, 0, 0, 0, &marker);
   std::vector<struct kevent> evs = wait();
@@ -423,7 +382,7 @@ TEST_F(KqueueShimTest, UdataRoundTrips) {
 // EV_ONESHOT: "After the user retrieves the event from the kqueue, it is
 // deleted."
 TEST_F(KqueueShimTest, OneshotIsDeletedAfterDelivery) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_WRITE, EV_ONESHOT);
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u);
@@ -435,7 +394,7 @@ TEST_F(KqueueShimTest, OneshotIsDeletedAfterDelivery) {
 // EV_DISPATCH: "Disable the event source immediately after delivery";
 // EV_ENABLE re-arms it.
 TEST_F(KqueueShimTest, DispatchDisablesAfterDeliveryAndEnableRearms) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_WRITE, EV_DISPATCH);
   EXPECT_EQ(wait().size(), 1u);
   EXPECT_TRUE(wait().empty()) << "disabled after delivery";
@@ -445,7 +404,7 @@ TEST_F(KqueueShimTest, DispatchDisablesAfterDeliveryAndEnableRearms) {
 }
 
 TEST_F(KqueueShimTest, DisableAndEnable) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_WRITE, EV_DISABLE);
   EXPECT_TRUE(wait().empty()) << "EV_ADD|EV_DISABLE adds it disabled";
   ASSERT_EQ(change(p.a.get(), EVFILT_WRITE, EV_ENABLE), 0);
@@ -458,12 +417,12 @@ TEST_F(KqueueShimTest, DisableAndEnable) {
 // EV_CLEAR: "After the event is retrieved by the user, its state is reset":
 // one report per new arrival, not one per call.
 TEST_F(KqueueShimTest, ClearReportsEachArrivalOnce) {
-  Pair p = makePipe();
-  add(p.a.get(), EVFILT_READ, EV_CLEAR);
-  ASSERT_EQ(writeN(p.b.get(), 1), 1);
+  Pipe p = Pipe::make();
+  add(p.readEnd.get(), EVFILT_READ, EV_CLEAR);
+  ASSERT_EQ(writeN(p.writeEnd.get(), 1), 1);
   EXPECT_EQ(wait().size(), 1u);
   EXPECT_TRUE(wait().empty()) << "no new data since the last retrieval";
-  ASSERT_EQ(writeN(p.b.get(), 1), 1);
+  ASSERT_EQ(writeN(p.writeEnd.get(), 1), 1);
   std::vector<struct kevent> evs = wait();
   ASSERT_EQ(evs.size(), 1u) << "new data: reported again";
   EXPECT_EQ(evs[0].data, 2);
@@ -480,7 +439,7 @@ TEST_F(KqueueShimTest, ZeroNeventsReturnsImmediately) {
 
 // A zero timespec polls; a timeout is waited out in full when nothing fires.
 TEST_F(KqueueShimTest, TimeoutsPollAndWaitAtLeastTheInterval) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   add(p.a.get(), EVFILT_READ);
   EXPECT_TRUE(wait(0).empty());
   for (long ns : {1L, 999'999L, 2'500'000L}) {
@@ -568,13 +527,13 @@ TEST_F(KqueueShimTest, UserEventFflagsControl) {
 // "Calling close() on a file descriptor will remove any kevents that
 // reference the descriptor": nothing carries over to a reused number.
 TEST_F(KqueueShimTest, CloseRemovesKnotes) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   const int fd = p.a.get();
   ASSERT_EQ(writeN(p.b.get(), 1), 1);
   add(fd, EVFILT_READ);
   p.a.reset();
   EXPECT_TRUE(wait().empty());
-  Pair q = socketPair();  // likely takes the same number
+  SocketPair q = SocketPair::make();  // likely takes the same number
   if (q.a.get() == fd || q.b.get() == fd) {
     EXPECT_TRUE(wait().empty()) << "a knote of the closed file reached the new one";
     EXPECT_EQ(change(fd, EVFILT_READ, EV_DELETE), ENOENT);
@@ -613,7 +572,7 @@ TEST_F(KqueueShimTest, SignalInterruptsBlockedWait) {
 // data is what is left to read.
 TEST_F(KqueueShimTest, RegularFileReadableUntilEndOfFile) {
   char path[] = "/tmp/kqueue_shim_testXXXXXX";
-  Fd f(::mkstemp(path));
+  OwnedFd f(::mkstemp(path));
   ASSERT_GE(f.get(), 0);
   ::unlink(path);
   ASSERT_EQ(writeN(f.get(), 10), 10);
@@ -627,7 +586,7 @@ TEST_F(KqueueShimTest, RegularFileReadableUntilEndOfFile) {
 }
 
 TEST_F(KqueueShimTest, KeventOnSomethingElseIsEbadf) {
-  Pair p = socketPair();
+  SocketPair p = SocketPair::make();
   struct kevent out;
   const timespec zero{0, 0};
   errno = 0;

@@ -12,11 +12,14 @@ for f in "$dir"/*.h "$dir"/*.cc; do
     status=1
   fi
 done
-bad=$(grep -nE '"//(core|deferred|task|net)[:/"]' "$dir/BUILD.bazel" | grep -v '"//core:log"' |
-      grep -vE '"//(core|net):__subpackages__"' || true)
-if [[ -n "$bad" ]]; then
-  echo "FAIL: backends/BUILD.bazel depends on a higher layer: $bad"
-  status=1
-fi
+# BUILD.bazel and the macros it loads (backend_library() adds dependencies).
+for f in "$dir/BUILD.bazel" "$dir"/*.bzl; do
+  bad=$(grep -nE '"//(core|deferred|task|net)[:/"]' "$f" | grep -v '"//core:log"' |
+        grep -vE '"//(core|net):__subpackages__"' || true)
+  if [[ -n "$bad" ]]; then
+    echo "FAIL: backends/$(basename "$f") depends on a higher layer: $bad"
+    status=1
+  fi
+done
 [[ $status == 0 ]] && echo "PASS: backends/ depends on no layer above it except //core:log"
 exit $status

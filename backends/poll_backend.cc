@@ -9,7 +9,6 @@
 #include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
 #include "backends/interest.h"
-#include "backends/registry.h"
 #include "backends/timeout.h"
 
 namespace torsion {
@@ -180,16 +179,5 @@ absl::Status PollBackend::reinitializeAfterFork() {
   pollfds_[0].fd = waker_.fd();
   return absl::OkStatus();
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "poll",
-    .preference = 20,
-    .probe = nullptr,  // poll(2) is always there
-    .create = &PollBackend::create,
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -10,7 +10,7 @@
 //   (*b)->setInterest(fd, Interest::kNone, Interest::kReadWrite);
 //
 // Normally reached through createBackend("poll"); linking //backends:poll
-// registers it (preference 20).
+// registers it, after the system's own multiplexer (backends/backend_order.bzl).
 //
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 #ifndef TORSION_BACKENDS_POLL_BACKEND_H_

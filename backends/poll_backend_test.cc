@@ -7,20 +7,21 @@
 #include <random>
 #include <vector>
 
-#include "backends/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::describeBits;
-using internal::Pipe;
-using internal::pollNow;
-using internal::RecordingSink;
-using internal::SocketPair;
+using testing::describeBits;
+using testing::Pipe;
+using testing::pollNow;
+using testing::RecordingSink;
+using testing::SocketPair;
 
 std::unique_ptr<Backend> makePoll() {
-  return internal::createdOrNull(PollBackend::create());
+  return testing::createdOrNull(PollBackend::create());
 }
 
 TEST(PollBackendTest, PeerCloseIsHangupPlusReadable) {

@@ -1,12 +1,14 @@
 // torsion/backends/registry.h: which backends exist, and how one is chosen.
 //
-// Backends register themselves from their own .cc file (their Bazel target
-// is `alwayslink`), so linking a backend in is all it takes to offer it.
-// Which backends are compiled in is a Bazel select() on the platform.
+// Each backend's library registers it from a static initialiser that
+// backend_library() generates from the backend's row in
+// backends/backend_order.bzl (the one place preferences are written); the
+// library is `alwayslink`, so linking a backend in is all it takes to offer
+// it. //backends:all links the rows of the platform being built.
 //
 // Choice, in order: an explicit name (ReactorOptions::backend), else the
 // environment variable TORSION_BACKEND, else the first available backend in
-// preference order (epoll, poll, select on Linux). An explicit or
+// preference order (epoll, io_uring, poll, select on Linux). An explicit or
 // environment name that is unknown or unavailable is an error whose message
 // lists the available backends; skipping an unavailable backend during the
 // automatic choice is logged with its reason.

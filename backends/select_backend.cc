@@ -10,7 +10,6 @@
 #include "backends/dispatch_scope.h"
 #include "backends/errno_status.h"
 #include "backends/interest.h"
-#include "backends/registry.h"
 #include "backends/timeout.h"
 
 namespace torsion {
@@ -175,16 +174,5 @@ absl::Status SelectBackend::reinitializeAfterFork() {
   }
   return absl::OkStatus();
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "select",
-    .preference = 30,
-    .probe = nullptr,  // select(2) is always there
-    .create = &SelectBackend::create,
-});
-
-}  // namespace
 
 }  // namespace torsion

@@ -15,7 +15,7 @@
 //   (*b)->setInterest(fd, Interest::kNone, Interest::kRead);
 //
 // Normally reached through createBackend("select"); linking
-// //backends:select registers it (preference 30, the last choice).
+// //backends:select registers it, the last choice (backends/backend_order.bzl).
 //
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 #ifndef TORSION_BACKENDS_SELECT_BACKEND_H_

@@ -9,19 +9,20 @@
 #include <chrono>
 #include <string>
 
-#include "backends/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
-using internal::RecordingSink;
-using internal::SocketPair;
+using testing::RecordingSink;
+using testing::SocketPair;
 using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeSelect() {
-  return internal::createdOrNull(SelectBackend::create());
+  return testing::createdOrNull(SelectBackend::create());
 }
 
 TEST(SelectBackendTest, FeaturesReportFdSetSize) {
@@ -46,7 +47,7 @@ TEST(SelectBackendTest, OpenDescriptorAboveFdSetSizeIsRefused) {
   SocketPair pair = SocketPair::make();
   const int high = FD_SETSIZE + 5;
   ASSERT_EQ(::dup2(pair.a.get(), high), high);
-  internal::OwnedFd highFd(high);
+  testing::OwnedFd highFd(high);
   std::unique_ptr<Backend> b = makeSelect();
   absl::Status s = b->setInterest(high, Interest::kNone, Interest::kRead);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "backends/registry.h"
 #include "backends/win_error_status.h"
 
 namespace torsion {
@@ -228,16 +227,5 @@ absl::StatusOr<int> WinSelectBackend::poll(
   }
   return reported;
 }
-
-namespace {
-
-[[maybe_unused]] const bool kRegistered = registerBackend({
-    .name = "select",
-    .preference = 30,
-    .probe = nullptr,
-    .create = &WinSelectBackend::create,
-});
-
-}  // namespace
 
 }  // namespace torsion

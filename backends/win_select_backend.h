@@ -19,8 +19,8 @@
 //   (*b)->setInterest(static_cast<int>(sock), Interest::kNone, Interest::kRead);
 //
 // Windows only (mingw-w64; tested under Wine 8.0, not on Windows). Linking
-// //backends:win_select registers it as "select" (preference 30, after
-// iocp). create() calls WSAStartup; the destructor WSACleanup.
+// //backends:win_select registers it as "select", after iocp
+// (backends/backend_order.bzl). create() calls WSAStartup; the destructor WSACleanup.
 //
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 #ifndef TORSION_BACKENDS_WIN_SELECT_BACKEND_H_

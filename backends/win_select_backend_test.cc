@@ -7,25 +7,19 @@
 #include <ws2tcpip.h>
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "backends/registry.h"
-#include "backends/win_test_util.h"
 #include "gtest/gtest.h"
+#include "testing/loopback_pair_win.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
 
 using std::chrono::milliseconds;
-
-class Recorder final : public ReadinessSink {
- public:
-  void onReady(int fd, std::uint8_t events) override { seen[fd] |= events; }
-  std::map<int, std::uint8_t> seen;
-};
 
 class WinSelectBackendTest : public ::testing::Test {
  protected:
@@ -44,13 +38,13 @@ class WinSelectBackendTest : public ::testing::Test {
   // A connected loopback TCP pair (blocking calls), as ints.
   void connectedPair(int& a, int& b) {
     SOCKET c = INVALID_SOCKET, s = INVALID_SOCKET;
-    internal::loopbackTcpPair(c, s);
+    testing::loopbackTcpPair(c, s);
     a = static_cast<int>(c);
     b = static_cast<int>(s);
   }
 
   std::unique_ptr<Backend> backend_;
-  Recorder sink_;
+  testing::RecordingSink sink_;
 };
 
 TEST_F(WinSelectBackendTest, FeaturesAreReadiness) {
@@ -63,7 +57,7 @@ TEST_F(WinSelectBackendTest, PollTimesOutWithNothingReady) {
   absl::StatusOr<int> n = backend_->poll(milliseconds(20), sink_);
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 0);
-  EXPECT_TRUE(sink_.seen.empty());
+  EXPECT_TRUE(sink_.events().empty());
 }
 
 TEST_F(WinSelectBackendTest, ReadableAfterPeerSends) {
@@ -75,7 +69,7 @@ TEST_F(WinSelectBackendTest, ReadableAfterPeerSends) {
   absl::StatusOr<int> n = backend_->poll(milliseconds(1000), sink_);
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_EQ(*n, 1);
-  EXPECT_EQ(sink_.seen[b], kReadable);
+  EXPECT_EQ(sink_.bitsFor(b), kReadable);
   ASSERT_TRUE(backend_->setInterest(b, Interest::kRead, Interest::kNone).ok());
   closesocket(a);
   closesocket(b);
@@ -86,7 +80,7 @@ TEST_F(WinSelectBackendTest, WritableAtOnce) {
   ASSERT_NO_FATAL_FAILURE(connectedPair(a, b));
   ASSERT_TRUE(backend_->setInterest(a, Interest::kNone, Interest::kWrite).ok());
   EXPECT_EQ(*backend_->poll(milliseconds(1000), sink_), 1);
-  EXPECT_EQ(sink_.seen[a], kWritable);
+  EXPECT_EQ(sink_.bitsFor(a), kWritable);
   backend_->forget(a);
   closesocket(a);
   closesocket(b);
@@ -99,7 +93,7 @@ TEST_F(WinSelectBackendTest, PeerCloseIsReadable) {
   ASSERT_TRUE(backend_->setInterest(b, Interest::kNone, Interest::kRead).ok());
   closesocket(static_cast<SOCKET>(a));
   EXPECT_EQ(*backend_->poll(milliseconds(1000), sink_), 1);
-  EXPECT_TRUE(sink_.seen[b] & kReadable);
+  EXPECT_TRUE(sink_.bitsFor(b) & kReadable);
   backend_->forget(b);
   closesocket(b);
 }
@@ -126,7 +120,7 @@ TEST_F(WinSelectBackendTest, ClosedRegisteredSocketIsReportedInvalid) {
   closesocket(static_cast<SOCKET>(b));
   absl::StatusOr<int> n = backend_->poll(milliseconds(100), sink_);
   ASSERT_TRUE(n.ok()) << n.status();
-  EXPECT_EQ(sink_.seen[b], kInvalid);
+  EXPECT_EQ(sink_.bitsFor(b), kInvalid);
   backend_->forget(b);
   closesocket(a);
 }
@@ -138,7 +132,7 @@ TEST_F(WinSelectBackendTest, ForgottenSocketIsNotReported) {
   ASSERT_EQ(send(static_cast<SOCKET>(a), "x", 1, 0), 1);
   backend_->forget(b);
   EXPECT_EQ(*backend_->poll(milliseconds(50), sink_), 0);
-  EXPECT_TRUE(sink_.seen.empty());
+  EXPECT_TRUE(sink_.events().empty());
   closesocket(a);
   closesocket(b);
 }

@@ -40,6 +40,7 @@
 #include "deferred/deferred.h"
 #include "deferred/deferred_list.h"
 #include "deferred/gather.h"
+#include "testing/allocation_counter.h"
 
 // Under valgrind, measure() first runs each scenario kCallgrindRuns times
 // between two CALLGRIND_DUMP_STATS, so the second dump (cg.out.2) divided by
@@ -54,18 +55,6 @@
 #define TORSION_CALLGRIND_MARK() ((void)0)
 #define TORSION_ON_VALGRIND() 0
 #endif
-
-namespace {
-std::atomic<std::int64_t> gAllocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  gAllocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace torsion {
 namespace {
@@ -84,12 +73,12 @@ void measure(benchmark::State& state, Body body) {
     for (int i = 0; i < kCallgrindRuns; ++i) body();
     TORSION_CALLGRIND_MARK();
   }
-  std::int64_t before = gAllocations.load(std::memory_order_relaxed);
+  std::int64_t before = testing::allocationCount();
   bench::ledger::begin();
   for (auto _ : state) body();
   bench::ledger::end(gRunning != nullptr ? *gRunning : std::string(), "op",
                      static_cast<std::int64_t>(state.iterations()));
-  std::int64_t allocations = gAllocations.load(std::memory_order_relaxed) - before;
+  std::int64_t allocations = testing::allocationCount() - before;
   state.counters["allocs_per_op"] =
       static_cast<double>(allocations) / static_cast<double>(state.iterations());
   // CPU nanoseconds per run (a rate over CPU time, inverted), the metric

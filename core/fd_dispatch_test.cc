@@ -6,7 +6,6 @@
 // this is what keeps a stale event away from the new registration there.
 #include "core/fd_dispatch.h"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,45 +16,31 @@
 #include "backends/registry.h"
 #include "core/file_descriptor.h"
 #include "gtest/gtest.h"
+#include "testing/descriptor_pair.h"
+#include "testing/test_descriptor.h"
 
 namespace torsion::internal {
 namespace {
 
-class Counting final : public FileDescriptor {
- public:
-  explicit Counting(int fd) : fd_(fd) {}
-  int fileno() const override { return fd_; }
-  LostReason doRead() override {
-    ++reads;
-    char buf[16];
-    [[maybe_unused]] ssize_t n = ::read(fd_, buf, sizeof buf);
-    if (onRead) onRead();
+using testing::SocketPair;
+using testing::TestDescriptor;
+
+// A connected socket pair whose `a` end is readable.
+SocketPair readablePair() {
+  SocketPair pair = SocketPair::make();
+  EXPECT_TRUE(testing::writeByte(pair.b.get()));
+  return pair;
+}
+
+// Makes `d` read what is pending on its fd (so that the next poll does not
+// report it again) and then run `then`.
+void readThen(TestDescriptor& d, std::function<void()> then = {}) {
+  d.onRead = [&d, then = std::move(then)]() -> LostReason {
+    TestDescriptor::drain(d.fd_);
+    if (then) then();
     return nullptr;
-  }
-  void connectionLost(const LostReason&) override { ++lost; }
-
-  int fd_;
-  int reads = 0;
-  int lost = 0;
-  std::function<void()> onRead;
-};
-
-// A connected non-blocking socket pair whose `a` end is readable.
-struct ReadablePair {
-  int a = -1;
-  int b = -1;
-  ReadablePair() {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-    a = fds[0];
-    b = fds[1];
-    EXPECT_EQ(::write(b, "x", 1), 1);
-  }
-  ~ReadablePair() {
-    ::close(a);
-    ::close(b);
-  }
-};
+  };
+}
 
 class FdDispatchTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -85,10 +70,10 @@ class FdDispatchTest : public ::testing::TestWithParam<std::string> {
 // adds it back: the other's event from this poll is stale, so it runs only
 // after the next poll.
 TEST_P(FdDispatchTest, ReAddedDuringDispatchWaitsForNextPoll) {
-  ReadablePair p1, p2;
-  Counting d1(p1.a), d2(p2.a);
+  SocketPair p1 = readablePair(), p2 = readablePair();
+  TestDescriptor d1(p1.a.get()), d2(p2.a.get());
   int readdedAt = 0;  // reads by both when the re-add happened
-  auto readdOther = [&](Counting& other) {
+  auto readdOther = [&](TestDescriptor& other) {
     return [&] {
       if (readdedAt != 0) return;
       readdedAt = d1.reads + d2.reads;
@@ -96,8 +81,8 @@ TEST_P(FdDispatchTest, ReAddedDuringDispatchWaitsForNextPoll) {
       ASSERT_TRUE(fds_->addReader(&other).ok());
     };
   };
-  d1.onRead = readdOther(d2);
-  d2.onRead = readdOther(d1);
+  readThen(d1, readdOther(d2));
+  readThen(d2, readdOther(d1));
   ASSERT_TRUE(fds_->addReader(&d1).ok());
   ASSERT_TRUE(fds_->addReader(&d2).ok());
   pollUntil([&] { return d1.reads + d2.reads >= 1; });
@@ -110,21 +95,23 @@ TEST_P(FdDispatchTest, ReAddedDuringDispatchWaitsForNextPoll) {
 // socket on the same number: the old file's event must not reach the new
 // descriptor in this pass; the new one runs after the next poll.
 TEST_P(FdDispatchTest, NewFileOnReusedFdWaitsForNextPoll) {
-  ReadablePair p1, p2, fresh;
-  Counting d1(p1.a), d2(p2.a);
-  std::unique_ptr<Counting> replacement;
-  auto replaceOther = [&](Counting& other, ReadablePair& otherPair) {
+  SocketPair p1 = readablePair(), p2 = readablePair(), fresh = readablePair();
+  TestDescriptor d1(p1.a.get()), d2(p2.a.get());
+  std::unique_ptr<TestDescriptor> replacement;
+  auto replaceOther = [&](TestDescriptor& other, SocketPair& otherPair) {
     return [&] {
       if (replacement) return;
       fds_->removeReader(&other);
       // dup2 closes the old file and reuses its number for the fresh one.
-      ASSERT_EQ(::dup2(fresh.a, otherPair.a), otherPair.a);
-      replacement = std::make_unique<Counting>(otherPair.a);
+      const int reused = otherPair.a.get();
+      ASSERT_EQ(::dup2(fresh.a.get(), reused), reused);
+      replacement = std::make_unique<TestDescriptor>(reused);
+      readThen(*replacement);
       ASSERT_TRUE(fds_->addReader(replacement.get()).ok());
     };
   };
-  d1.onRead = replaceOther(d2, p2);
-  d2.onRead = replaceOther(d1, p1);
+  readThen(d1, replaceOther(d2, p2));
+  readThen(d2, replaceOther(d1, p1));
   ASSERT_TRUE(fds_->addReader(&d1).ok());
   ASSERT_TRUE(fds_->addReader(&d2).ok());
   pollUntil([&] { return replacement != nullptr; });

@@ -1,9 +1,7 @@
 // Counts heap allocations: one fired Deferred with one (small) callback
 // costs exactly one allocation, the chain itself. Separate binary because
-// it replaces the global operator new.
-#include <atomic>
-#include <cstdlib>
-#include <new>
+// it links //testing:allocation_counter, which replaces the global operator
+// new.
 #include <string>
 #include <vector>
 
@@ -11,18 +9,7 @@
 #include "deferred/deferred.h"
 #include "deferred/internal/chain_state.h"
 #include "gtest/gtest.h"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "testing/allocation_counter.h"
 
 namespace torsion {
 namespace {
@@ -35,18 +22,18 @@ namespace {
 long allocationsDuring(auto&& f) {
   f();
   internal::ChainBlocks::trim();
-  long before = allocations.load();
+  long before = testing::allocationCount();
   f();
-  return allocations.load() - before;
+  return testing::allocationCount() - before;
 }
 
 // With the chain memory cache warm (the steady state of a busy thread), the
 // same run allocates nothing.
 long allocationsWhenWarm(auto&& f) {
   f();
-  long before = allocations.load();
+  long before = testing::allocationCount();
   f();
-  return allocations.load() - before;
+  return testing::allocationCount() - before;
 }
 
 TEST(AllocTest, OneAllocationPerFiredDeferredWithOneCallback) {
@@ -101,9 +88,9 @@ TEST(AllocTest, ChainCacheIsBounded) {
   makeAndDrop();
   internal::ChainBlocks::trim();
   makeAndDrop();  // fills the cache up to its limit
-  long before = allocations.load();
+  long before = testing::allocationCount();
   std::vector<Deferred<int>> ds(kMany);
-  long n = allocations.load() - before;
+  long n = testing::allocationCount() - before;
   // The vector's own buffer, and the chains the cache could not hold.
   EXPECT_EQ(n, 1 + static_cast<long>(kMany - internal::ChainBlocks::kMaxCached));
 }

@@ -28,8 +28,8 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "net/datagram.h"
 #include "net/socket_address.h"
-#include "net/udp.h"
 
 namespace torsion::net::internal {
 

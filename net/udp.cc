@@ -15,17 +15,6 @@
 
 namespace torsion::net {
 
-void DatagramProtocol::makeConnection(DatagramTransport* transport) {
-  transport_ = transport;
-  if (numPorts_++ == 0) startProtocol();
-}
-
-void DatagramProtocol::doStop() {
-  if (numPorts_ == 0) return;  // unbalanced: ignored, as Factory::doStop
-  transport_ = nullptr;
-  if (--numPorts_ == 0) stopProtocol();
-}
-
 absl::StatusOr<std::shared_ptr<DatagramTransport>> listenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     std::string interface, std::size_t maxPacketSize) {

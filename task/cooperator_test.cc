@@ -15,6 +15,7 @@
 
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/clock_test_base.h"
 #include "task/clock.h"
 #include "task/generator.h"
 
@@ -51,19 +52,13 @@ CooperatorOptions notStarted() {
   return options;
 }
 
-class CooperatorTests : public torsion::testing::DeferredTest {
+class CooperatorTests : public torsion::testing::ClockTest {
  protected:
-  void TearDown() override {
-    EXPECT_TRUE(clock.getDelayedCalls().empty())
-        << clock.getDelayedCalls().size() << " call(s) left pending";
-    DeferredTest::TearDown();
-  }
   // Advances until `d` has a result (at most `limit` passes).
   template <typename T>
   void runUntil(Deferred<T>& d, int limit = 100) {
     for (int i = 0; i < limit && hasNoResult(d); ++i) clock.advance(0);
   }
-  Clock clock;
 };
 
 // test_cooperator.py CooperatorTests.testStoppedRejectsNewTasks, with and

@@ -9,6 +9,7 @@
 
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/clock_test_base.h"
 #include "task/clock.h"
 
 namespace torsion::task {
@@ -24,14 +25,7 @@ class TestException : public std::runtime_error {
   TestException() : std::runtime_error("TestException") {}
 };
 
-class DeferLaterTests : public torsion::testing::DeferredTest {
- protected:
-  void TearDown() override {
-    EXPECT_TRUE(clock.getDelayedCalls().empty());
-    DeferredTest::TearDown();
-  }
-  Clock clock;
-};
+class DeferLaterTests : public torsion::testing::ClockTest {};
 
 // test_task.py DeferLaterTests.test_callback: fires after the delay (not
 // before) with what the function returned (arguments become captures).

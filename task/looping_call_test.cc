@@ -16,6 +16,7 @@
 #include "core/reactor.h"
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
+#include "testing/clock_test_base.h"
 #include "task/clock.h"
 #include "tests/reactor_test_base.h"
 
@@ -32,16 +33,7 @@ class TestException : public std::runtime_error {
   TestException() : std::runtime_error("TestException") {}
 };
 
-// A Clock plus the dirty checks: no pending calls, no unhandled errors.
-class LoopTests : public torsion::testing::DeferredTest {
- protected:
-  void TearDown() override {
-    EXPECT_TRUE(clock.getDelayedCalls().empty())
-        << clock.getDelayedCalls().size() << " call(s) left pending";
-    DeferredTest::TearDown();
-  }
-  Clock clock;
-};
+class LoopTests : public torsion::testing::ClockTest {};
 
 // test_task.py LoopTests.test_defaultClock, adapted: there is no global
 // reactor, so the clock is the one given; setClock replaces it.

@@ -11,7 +11,8 @@ Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
 
 posix_srcs hold the cases with no Windows counterpart (sigaction, pipes,
 rlimits, raw ::socket tricks); they are compiled after srcs, so their cases
-register and run last.
+register and run last. posix_deps are what only posix_srcs need (//testing's
+descriptor pairs, say), kept out of the Windows target.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_test")
@@ -22,6 +23,7 @@ def conformance_test(
         srcs,
         deps,
         posix_srcs = [],
+        posix_deps = [],
         size = "medium",
         shard_count = None,
         host_compatible_with = POSIX_ONLY,
@@ -32,7 +34,7 @@ def conformance_test(
         srcs = srcs + posix_srcs,
         shard_count = shard_count,
         target_compatible_with = host_compatible_with,
-        deps = deps,
+        deps = deps + posix_deps,
     )
     cc_test(
         name = name + "_kqueue_shim",
@@ -40,7 +42,7 @@ def conformance_test(
         srcs = srcs + posix_srcs,
         args = ["--gtest_filter=*/kqueue"],
         target_compatible_with = ["@platforms//os:linux"],
-        deps = deps + ["//backends:kqueue_on_shim"],
+        deps = deps + posix_deps + ["//backends:kqueue_on_shim"],
     )
     if wine:
         cc_test(

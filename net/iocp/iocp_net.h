@@ -30,9 +30,9 @@
 #include "absl/status/statusor.h"
 #include "core/reactor.h"
 #include "core/reactor_time.h"
+#include "net/datagram.h"
 #include "net/port.h"
 #include "net/protocol.h"
-#include "net/udp.h"
 
 namespace torsion::net::internal {
 

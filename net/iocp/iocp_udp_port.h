@@ -30,10 +30,10 @@
 
 #include "absl/status/status.h"
 #include "core/reactor.h"
+#include "net/datagram.h"
 #include "net/datagram_port_base.h"
 #include "net/iocp/iocp_support.h"
 #include "net/socket_address.h"
-#include "net/udp.h"
 
 namespace torsion::net::internal {
 

@@ -1,19 +1,19 @@
-// torsion/backends/win_test_util.h: a connected loopback TCP pair for the
-// Windows backend tests (test-only; Windows has no socketpair()).
+// torsion/testing/loopback_pair_win.h: a connected loopback TCP pair for
+// Windows tests (test-only; Windows has no socketpair()).
 //
 //   SOCKET a, b;
-//   ASSERT_NO_FATAL_FAILURE(internal::loopbackTcpPair(a, b));
+//   ASSERT_NO_FATAL_FAILURE(testing::loopbackTcpPair(a, b));
 //
 // Made with blocking calls; the caller closes both sockets.
-#ifndef TORSION_BACKENDS_WIN_TEST_UTIL_H_
-#define TORSION_BACKENDS_WIN_TEST_UTIL_H_
+#ifndef TORSION_TESTING_LOOPBACK_PAIR_WIN_H_
+#define TORSION_TESTING_LOOPBACK_PAIR_WIN_H_
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
 #include "gtest/gtest.h"
 
-namespace torsion::internal {
+namespace torsion::testing {
 
 inline void loopbackTcpPair(SOCKET& a, SOCKET& b) {
   SOCKET listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -33,6 +33,6 @@ inline void loopbackTcpPair(SOCKET& a, SOCKET& b) {
   closesocket(listener);
 }
 
-}  // namespace torsion::internal
+}  // namespace torsion::testing
 
-#endif  // TORSION_BACKENDS_WIN_TEST_UTIL_H_
+#endif  // TORSION_TESTING_LOOPBACK_PAIR_WIN_H_
