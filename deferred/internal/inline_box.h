@@ -100,7 +100,16 @@ class InlineBox {
   using As = BoxedAs<T, Size>;
 
   InlineBox() = default;
-  InlineBox(InlineBox&& other) noexcept { moveFrom(other); }
+  // The order of the stores below is measured: the source's descriptor is
+  // cleared last, so that its destructor, inlined after a move, sees null
+  // without reloading it (a step moved into a chain cost 4 to 12
+  // instructions more otherwise, W5 chained_not_fired, callgrind).
+  InlineBox(InlineBox&& other) noexcept : info_(other.info_) {
+    if (info_ != nullptr) {
+      moveObject(other);
+      other.info_ = nullptr;
+    }
+  }
   InlineBox& operator=(InlineBox&& other) noexcept {
     if (this != &other) moveFrom(other);
     return *this;
@@ -154,16 +163,22 @@ class InlineBox {
   void moveFrom(InlineBox& other) noexcept {
     reset();
     if (other.info_ != nullptr) {
-      if (other.info_->trivial) {
-        std::memcpy(buf_, other.buf_, Size);
-      } else {
-        other.info_->relocate(buf_, other.buf_);
-      }
+      moveObject(other);
       info_ = std::exchange(other.info_, nullptr);
     }
   }
 
  private:
+  // Moves `other`'s object (there is one) into our buffer; the descriptors
+  // are the caller's business.
+  void moveObject(InlineBox& other) noexcept {
+    if (other.info_->trivial) {
+      std::memcpy(buf_, other.buf_, Size);
+    } else {
+      other.info_->relocate(buf_, other.buf_);
+    }
+  }
+
   alignas(std::max_align_t) unsigned char buf_[Size];
   const Info* info_ = nullptr;
 };
