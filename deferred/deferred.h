@@ -68,8 +68,8 @@
 #include "deferred/errors.h"
 #include "deferred/failure.h"
 #include "deferred/internal/access.h"
+#include "deferred/internal/callback_steps.h"
 #include "deferred/internal/chain_state.h"
-#include "deferred/internal/steps.h"
 #include "deferred/internal/traits.h"
 #include "deferred/outcome.h"
 
@@ -187,7 +187,8 @@ class Deferred {
   // Cancels this Deferred if it has not fired within `timeout` on `clock`
   // (Twisted's addTimeout): the result then becomes TimeoutError, or
   // onTimeoutCancel(result, timeout) if given. Covers the steps added
-  // before this call. Returns the handle for adding more.
+  // before this call. Returns the handle for adding more. Defined in
+  // deferred/timeout.h.
   Deferred<T> addTimeout(
       Seconds timeout, ReactorTime& clock,
       absl::AnyInvocable<Outcome<T>(Outcome<T>, Seconds)> onTimeoutCancel = nullptr);

@@ -5,7 +5,7 @@
 // or a Failure), a list of steps, and the paused / waiting / called flags.
 // Deferred<T> handles are typed views on it; they hold one intrusive
 // reference each. All the typing happens in the templates of deferred.h and
-// internal/steps.h, which wrap user callables into Steps; this file only
+// internal/callback_steps.h, which wrap user callables into Steps; this file only
 // moves results along. Its state is private: handles and the steps reach it
 // through the checks and result operations below, which keep the invariants
 // listed with the members.
@@ -126,7 +126,7 @@ class ChainState {
     if (head_ == steps_.size()) tail_ = typeOf<void>();
   }
 
-  // --- the result, for the steps (steps.h, coroutine.h, deferred_list.h) ---
+  // --- the result, for steps (callback_steps.h, coroutine.h, deferred_list.h) ---
   // Holds a Failure (else a value, or None).
   bool isFailure() const { return isFailure_; }
   // The Failure held; only when isFailure().

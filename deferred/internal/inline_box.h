@@ -35,13 +35,13 @@ struct BoxOps {
 // Whether a T is stored in the `Size` bytes of a box rather than behind a
 // pointer. A nothrow move is required: relocating is noexcept.
 template <typename T, std::size_t Size>
-inline constexpr bool kFitsInlineBox = sizeof(T) <= Size &&
-                                       alignof(T) <= alignof(std::max_align_t) &&
-                                       std::is_nothrow_move_constructible_v<T>;
+inline constexpr bool kFitsInlineBox =
+    sizeof(T) <= Size &&
+    alignof(T) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<T>;
 
 template <typename T, std::size_t Size>
 inline constexpr bool kTrivialInlineBox =
-    kFitsInlineBox<T, Size> && std::is_trivially_copyable_v<T>;
+    kFitsInlineBox<T, Size>&& std::is_trivially_copyable_v<T>;
 
 // The BoxOps of a T in a box of `Size` bytes, and typed access to it.
 template <typename T, std::size_t Size>
@@ -92,7 +92,8 @@ struct BoxedAs {
 // Holds nothing or one object described by an `Info` (a BoxOps with more).
 template <std::size_t Size, typename Info>
 class InlineBox {
-  static_assert(std::is_base_of_v<BoxOps, Info>, "InlineBox: Info must derive from BoxOps");
+  static_assert(std::is_base_of_v<BoxOps, Info>,
+                "InlineBox: Info must derive from BoxOps");
 
  public:
   static constexpr std::size_t kSize = Size;

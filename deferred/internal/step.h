@@ -38,7 +38,8 @@ class Step {
   Step() = default;
   template <typename Fn>
   explicit Step(Fn&& fn) {
-    box_.template emplace<std::decay_t<Fn>>(&kOps<std::decay_t<Fn>>, std::forward<Fn>(fn));
+    box_.template emplace<std::decay_t<Fn>>(&kOps<std::decay_t<Fn>>,
+                                            std::forward<Fn>(fn));
   }
 
   // Destroys the callable (and so releases its captures) now.

@@ -1,4 +1,4 @@
-// torsion/deferred/internal/steps.h: the steps Deferred<T> wraps user
+// torsion/deferred/internal/callback_steps.h: the steps Deferred<T> wraps user
 // callables into (addCallback, addErrback, addCallbacks, addBoth), and how a
 // callable's return value becomes the chain's next result. Private to
 // deferred/.
@@ -7,8 +7,8 @@
 // chain's result, calls the user's function with it and stores what comes
 // back. The types were checked when the step was added, so a step knows the
 // type of the value it takes.
-#ifndef TORSION_DEFERRED_INTERNAL_STEPS_H_
-#define TORSION_DEFERRED_INTERNAL_STEPS_H_
+#ifndef TORSION_DEFERRED_INTERNAL_CALLBACK_STEPS_H_
+#define TORSION_DEFERRED_INTERNAL_CALLBACK_STEPS_H_
 
 #include <functional>
 #include <type_traits>
@@ -143,4 +143,4 @@ struct BothStep {
 
 }  // namespace torsion::internal
 
-#endif  // TORSION_DEFERRED_INTERNAL_STEPS_H_
+#endif  // TORSION_DEFERRED_INTERNAL_CALLBACK_STEPS_H_
