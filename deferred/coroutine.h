@@ -63,17 +63,6 @@ class PromiseBase : public CoroutineLink {
 };
 
 template <typename U>
-Outcome<U> takeOutcome(ChainState& s) {
-  if (s.isFailure_) return Outcome<U>(s.takeFailure());
-  if constexpr (std::is_void_v<U>) {
-    s.value_.reset();
-    return Outcome<void>();
-  } else {
-    return Outcome<U>(s.value_.template take<U>());
-  }
-}
-
-template <typename U>
 struct Awaiter;
 
 // The step a suspended coroutine leaves on the chain it awaits. Owns the
@@ -113,17 +102,16 @@ struct Awaiter {
     // IC2: a result is there; take it without suspending (with steps still
     // queued it is None, and they keep their types).
     outcome.emplace(takeOutcome<U>(*s));
-    if (s->head_ == s->steps_.size()) s->tail_ = typeOf<void>();
+    s->resultTaken();
     return true;
   }
 
   void await_suspend(std::coroutine_handle<> h) {
     ChainState* s = Access::release(deferred);
     promise->awaiting_ = s;
-    s->tail_ = typeOf<void>();
     // Not resultReady(), so the chain will reach this step by itself (when
     // fired, unpaused, or when its running loop gets back to it).
-    s->steps_.push_back(Step(ResumeStep<U>(this, h)));
+    s->addAwaitStep(Step(ResumeStep<U>(this, h)));
     // If that was the last reference, this destroys the chain, the step and
     // the frame holding *this: touch nothing afterwards.
     s->unref();
@@ -141,7 +129,7 @@ struct Awaiter {
 template <typename T>
 class DeferredPromiseBase : public PromiseBase {
  public:
-  DeferredPromiseBase() { Access::state(result_)->coroutine_ = this; }
+  DeferredPromiseBase() { Access::state(result_)->attachCoroutine(this); }
   ~DeferredPromiseBase() { detach(); }
   DeferredPromiseBase(const DeferredPromiseBase&) = delete;
   DeferredPromiseBase& operator=(const DeferredPromiseBase&) = delete;
@@ -162,8 +150,7 @@ class DeferredPromiseBase : public PromiseBase {
  protected:
   // From now on cancel() on the result is an ordinary one.
   void detach() {
-    ChainState* s = Access::state(result_);
-    if (s->coroutine_ == this) s->coroutine_ = nullptr;
+    Access::state(result_)->detachCoroutine(this);
   }
 
   Deferred<T> result_;

@@ -2,9 +2,11 @@
 //
 // Mirrors twisted.internet.defer: Deferred (addCallback, addErrback,
 // addBoth, addCallbacks, callback, errback, pause, unpause, chainDeferred,
-// cancel, addTimeout), succeed, fail, maybeDeferred and execute. Coroutines
-// (Twisted's inlineCallbacks / ensureDeferred) are in deferred/coroutine.h,
-// included here: any function returning Deferred<T> may co_await Deferreds.
+// cancel, addTimeout). Included with it: succeed, fail, maybeDeferred and
+// execute (deferred/functions.h), addTimeout's definition
+// (deferred/timeout.h) and coroutines, Twisted's inlineCallbacks /
+// ensureDeferred (deferred/coroutine.h): any function returning Deferred<T>
+// may co_await Deferreds.
 //
 //   torsion::Deferred<int> d;                       // unfired, fires with int
 //   torsion::Deferred<std::string> s =
@@ -54,11 +56,9 @@
 #ifndef TORSION_DEFERRED_DEFERRED_H_
 #define TORSION_DEFERRED_DEFERRED_H_
 
-#include <concepts>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -67,7 +67,10 @@
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/failure.h"
+#include "deferred/internal/access.h"
+#include "deferred/internal/callback_steps.h"
 #include "deferred/internal/chain_state.h"
+#include "deferred/internal/traits.h"
 #include "deferred/outcome.h"
 
 namespace torsion {
@@ -76,228 +79,8 @@ template <typename T>
 class Deferred;
 
 namespace internal {
-
 template <typename T>
 class DeferredPromise;
-template <typename T>
-struct Awaiter;
-
-template <typename R>
-struct IsDeferredT : std::false_type {};
-template <typename X>
-struct IsDeferredT<Deferred<X>> : std::true_type {
-  using Inner = X;
-};
-template <typename R>
-struct IsOutcomeT : std::false_type {};
-template <typename X>
-struct IsOutcomeT<Outcome<X>> : std::true_type {
-  using Inner = X;
-};
-
-template <typename R>
-inline constexpr bool kIsDeferred = IsDeferredT<std::remove_cvref_t<R>>::value;
-template <typename R>
-inline constexpr bool kIsOutcome = IsOutcomeT<std::remove_cvref_t<R>>::value;
-template <typename R>
-inline constexpr bool kIsFailure = std::is_same_v<std::remove_cvref_t<R>, Failure>;
-
-// The type a chain carries after a step whose function returned R;
-// `Same` is the type before the step (kept when R is Failure).
-template <typename R, typename Same>
-struct ChainTypeOf {
-  using type = std::remove_cvref_t<R>;
-};
-template <typename X, typename Same>
-struct ChainTypeOf<Deferred<X>, Same> {
-  using type = X;
-};
-template <typename X, typename Same>
-struct ChainTypeOf<Outcome<X>, Same> {
-  using type = X;
-};
-template <typename Same>
-struct ChainTypeOf<Failure, Same> {
-  using type = Same;
-};
-template <typename R, typename Same>
-using ChainType = typename ChainTypeOf<std::remove_cvref_t<R>, Same>::type;
-
-// A callable usable as a callback on a chain carrying T.
-template <typename F, typename T>
-concept CallbackFor = (std::is_void_v<T> && std::invocable<F>) ||
-                      (!std::is_void_v<T> && std::invocable<F, T>);
-
-template <typename F, typename T>
-struct CallbackResultT {
-  using type = std::invoke_result_t<F, T>;
-};
-template <typename F>
-struct CallbackResultT<F, void> {
-  using type = std::invoke_result_t<F>;
-};
-template <typename F, typename T>
-using CallbackResult = typename CallbackResultT<F, T>::type;
-
-// Whether a function returning R can continue a chain that must carry T.
-template <typename R, typename T>
-concept FitsChain = (std::is_void_v<T> && std::is_void_v<R>) || kIsFailure<R> ||
-                    (kIsDeferred<R> && std::is_same_v<ChainType<R, T>, T>) ||
-                    (kIsOutcome<R> && std::is_same_v<ChainType<R, T>, T>) ||
-                    (!std::is_void_v<T> && !kIsDeferred<R> && !kIsOutcome<R> &&
-                     std::convertible_to<R, T>);
-
-// An errback usable on a chain that must go on carrying T.
-template <typename G, typename T>
-concept ErrbackFor =
-    std::invocable<G, Failure> && FitsChain<std::invoke_result_t<G, Failure>, T>;
-
-template <typename T>
-inline constexpr bool kValidResultType = std::is_void_v<T> ||
-                                         (std::is_object_v<T> && !std::is_const_v<T> &&
-                                          std::is_move_constructible_v<T> &&
-                                          !kIsDeferred<T> && !kIsOutcome<T> &&
-                                          !kIsFailure<T>);
-
-// Handle internals, for deferred/ code only.
-struct Access {
-  template <typename T>
-  static ChainState* state(const Deferred<T>& d) {
-    return d.state_;
-  }
-  template <typename T>
-  static ChainState* release(Deferred<T>& d) {
-    return std::exchange(d.state_, nullptr);
-  }
-  template <typename T>
-  static Deferred<T> adopt(ChainState* s) {
-    return Deferred<T>(s);
-  }
-  // Adds a step (a callable ChainState* (ChainState&), see Step) through
-  // `d`, checked as addCallback is; the chain then carries U.
-  template <typename U, typename T, typename StepFn>
-  static Deferred<U> append(Deferred<T>& d, StepFn&& fn) {
-    return d.template append<U>(std::forward<StepFn>(fn));
-  }
-};
-
-// Stores a step's return value r as the chain's new result (of type U).
-// Returns the referenced chain of a returned Deferred, else null.
-template <typename U, typename R>
-ChainState* storeResult(ChainState& s, R&& r) {
-  using D = std::remove_cvref_t<R>;
-  if constexpr (kIsDeferred<D>) {
-    D handle(std::forward<R>(r));
-    ChainState* returned = Access::release(handle);
-    if (returned == nullptr) ChainState::nullHandle();
-    if (returned->handOverType() != typeOf<U>()) {
-      struct Unref {
-        ChainState* c;
-        ~Unref() { c->unref(); }
-      } guard{returned};
-      returned->handOverMismatch(typeOf<U>());
-    }
-    return returned;
-  } else if constexpr (kIsOutcome<D>) {
-    D outcome(std::forward<R>(r));
-    if (outcome.isFailure()) {
-      s.setFailure(std::move(outcome).failure());
-    } else if constexpr (!std::is_void_v<U>) {
-      s.value_.template emplace<U>(std::move(outcome).value());
-    }
-    return nullptr;
-  } else if constexpr (kIsFailure<D>) {
-    s.setFailure(Failure(std::forward<R>(r)));
-    return nullptr;
-  } else {
-    s.value_.template emplace<U>(std::forward<R>(r));
-    return nullptr;
-  }
-}
-
-template <typename T, typename U, typename F>
-ChainState* runCallback(ChainState& s, F& f) {
-  if constexpr (std::is_void_v<T>) {
-    s.value_.reset();
-    if constexpr (std::is_void_v<std::invoke_result_t<F>>) {
-      std::invoke(std::move(f));
-      return nullptr;
-    } else {
-      return storeResult<U>(s, std::invoke(std::move(f)));
-    }
-  } else {
-    T value = s.value_.template take<T>();
-    if constexpr (std::is_void_v<std::invoke_result_t<F, T>>) {
-      std::invoke(std::move(f), std::move(value));
-      return nullptr;
-    } else {
-      return storeResult<U>(s, std::invoke(std::move(f), std::move(value)));
-    }
-  }
-}
-
-template <typename U, typename G>
-ChainState* runErrback(ChainState& s, G& g) {
-  Failure failure = s.takeFailure();
-  if constexpr (std::is_void_v<std::invoke_result_t<G, Failure>>) {
-    std::invoke(std::move(g), std::move(failure));
-    return nullptr;
-  } else {
-    return storeResult<U>(s, std::invoke(std::move(g), std::move(failure)));
-  }
-}
-
-struct PassThrough {};
-
-// One (callback, errback) pair (Twisted's addCallbacks entry); either may be
-// PassThrough.
-template <typename T, typename U, typename F, typename G>
-struct PairStep {
-  [[no_unique_address]] F f;
-  [[no_unique_address]] G g;
-  ChainState* operator()(ChainState& s) {
-    if (!s.isFailure_) {
-      if constexpr (std::is_same_v<F, PassThrough>) {
-        return nullptr;
-      } else {
-        return runCallback<T, U>(s, f);
-      }
-    } else {
-      if constexpr (std::is_same_v<G, PassThrough>) {
-        return nullptr;
-      } else {
-        return runErrback<U>(s, g);
-      }
-    }
-  }
-};
-
-// addBoth: one function for both sides, given an Outcome<T>.
-template <typename T, typename U, typename H>
-struct BothStep {
-  H h;
-  ChainState* operator()(ChainState& s) {
-    Outcome<T> outcome = takeOutcome(s);
-    if constexpr (std::is_void_v<std::invoke_result_t<H, Outcome<T>>>) {
-      std::invoke(std::move(h), std::move(outcome));
-      return nullptr;
-    } else {
-      return storeResult<U>(s, std::invoke(std::move(h), std::move(outcome)));
-    }
-  }
-  static Outcome<T> takeOutcome(ChainState& s) {
-    if (s.isFailure_) return Outcome<T>(s.takeFailure());
-    if constexpr (std::is_void_v<T>) {
-      s.value_.reset();
-      return Outcome<void>();
-    } else {
-      return Outcome<T>(s.value_.template take<T>());
-    }
-  }
-};
-
-struct NoValue {};
-
 }  // namespace internal
 
 template <typename T>
@@ -320,11 +103,11 @@ class Deferred {
   template <typename C>
   requires std::invocable < C&, Deferred<T>
   & > explicit Deferred(C canceller) : Deferred() {
-    state_->canceller_ = [c = std::move(canceller)](internal::ChainState& s) mutable {
+    state_->setCanceller([c = std::move(canceller)](internal::ChainState& s) mutable {
       s.ref();
       Deferred<T> self(&s);
       c(self);
-    };
+    });
   }
 
   Deferred(const Deferred& other) noexcept : state_(other.state_) {
@@ -394,8 +177,7 @@ class Deferred {
   Deferred<void> chainDeferred(Deferred<T> other) {
     other.firing();  // checks `other` before anything is added
     internal::ChainState* s = checked();
-    if (s->tail_ != internal::typeOf<T>()) s->typeMismatch(internal::typeOf<T>(), false);
-    s->tail_ = internal::typeOf<void>();
+    s->retype(internal::typeOf<T>(), internal::typeOf<void>());
     s->ref();
     Deferred<void> next(s);
     s->addChainedDeferred(internal::Access::release(other));
@@ -405,7 +187,8 @@ class Deferred {
   // Cancels this Deferred if it has not fired within `timeout` on `clock`
   // (Twisted's addTimeout): the result then becomes TimeoutError, or
   // onTimeoutCancel(result, timeout) if given. Covers the steps added
-  // before this call. Returns the handle for adding more.
+  // before this call. Returns the handle for adding more. Defined in
+  // deferred/timeout.h.
   Deferred<T> addTimeout(
       Seconds timeout, ReactorTime& clock,
       absl::AnyInvocable<Outcome<T>(Outcome<T>, Seconds)> onTimeoutCancel = nullptr);
@@ -418,7 +201,7 @@ class Deferred {
   void callback(Arg value) requires(!std::is_void_v<T>) {
     internal::ChainState* s = firing();
     if (!s->beginFire()) return;
-    s->value_.template emplace<T>(std::move(value));
+    s->emplaceValue<T>(std::move(value));
     s->endFire();
   }
   void callback() requires std::is_void_v<T> {
@@ -452,20 +235,20 @@ class Deferred {
   void cancel() { checked()->cancel(); }
 
   // Has had callback()/errback() (never reverts).
-  bool called() const { return checked()->called_; }
+  bool called() const { return checked()->called(); }
   // Paused by pause(), or waiting on a Deferred a callback returned.
   bool paused() const {
     auto* s = checked();
-    return s->paused_ > 0 || s->waiting_;
+    return s->pauseCount() > 0 || s->waiting();
   }
   // How many pause() calls are not yet matched by unpause() (Twisted's
   // d.paused counts these, plus one while waiting; here waiting is
   // isWaiting()).
-  std::uint32_t pauseCount() const { return checked()->paused_; }
+  std::uint32_t pauseCount() const { return checked()->pauseCount(); }
   // Waiting on a Deferred a callback returned (Twisted's _chainedTo).
-  bool isWaiting() const { return checked()->waiting_; }
+  bool isWaiting() const { return checked()->waiting(); }
   // True if the chain currently holds an unhandled Failure.
-  bool hasFailure() const { return checked()->called_ && checked()->isFailure_; }
+  bool hasFailure() const { return checked()->called() && checked()->isFailure(); }
 
   // Whether the Deferred has a result to look at (Twisted: d.result is set
   // and is not a Deferred): fired, not waiting on a Deferred a callback
@@ -484,12 +267,12 @@ class Deferred {
       requires(std::is_void_v<T> || std::is_copy_constructible_v<T>) {
     internal::ChainState* s = checked();
     if (!s->hasResult()) return std::nullopt;
-    if (s->isFailure_) return Outcome<T>(s->failure_);
+    if (s->isFailure()) return Outcome<T>(s->failure());
     s->checkResultType(internal::typeOf<T>());
     if constexpr (std::is_void_v<T>) {
       return Outcome<void>();
     } else {
-      return Outcome<T>(s->value_.template peek<T>());
+      return Outcome<T>(s->peekValue<T>());
     }
   }
 
@@ -497,9 +280,9 @@ class Deferred {
   // null. Valid until the chain moves on. Type errors as result().
   const Arg* resultValue() const requires(!std::is_void_v<T>) {
     internal::ChainState* s = checked();
-    if (!s->hasResult() || s->isFailure_) return nullptr;
+    if (!s->hasResult() || s->isFailure()) return nullptr;
     s->checkResultType(internal::typeOf<T>());
-    return &s->value_.template peek<T>();
+    return &s->peekValue<T>();
   }
 
   // Another handle to the same chain, typed U. Nothing is converted: using
@@ -533,15 +316,13 @@ class Deferred {
   }
   internal::ChainState* firing() const {
     internal::ChainState* s = checked();
-    if (s->created_ != internal::typeOf<T>())
-      s->typeMismatch(internal::typeOf<T>(), true);
+    s->checkFiring(internal::typeOf<T>());
     return s;
   }
   template <typename U, typename StepFn>
   Deferred<U> append(StepFn&& fn) {
     internal::ChainState* s = checked();
-    if (s->tail_ != internal::typeOf<T>()) s->typeMismatch(internal::typeOf<T>(), false);
-    s->tail_ = internal::typeOf<U>();
+    s->retype(internal::typeOf<T>(), internal::typeOf<U>());
     s->ref();
     Deferred<U> next(s);
     s->addStep(internal::Step(std::forward<StepFn>(fn)));
@@ -551,139 +332,12 @@ class Deferred {
   internal::ChainState* state_;
 };
 
-// --- free functions ------------------------------------------------------------
-
-// An already-fired Deferred (Twisted's succeed).
-template <typename V>
-Deferred<std::decay_t<V>> succeed(V&& value) {
-  Deferred<std::decay_t<V>> d;
-  d.callback(std::forward<V>(value));
-  return d;
-}
-inline Deferred<void> succeed() {
-  Deferred<void> d;
-  d.callback();
-  return d;
-}
-
-// An already-failed Deferred<T> (Twisted's fail).
-template <typename T = void>
-Deferred<T> fail(Failure failure) {
-  Deferred<T> d;
-  d.errback(std::move(failure));
-  return d;
-}
-// Inside a catch block: fails with the exception being handled.
-template <typename T = void>
-Deferred<T> fail() {
-  return fail<T>(Failure::current());
-}
-
-namespace internal {
-template <typename R>
-using MaybeDeferredType = ChainType<R, void>;
-}  // namespace internal
-
-// Calls f(args...) and makes its outcome a Deferred (Twisted's
-// maybeDeferred): a thrown exception -> failed Deferred; a returned
-// Deferred (coroutines included) -> that same Deferred; a returned Failure
-// -> fail<void>(it); an Outcome<X> -> fired accordingly; a value ->
-// succeed(value).
-template <typename F, typename... A>
-requires std::invocable<F, A...>
-auto maybeDeferred(F&& f, A&&... args)
-    -> Deferred<internal::MaybeDeferredType<std::invoke_result_t<F, A...>>> {
-  using R = std::invoke_result_t<F, A...>;
-  using U = internal::MaybeDeferredType<R>;
-  try {
-    if constexpr (std::is_void_v<R>) {
-      std::invoke(std::forward<F>(f), std::forward<A>(args)...);
-      return succeed();
-    } else if constexpr (internal::kIsDeferred<R>) {
-      return std::invoke(std::forward<F>(f), std::forward<A>(args)...);
-    } else if constexpr (internal::kIsFailure<R>) {
-      return fail<void>(std::invoke(std::forward<F>(f), std::forward<A>(args)...));
-    } else if constexpr (internal::kIsOutcome<R>) {
-      auto outcome = std::invoke(std::forward<F>(f), std::forward<A>(args)...);
-      if (outcome.isFailure()) return fail<U>(std::move(outcome).failure());
-      if constexpr (std::is_void_v<U>) {
-        return succeed();
-      } else {
-        return succeed(std::move(outcome).value());
-      }
-    } else {
-      return succeed(std::invoke(std::forward<F>(f), std::forward<A>(args)...));
-    }
-  } catch (...) {
-    return fail<U>(Failure::current());
-  }
-}
-
-// Calls f(args...) and returns a Deferred fired with its result, or failed
-// with what it threw (Twisted's execute: no pass-through of Deferreds).
-template <typename F, typename... A>
-requires std::invocable<F, A...>
-auto execute(F&& f, A&&... args)
-    -> Deferred<std::remove_cvref_t<std::invoke_result_t<F, A...>>> {
-  using R = std::remove_cvref_t<std::invoke_result_t<F, A...>>;
-  static_assert(
-      !internal::kIsDeferred<R> && !internal::kIsOutcome<R> && !internal::kIsFailure<R>,
-      "execute() does not unwrap Deferred/Outcome/Failure results; use maybeDeferred()");
-  try {
-    if constexpr (std::is_void_v<R>) {
-      std::invoke(std::forward<F>(f), std::forward<A>(args)...);
-      return succeed();
-    } else {
-      return succeed(std::invoke(std::forward<F>(f), std::forward<A>(args)...));
-    }
-  } catch (...) {
-    return fail<R>(Failure::current());
-  }
-}
-
-// --- addTimeout ------------------------------------------------------------------
-
-template <typename T>
-Deferred<T> Deferred<T>::addTimeout(
-    Seconds timeout, ReactorTime& clock,
-    absl::AnyInvocable<Outcome<T>(Outcome<T>, Seconds)> onTimeoutCancel) {
-  checked();
-  if (state_->tail_ != internal::typeOf<T>()) {
-    state_->typeMismatch(internal::typeOf<T>(), false);
-  }
-  // Shared by the timer and the two steps below; addTimeout is not a hot
-  // path, so one small allocation is fine here.
-  struct Timer {
-    bool timedOut = false;
-    DelayedCall call;
-  };
-  auto timer = std::make_shared<Timer>();
-  timer->call = clock.callLater(timeout, [timer, d = *this]() mutable {
-    timer->timedOut = true;
-    d.cancel();
-  });
-  return addBoth([timer, timeout, convert = std::move(onTimeoutCancel)](
-                     Outcome<T> outcome) mutable -> Outcome<T> {
-           if (!timer->timedOut) return outcome;
-           if (convert) return convert(std::move(outcome), timeout);
-           // AT4: only the CancelledError our cancel() caused becomes a
-           // TimeoutError; anything else (a canceller's result) goes on.
-           if (outcome.isFailure() &&
-               outcome.failure().template check<CancelledError>()) {
-             return Failure(TimeoutError(timeout.count()));
-           }
-           return outcome;
-         })
-      .addBoth([timer](Outcome<T> outcome) -> Outcome<T> {
-        if (timer->call.active()) timer->call.cancel();
-        // The timer lambda holds a handle to this chain; drop the cycle.
-        timer->call = DelayedCall();
-        return outcome;
-      });
-}
-
 }  // namespace torsion
 
+// What users of Deferred<T> expect with it. Each includes this header
+// first, so any of them may be included alone.
 #include "deferred/coroutine.h"  // IWYU pragma: export
+#include "deferred/functions.h"  // IWYU pragma: export
+#include "deferred/timeout.h"    // IWYU pragma: export
 
 #endif  // TORSION_DEFERRED_DEFERRED_H_

@@ -215,7 +215,7 @@ auto cancelListInputs(std::weak_ptr<State> weak) {
 template <typename R, typename State>
 Deferred<R> listResult(const std::shared_ptr<State>& state) {
   Deferred<R> result(cancelListInputs(std::weak_ptr<State>(state)));
-  Access::state(result)->cancellerOnly_ = true;
+  Access::state(result)->setCancellerOnly();
   return result;
 }
 
@@ -236,20 +236,20 @@ struct ListInputStep {
   bool consumeErrors;
 
   ChainState* operator()(ChainState& s) {
-    if (s.isFailure_) {
-      Failure failure = s.failure_;
+    if (s.isFailure()) {
+      Failure failure = s.failure();
       if (consumeErrors) {
         if constexpr (std::is_void_v<T>) {
           s.takeFailure();
         } else {
-          s.failureConsumed_ = true;
+          s.consumeFailure();
         }
       }
       record(Outcome<T>(std::move(failure)));
     } else if constexpr (std::is_void_v<T>) {
       record(Outcome<void>());
     } else {
-      record(Outcome<T>(s.value_.template peek<T>()));
+      record(Outcome<T>(s.peekValue<T>()));
     }
     return nullptr;
   }
@@ -360,12 +360,12 @@ template <typename R, typename State>
 void keepCancellable(State& dying) {
   if (dying.fired || !dying.result || dying.result.called()) return;
   auto rescued = std::make_shared<State>(Rescue{}, dying);
-  Access::state(dying.result)->canceller_ = [rescued](ChainState& s) {
+  Access::state(dying.result)->setCanceller([rescued](ChainState& s) {
     s.ref();
     rescued->result = Access::adopt<R>(&s);
     rescued->inputs.cancelAll(InputSet::kNone,
                               [&](std::size_t i) { rescued->inputGone(i); });
-  };
+  });
 }
 
 template <std::size_t I, typename State, typename T>

@@ -33,7 +33,7 @@ template <typename T>
 void checkInput(const Deferred<T>& d) {
   ChainState* s = Access::state(d);
   if (s == nullptr) ChainState::nullHandle();
-  if (s->tail_ != typeOf<T>()) s->typeMismatch(typeOf<T>(), false);
+  s->checkAdding(typeOf<T>());
 }
 
 // Throws std::invalid_argument if two of `chains` are the same chain: a

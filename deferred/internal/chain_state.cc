@@ -3,22 +3,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "core/log.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/internal/demangle.h"
 
 namespace torsion::internal {
-
-std::string deferredName(const TypeInfo* type) {
-  return "Deferred<" + demangle(type->type()) + ">";
-}
-
-void ValueBox::wrongType(const TypeInfo* wanted) const {
-  throw std::logic_error("torsion internal error: chain result is " +
-                         (type_ ? demangle(type_->type()) : std::string("empty")) +
-                         ", a step expected " + demangle(wanted->type()));
-}
 
 void failWithCurrentException(ChainState& chain) noexcept {
   chain.setFailure(Failure(std::current_exception()));

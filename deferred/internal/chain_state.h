@@ -4,8 +4,11 @@
 // One ChainState is one Twisted Deferred: a result slot (a value of any type,
 // or a Failure), a list of steps, and the paused / waiting / called flags.
 // Deferred<T> handles are typed views on it; they hold one intrusive
-// reference each. All the typing happens in the templates of deferred.h,
-// which wrap user callables into Steps; this file only moves results along.
+// reference each. All the typing happens in the templates of deferred.h and
+// internal/callback_steps.h, which wrap user callables into Steps; this file only
+// moves results along. Its state is private: handles and the steps reach it
+// through the checks and result operations below, which keep the invariants
+// listed with the members.
 //
 // Costs, by design: one heap allocation per chain (this object). The first
 // step, a value of up to 32 bytes and a callable of up to 48 bytes live
@@ -19,345 +22,17 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
-#include <new>
 #include <string>
-#include <type_traits>
-#include <typeinfo>
 #include <utility>
 
-#include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
 #include "core/thread_block_cache.h"
 #include "deferred/failure.h"
+#include "deferred/internal/step.h"
+#include "deferred/internal/value_box.h"
 
 namespace torsion::internal {
-
-inline constexpr std::size_t kBoxSize = 32;
-inline constexpr std::size_t kBoxAlign = alignof(std::max_align_t);
-
-template <typename T>
-inline constexpr bool kFitsInline =
-    sizeof(T) <= kBoxSize &&
-    alignof(T) <= kBoxAlign&& std::is_nothrow_move_constructible_v<T>;
-
-// What the chain knows about a result type: its name (for messages) and how
-// to destroy and relocate a boxed value. One constant per type, so the
-// address is the type's identity and a type check is one pointer compare.
-struct TypeInfo {
-  const std::type_info& (*type)();
-  void (*destroy)(void* storage) noexcept;
-  void (*relocate)(void* dst, void* src) noexcept;  // src is left destroyed
-  bool trivial;  // inline and trivially copyable: memcpy, no destructor
-};
-
-template <typename T>
-inline constexpr bool kTrivialBox = kFitsInline<T>&& std::is_trivially_copyable_v<T>;
-
-template <typename T>
-struct TypeTag {
-  static const std::type_info& type() { return typeid(T); }
-  static void destroy(void* p) noexcept {
-    if constexpr (kFitsInline<T>) {
-      static_cast<T*>(p)->~T();
-    } else {
-      delete *static_cast<T**>(p);
-    }
-  }
-  static void relocate(void* dst, void* src) noexcept {
-    if constexpr (kFitsInline<T>) {
-      ::new (dst) T(std::move(*static_cast<T*>(src)));
-      static_cast<T*>(src)->~T();
-    } else {
-      *static_cast<T**>(dst) = *static_cast<T**>(src);
-    }
-  }
-  static constexpr TypeInfo info{&type, &destroy, &relocate, kTrivialBox<T>};
-};
-
-template <>
-struct TypeTag<void> {
-  static const std::type_info& type() { return typeid(void); }
-  static constexpr TypeInfo info{&type, nullptr, nullptr, true};
-};
-
-template <typename T>
-constexpr const TypeInfo* typeOf() {
-  return &TypeTag<T>::info;
-}
-
-// "Deferred<int>"-style name of a chain type, for messages.
-std::string deferredName(const TypeInfo* type);
-
-// A value of any type, small ones stored inline. Empty = Twisted's None.
-class ValueBox {
- public:
-  ValueBox() = default;
-  ValueBox(const ValueBox&) = delete;
-  ValueBox& operator=(const ValueBox&) = delete;
-  ~ValueBox() { reset(); }
-
-  bool hasValue() const { return type_ != nullptr; }
-
-  template <typename T, typename... A>
-  void emplace(A&&... args) {
-    reset();
-    if constexpr (!std::is_void_v<T>) {
-      if constexpr (kFitsInline<T>) {
-        ::new (static_cast<void*>(buf_)) T(std::forward<A>(args)...);
-      } else {
-        *reinterpret_cast<T**>(buf_) = new T(std::forward<A>(args)...);
-      }
-      type_ = typeOf<T>();
-    }
-  }
-
-  // Moves the value out, leaving the box empty. The caller guarantees the
-  // type (the chain's type checks do); a mismatch is an internal bug.
-  template <typename T>
-  T take() {
-    if constexpr (std::is_void_v<T>) {
-      reset();
-    } else {
-      if (type_ != typeOf<T>()) wrongType(typeOf<T>());
-      T* p = kFitsInline<T> ? std::launder(reinterpret_cast<T*>(buf_))
-                            : *reinterpret_cast<T**>(buf_);
-      T value(std::move(*p));
-      type_ = nullptr;
-      // The type is known here: destroy without the indirect call.
-      if constexpr (!kTrivialBox<T>) TypeTag<T>::destroy(buf_);
-      return value;
-    }
-  }
-
-  // The value, left in place. Same contract as take().
-  template <typename T>
-  const T& peek() const {
-    if (type_ != typeOf<T>()) wrongType(typeOf<T>());
-    if constexpr (kFitsInline<T>) {
-      return *std::launder(reinterpret_cast<const T*>(buf_));
-    } else {
-      return **reinterpret_cast<T* const*>(buf_);
-    }
-  }
-  const TypeInfo* type() const { return type_; }
-
-  void reset() noexcept {
-    if (type_ != nullptr) {
-      const TypeInfo* t = type_;
-      type_ = nullptr;
-      if (!t->trivial) t->destroy(buf_);
-    }
-  }
-
-  void moveFrom(ValueBox& other) noexcept {
-    reset();
-    if (other.type_ != nullptr) {
-      if (other.type_->trivial) {
-        std::memcpy(buf_, other.buf_, kBoxSize);
-      } else {
-        other.type_->relocate(buf_, other.buf_);
-      }
-      type_ = std::exchange(other.type_, nullptr);
-    }
-  }
-
- private:
-  [[noreturn]] void wrongType(const TypeInfo* wanted) const;
-
-  alignas(kBoxAlign) unsigned char buf_[kBoxSize];
-  const TypeInfo* type_ = nullptr;
-};
-
-class ChainState;
-
-// Gives `chain` the exception being handled as its Failure (for the catch
-// block of a step).
-void failWithCurrentException(ChainState& chain) noexcept;
-
-// One entry of a callback chain: a type-erased callable
-// `ChainState* (ChainState&)` that consumes the chain's current result and
-// stores the next one. It returns a referenced ChainState when the user's
-// function returned a Deferred (the runner then chains), else null.
-class Step {
- public:
-  static constexpr std::size_t kInlineSize = 48;
-
-  struct Ops {
-    // Never throws: what the callable throws becomes the chain's Failure.
-    ChainState* (*invoke)(void* fn, ChainState& chain) noexcept;
-    void (*relocate)(void* dst, void* src) noexcept;
-    void (*destroy)(void* fn) noexcept;
-    bool trivial;  // inline and trivially copyable: memcpy, no destructor
-  };
-
-  Step() = default;
-  template <typename Fn>
-  explicit Step(Fn&& fn) {
-    using F = std::decay_t<Fn>;
-    if constexpr (fitsInline<F>()) {
-      ::new (static_cast<void*>(buf_)) F(std::forward<Fn>(fn));
-    } else {
-      *reinterpret_cast<F**>(buf_) = new F(std::forward<Fn>(fn));
-    }
-    ops_ = &kOps<F>;
-  }
-  Step(Step&& other) noexcept : ops_(other.ops_) {
-    if (ops_ != nullptr) {
-      moveBuffer(other);
-      other.ops_ = nullptr;
-    }
-  }
-  Step& operator=(Step&& other) noexcept {
-    if (this != &other) {
-      reset();
-      if (other.ops_ != nullptr) {
-        moveBuffer(other);
-        ops_ = std::exchange(other.ops_, nullptr);
-      }
-    }
-    return *this;
-  }
-  ~Step() { reset(); }
-
-  void reset() noexcept {
-    if (ops_ != nullptr) {
-      // Clear first: destroying captures may re-enter chain code.
-      const Ops* ops = std::exchange(ops_, nullptr);
-      if (!ops->trivial) ops->destroy(buf_);
-    }
-  }
-
-  ChainState* invoke(ChainState& chain) noexcept { return ops_->invoke(buf_, chain); }
-  const Ops* ops() const { return ops_; }
-  template <typename F>
-  F& as() {
-    if constexpr (fitsInline<F>()) {
-      return *std::launder(reinterpret_cast<F*>(buf_));
-    } else {
-      return **reinterpret_cast<F**>(buf_);
-    }
-  }
-  template <typename F>
-  static const Ops* opsFor() {
-    return &kOps<F>;
-  }
-
- private:
-  void moveBuffer(Step& other) noexcept {
-    if (other.ops_->trivial) {
-      std::memcpy(buf_, other.buf_, kInlineSize);
-    } else {
-      other.ops_->relocate(buf_, other.buf_);
-    }
-  }
-  template <typename F>
-  static constexpr bool fitsInline() {
-    return sizeof(F) <= kInlineSize && alignof(F) <= alignof(std::max_align_t) &&
-           std::is_nothrow_move_constructible_v<F>;
-  }
-  // The catch sits in the frame the callable is inlined into, not in the
-  // runner's: the unwinder then walks one frame, once, with no second
-  // landing (_Unwind_Resume) for the step's cleanups (~-9,800 instructions per
-  // throwing callback, W5 errback_chain, callgrind).
-  template <typename F>
-  static ChainState* invokeImpl(void* p, ChainState& chain) noexcept {
-    try {
-      if constexpr (fitsInline<F>()) {
-        return (*std::launder(static_cast<F*>(p)))(chain);
-      } else {
-        return (**static_cast<F**>(p))(chain);
-      }
-    } catch (...) {
-      failWithCurrentException(chain);
-      return nullptr;
-    }
-  }
-  template <typename F>
-  static void relocateImpl(void* dst, void* src) noexcept {
-    if constexpr (fitsInline<F>()) {
-      F* s = std::launder(static_cast<F*>(src));
-      ::new (dst) F(std::move(*s));
-      s->~F();
-    } else {
-      *static_cast<F**>(dst) = *static_cast<F**>(src);
-    }
-  }
-  template <typename F>
-  static void destroyImpl(void* p) noexcept {
-    if constexpr (fitsInline<F>()) {
-      std::launder(static_cast<F*>(p))->~F();
-    } else {
-      delete *static_cast<F**>(p);
-    }
-  }
-  template <typename F>
-  static constexpr Ops kOps{&invokeImpl<F>, &relocateImpl<F>, &destroyImpl<F>,
-                            fitsInline<F>() && std::is_trivially_copyable_v<F>};
-
-  const Ops* ops_ = nullptr;
-  alignas(std::max_align_t) unsigned char buf_[kInlineSize];
-};
-
-// The steps of one chain: a vector with room for one step inline (so a
-// Deferred with one callback costs no allocation beyond its ChainState).
-// Hand-written because absl::InlinedVector's growth path for a non-trivial
-// element type dominated a 100-callback chain in profiles.
-class StepList {
- public:
-  StepList() = default;
-  StepList(const StepList&) = delete;
-  StepList& operator=(const StepList&) = delete;
-  ~StepList() {
-    clear();
-    if (data_ != inlineSlot()) ::operator delete(data_);
-  }
-
-  std::size_t size() const { return size_; }
-  Step& operator[](std::size_t i) { return data_[i]; }
-  void push_back(Step&& step) {
-    if (size_ == capacity_) grow();
-    ::new (static_cast<void*>(data_ + size_)) Step(std::move(step));
-    ++size_;
-  }
-  // Destroys every step; keeps the capacity.
-  void clear() noexcept {
-    // size_ first: destroying a step may re-enter code that looks at us.
-    std::size_t n = std::exchange(size_, 0);
-    for (std::size_t i = 0; i < n; ++i) data_[i].~Step();
-  }
-
- private:
-  Step* inlineSlot() { return std::launder(reinterpret_cast<Step*>(inline_)); }
-  // Out of line so that push_back's common case inlines into addStep.
-  [[gnu::noinline]] void grow() {
-    // From the inline slot straight to 8, then doubling: 1 -> 2 -> 4 -> 8
-    // cost three more allocations and copies, ~20 instructions per step of
-    // W5 chain/100 (callgrind).
-    std::size_t capacity = capacity_ == 1 ? 8 : capacity_ * 2;
-    Step* fresh = static_cast<Step*>(::operator new(capacity * sizeof(Step)));
-    for (std::size_t i = 0; i < size_; ++i) {
-      Step& old = data_[i];
-      if (old.ops() == nullptr || old.ops()->trivial) {
-        // Nothing to run on a move: the bytes are the step.
-        std::memcpy(static_cast<void*>(fresh + i), static_cast<void*>(&old),
-                    sizeof(Step));
-        continue;
-      }
-      ::new (static_cast<void*>(fresh + i)) Step(std::move(old));
-      old.~Step();
-    }
-    if (data_ != inlineSlot()) ::operator delete(data_);
-    data_ = fresh;
-    capacity_ = capacity;
-  }
-
-  alignas(Step) unsigned char inline_[sizeof(Step)];
-  Step* data_ = inlineSlot();
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 1;
-};
 
 // The coroutine side of a chain created by a coroutine (coroutine.h): how to
 // cancel what the coroutine is awaiting right now.
@@ -385,6 +60,24 @@ class ChainState {
     if (--refs_ == 0) destroy(this);
   }
 
+  // --- types (checked by every handle before it acts) ---------------------
+  // Throws DeferredTypeError unless a handle of type `handle` may fire this
+  // chain: the chain was created for that type.
+  void checkFiring(const TypeInfo* handle) const {
+    if (created_ != handle) typeMismatch(handle, true);
+  }
+  // Throws DeferredTypeError unless a handle of type `handle` may add to
+  // this chain: the chain carries that type now.
+  void checkAdding(const TypeInfo* handle) const {
+    if (tail_ != handle) typeMismatch(handle, false);
+  }
+  // Checks as checkAdding(handle) for a step about to be added, after which
+  // the chain carries `next`. Nothing changes if it throws.
+  void retype(const TypeInfo* handle, const TypeInfo* next) {
+    checkAdding(handle);
+    tail_ = next;
+  }
+
   // --- firing -------------------------------------------------------------
   // Checks that a result may be stored now: false means "swallow it" (the
   // one late result after a canceller-less cancel, D18); throws
@@ -404,6 +97,13 @@ class ChainState {
   // to `target`, and runs the chain if it can run now. The runner fires
   // `target` without recursing (see Handoff).
   void addChainedDeferred(ChainState* target);
+  // Appends the step of a coroutine suspending on this chain, which takes
+  // the result; the chain carries None after it. Never runs it now: the
+  // caller found !resultReady(), so the chain gets to it by itself.
+  void addAwaitStep(Step step) {
+    tail_ = typeOf<void>();
+    steps_.push_back(std::move(step));
+  }
   // Whether a returned or awaited chain gives its result at once (D13a,
   // Twisted's _runCallbacks): it has one and is neither paused nor waiting.
   // Unlike Twisted, not while one of its own steps is running: that step
@@ -420,6 +120,34 @@ class ChainState {
   const TypeInfo* handOverType() const {
     return head_ != steps_.size() && resultReady() ? typeOf<void>() : tail_;
   }
+  // After another chain or a coroutine took the result resultReady() offered:
+  // with no step queued, the chain carries None from now on.
+  void resultTaken() {
+    if (head_ == steps_.size()) tail_ = typeOf<void>();
+  }
+
+  // --- the result, for steps (callback_steps.h, coroutine.h, deferred_list.h) ---
+  // Holds a Failure (else a value, or None).
+  bool isFailure() const { return isFailure_; }
+  // The Failure held; only when isFailure().
+  const Failure& failure() const { return failure_; }
+  // The value held now is a T built from `args` (None for void). The
+  // Failure, if any, must have been taken first.
+  template <typename T, typename... A>
+  void emplaceValue(A&&... args) {
+    value_.template emplace<T>(std::forward<A>(args)...);
+  }
+  // Moves the value out (None for void): the caller has checked the type.
+  template <typename T>
+  T takeValue() {
+    return value_.template take<T>();
+  }
+  // The value, left in place. Same contract as takeValue().
+  template <typename T>
+  const T& peekValue() const {
+    return value_.template peek<T>();
+  }
+  void clearValue() noexcept { value_.reset(); }
   // Takes `other`'s result (value or Failure); `other` is left with None.
   void takeResultFrom(ChainState& other) noexcept;
   void setFailure(Failure failure) noexcept {
@@ -433,14 +161,33 @@ class ChainState {
     isFailure_ = false;
     return std::move(failure_);
   }
+  // The Failure held goes on to later errbacks but is not reported as
+  // unhandled (DeferredList's consumeErrors); until the next setFailure().
+  void consumeFailure() noexcept { failureConsumed_ = true; }
 
-  // Whether this chain waits, directly or through the chains it waits on,
-  // on `other` (D13b links followed; a loop, for rings of any length).
-  bool waitsOn(const ChainState* other) const;
-
+  // --- control --------------------------------------------------------------
   void pause() { ++paused_; }
   void unpause();
   void cancel();
+  // What cancel() calls while unfired (the canceller takes its own reference
+  // through the ChainState& it is given). Replaces any earlier one.
+  template <typename C>
+  void setCanceller(C&& canceller) {
+    canceller_ = std::forward<C>(canceller);
+  }
+  // cancel() only calls the canceller, and keeps it (see cancellerOnly_).
+  void setCancellerOnly() { cancellerOnly_ = true; }
+  // This chain is `link`'s coroutine's result: cancel() goes to what it
+  // awaits. detachCoroutine(link) ends that if `link` is still the one.
+  void attachCoroutine(CoroutineLink* link) { coroutine_ = link; }
+  void detachCoroutine(const CoroutineLink* link) {
+    if (coroutine_ == link) coroutine_ = nullptr;
+  }
+
+  // --- state (Deferred's queries) -------------------------------------------
+  bool called() const { return called_; }
+  std::uint32_t pauseCount() const { return paused_; }
+  bool waiting() const { return waiting_; }
 
   // Throws DeferredTypeError for a handle of type `handle` adding to this
   // chain (`firing` false) or firing it (`firing` true).
@@ -462,7 +209,22 @@ class ChainState {
   // Throws std::logic_error for use of an empty (moved-from) handle.
   [[noreturn]] static void nullHandle();
 
-  // Public for the templates in deferred.h and coroutine.h; not an API.
+ private:
+  // Invariants, between public calls:
+  // * created_ never changes; tail_ is what the next added step receives.
+  // * The result is a Failure when isFailure_ (value_ empty), else value_
+  //   (empty = None). Before the chain fires it is None.
+  // * called_ never reverts. While !called_ the canceller may be set; once
+  //   called_ it is empty (D22).
+  // * steps_[0, head_) have run (empty husks); head_ <= steps_.size(). The
+  //   runner clears both when it has run every step.
+  // * waiting_: a resume Handoff back to this chain sits on another chain;
+  //   chainedTo_ is that chain while it lives (not owned), else null.
+  // * running_: a step of this chain is executing, or (handingOff_ also set)
+  //   the Deferred a chainDeferred() step fired is running its callbacks.
+  // * refs_ counts handles, runner stack entries, Handoff targets and the
+  //   references callers take around re-entrant calls; 0 destroys.
+  // * coroutine_ is set from a coroutine's start until its body ends.
   const TypeInfo* created_;
   const TypeInfo* tail_;  // what the next added step receives
   ValueBox value_;
@@ -492,7 +254,6 @@ class ChainState {
   absl::AnyInvocable<void(ChainState&)> canceller_;
   std::unique_ptr<DebugInfo> debug_;
 
- private:
   explicit ChainState(const TypeInfo* created) : created_(created), tail_(created) {}
   ~ChainState();
   bool beginFireAgain();
@@ -513,6 +274,9 @@ class ChainState {
   // (D13a) or makes `current` wait on it (D13b). Consumes `returned`'s
   // reference. Returns true if `current` now waits.
   static bool absorbReturned(ChainState* current, ChainState* returned);
+  // Whether this chain waits, directly or through the chains it waits on,
+  // on `other` (D13b links followed; a loop, for rings of any length).
+  bool waitsOn(const ChainState* other) const;
   void cancelUnfired();
   std::string debugText() const;
   friend struct Handoff;
