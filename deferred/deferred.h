@@ -41,7 +41,7 @@
 //
 // Unhandled errors: when the last handle (and internal reference) to a chain
 // goes while it holds a Failure, "Unhandled error in Deferred:" is logged
-// once through torsion::log::err (core/log.h), at that moment.
+// once through torsion::log::err (base/log.h), at that moment.
 //
 // Chains run iteratively: a million callbacks, a million nested returned
 // Deferreds or a million chainDeferred() links run in constant stack depth.
@@ -63,7 +63,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/failure.h"
@@ -639,6 +639,19 @@ auto execute(F&& f, A&&... args)
   } catch (...) {
     return fail<R>(Failure::current());
   }
+}
+
+// Calls `done` once `d` has fired, after the callbacks added before it,
+// and passes the result on untouched: a failure stays the chain's to handle
+// (or to report as unhandled). The reactor holds a "before" system event
+// trigger's event until a returned Deferred fires through this function,
+// found by argument-dependent lookup, so core/reactor.h needs no Deferred.
+template <typename T>
+void whenFired(Deferred<T>& d, absl::AnyInvocable<void()> done) {
+  d.addBoth([done = std::move(done)](Outcome<T> outcome) mutable {
+    done();
+    return outcome;
+  });
 }
 
 // --- addTimeout ------------------------------------------------------------------

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/internal/demangle.h"

@@ -29,7 +29,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
-#include "core/thread_block_cache.h"
+#include "base/thread_block_cache.h"
 #include "deferred/failure.h"
 
 namespace torsion::internal {

@@ -17,7 +17,7 @@
 #include <stdexcept>
 
 #include "absl/cleanup/cleanup.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/deferred.h"
 #include "gtest/gtest.h"
 
