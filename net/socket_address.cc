@@ -139,7 +139,7 @@ std::string socketErrorText(int error) {
 #ifdef _WIN32
   return win32ErrorText(static_cast<std::uint32_t>(error));
 #else
-  return socketErrorText(error);
+  return torsion::errnoText(error);
 #endif
 }
 

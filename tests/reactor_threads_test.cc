@@ -268,8 +268,7 @@ TEST_P(ReactorThreadsTest, DeferredFailure) {
   std::vector<std::string> results;
   reactor().callWhenRunning([&] {
     deferToThread(reactor(), [] {}).addCallback([&] { results.push_back("success"); });
-    reactor()
-        .deferToThread([]() -> int { throw std::runtime_error("thread boom"); })
+    deferToThread(reactor(), []() -> int { throw std::runtime_error("thread boom"); })
         .addCallbacks([&](int) { results.push_back("unexpected value"); },
                       [&](const Failure& f) {
                         results.push_back(f.getErrorMessage());
