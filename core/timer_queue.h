@@ -42,6 +42,8 @@ class ReactorTime;
 
 namespace internal {
 
+// Its nodes live in a TimerArena (base/delayed_call.h); DelayedCall handles
+// cancel and move them through the TimerScheduler interface.
 class TimerQueue final : public TimerScheduler {
  public:
   // Whether calls scheduled while runDue() runs may run in that same pass.
