@@ -11,7 +11,7 @@
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
 
@@ -70,7 +70,7 @@ absl::Status addWaker(int epfd, int wakerFd) {
   ev.events = EPOLLIN;
   ev.data.fd = wakerFd;
   if (::epoll_ctl(epfd, EPOLL_CTL_ADD, wakerFd, &ev) != 0) {
-    return ErrnoToStatus(errno, ctlCall("ADD", wakerFd) + " for the waker");
+    return statusFromErrno(errno, ctlCall("ADD", wakerFd) + " for the waker");
   }
   return absl::OkStatus();
 }
@@ -78,7 +78,7 @@ absl::Status addWaker(int epfd, int wakerFd) {
 // Creates an epoll instance with the waker in it; on error nothing leaks.
 absl::StatusOr<std::pair<int, internal::Waker>> newInstance() {
   const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) return ErrnoToStatus(errno, "epoll_create1(EPOLL_CLOEXEC)");
+  if (epfd < 0) return statusFromErrno(errno, "epoll_create1(EPOLL_CLOEXEC)");
   absl::StatusOr<internal::Waker> waker = internal::Waker::create();
   absl::Status status = waker.ok() ? addWaker(epfd, waker->fd()) : waker.status();
   if (!status.ok()) {
@@ -99,13 +99,13 @@ ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status reentryError() {
 }  // namespace
 
 absl::Status EpollBackend::waitError(int err, int capacity) const {
-  return ErrnoToStatus(err, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait",
+  return statusFromErrno(err, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait",
                                          "(epfd=", epfd_, ", maxevents=", capacity, ")"));
 }
 
 absl::Status EpollBackend::probe() {
   const int epfd = ::epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) return ErrnoToStatus(errno, "epoll_create1(EPOLL_CLOEXEC)");
+  if (epfd < 0) return statusFromErrno(errno, "epoll_create1(EPOLL_CLOEXEC)");
   ::close(epfd);
   return absl::OkStatus();
 }
@@ -185,11 +185,11 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
   if (wanted == Interest::kNone) {
     // Kernels before 2.6.9 want a non-null event even for DEL.
     if (::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, &ev) != 0) {
-      return ErrnoToStatus(errno, ctlCall("DEL", fd));
+      return statusFromErrno(errno, ctlCall("DEL", fd));
     }
   } else if (previous == Interest::kNone) {
     if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-      if (errno != EPERM) return ErrnoToStatus(errno, ctlCall("ADD", fd));
+      if (errno != EPERM) return statusFromErrno(errno, ctlCall("ADD", fd));
       // EPERM: the file does not support polling (a regular file or a
       // directory). poll(2) and select(2) call such files always ready, and
       // so do Twisted's epollreactor and we.
@@ -197,7 +197,7 @@ absl::Status EpollBackend::setInterest(int fd, Interest previous, Interest wante
       return absl::OkStatus();
     }
   } else if (::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
-    return ErrnoToStatus(errno, ctlCall("MOD", fd));
+    return statusFromErrno(errno, ctlCall("MOD", fd));
   }
   slot.interest = wanted;
   slot.mask = internal::reportMask(wanted);
@@ -295,7 +295,7 @@ absl::Status EpollBackend::reinitializeAfterFork() {
     ev.data.fd = static_cast<int>(fd);
     if (::epoll_ctl(newEpfd, EPOLL_CTL_ADD, static_cast<int>(fd), &ev) != 0) {
       const absl::Status failed =
-          ErrnoToStatus(errno, ctlCall("ADD", static_cast<int>(fd)));
+          statusFromErrno(errno, ctlCall("ADD", static_cast<int>(fd)));
       if (failures.empty()) firstCode = failed.code();
       absl::StrAppend(&failures, failures.empty() ? "" : "; ", failed.message());
       slot.interest = Interest::kNone;  // no longer watched: say so

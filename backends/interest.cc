@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 
 namespace torsion::internal {
 
@@ -52,7 +52,7 @@ absl::Status checkSetInterest(std::string_view backend, int fd, Interest previou
 
 absl::Status checkDescriptorOpen(std::string_view backend, int fd) {
   if (::fcntl(fd, F_GETFD) >= 0) return absl::OkStatus();
-  return ErrnoToStatus(
+  return statusFromErrno(
       errno,
       absl::StrCat(absl::string_view(backend.data(), backend.size()),
                    " backend: setInterest(fd=", fd, "): fcntl(F_GETFD, fd=", fd, ")"));

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "backends/dispatch_scope.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/io_uring_ring.h"
 #include "backends/io_uring_user_data.h"
@@ -281,7 +281,7 @@ absl::StatusOr<int> IoUringBackend::poll(std::optional<std::chrono::nanoseconds>
     if (!wakerArmed_) armWaker();
     const int rc = enter(wait);
     if (rc < 0 && rc != -EINTR && rc != -ETIME && rc != -EBUSY && rc != -EAGAIN) {
-      return ErrnoToStatus(-rc, absl::StrCat("io_uring_enter(fd=", ring_.ring_fd, ")"));
+      return statusFromErrno(-rc, absl::StrCat("io_uring_enter(fd=", ring_.ring_fd, ")"));
     }
     bool woken = false;
     const unsigned completions = gather(woken);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 
 namespace torsion::internal {
 namespace {
@@ -47,7 +47,7 @@ absl::Status setupError(int err, unsigned entries) {
       absl::StrAppend(&call, " [refused by a seccomp policy or a hardened kernel]");
     }
   }
-  return ErrnoToStatus(err, call);
+  return statusFromErrno(err, call);
 }
 
 // Sets up a ring with every required feature; on error nothing leaks.

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "backends/win_error_status.h"
+#include "base/system_error.h"
 
 extern "C" ULONG WINAPI RtlNtStatusToDosError(LONG status);
 
@@ -49,7 +49,7 @@ std::uint32_t errorOf(const OVERLAPPED& o) {
 absl::StatusOr<std::unique_ptr<Backend>> IocpBackend::create() {
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
   if (port == nullptr) {
-    return WinErrorToStatus(GetLastError(), "CreateIoCompletionPort(new port)");
+    return statusFromWin32Error(GetLastError(), "CreateIoCompletionPort(new port)");
   }
   return std::unique_ptr<Backend>(new IocpBackend(port));
 }
@@ -101,7 +101,7 @@ void IocpBackend::wakeUp() const noexcept {
 
 absl::Status IocpBackend::associate(HANDLE handle) const {
   if (CreateIoCompletionPort(handle, port_, 0, 0) == nullptr) {
-    return WinErrorToStatus(GetLastError(),
+    return statusFromWin32Error(GetLastError(),
                             absl::StrCat("CreateIoCompletionPort(associate handle=",
                                          reinterpret_cast<std::uintptr_t>(handle), ")"));
   }
@@ -116,7 +116,7 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
                                    FALSE)) {
     const DWORD err = GetLastError();
     if (err == WAIT_TIMEOUT) return 0;
-    return WinErrorToStatus(err, "GetQueuedCompletionStatusEx");
+    return statusFromWin32Error(err, "GetQueuedCompletionStatusEx");
   }
   // Every dequeued entry must run, or its operation leaks and its caller
   // waits forever; so a throwing callback is rethrown only after the batch.

@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
 
@@ -66,7 +66,7 @@ int applyWithReceipts(int kq, struct kevent* changes, int count, struct kevent* 
 // Creates a kqueue with the wake-up knote; on error nothing leaks.
 absl::StatusOr<int> newQueue() {
   const int kq = ::kqueue();
-  if (kq < 0) return ErrnoToStatus(errno, "kqueue()");
+  if (kq < 0) return statusFromErrno(errno, "kqueue()");
   // kqueue descriptors are not inherited across fork() on the BSDs, but they
   // would be across exec(): close-on-exec, as EPOLL_CLOEXEC does for epoll.
   ::fcntl(kq, F_SETFD, FD_CLOEXEC);
@@ -74,7 +74,7 @@ absl::StatusOr<int> newQueue() {
   // EV_CLEAR: retrieving the wake-up resets it, so it drains itself.
   evSet(&change, kWakeIdent, EVFILT_USER, EV_ADD | EV_CLEAR, 0);
   if (::kevent(kq, &change, 1, nullptr, 0, nullptr) != 0) {
-    absl::Status s = ErrnoToStatus(
+    absl::Status s = statusFromErrno(
         errno, absl::StrCat("kevent(kq=", kq, ", EV_ADD, EVFILT_USER) for the waker"));
     ::close(kq);
     return s;
@@ -105,7 +105,7 @@ std::uint8_t readyBits(const struct kevent& ev) {
 
 absl::Status KqueueBackend::probe() {
   const int kq = ::kqueue();
-  if (kq < 0) return ErrnoToStatus(errno, "kqueue()");
+  if (kq < 0) return statusFromErrno(errno, "kqueue()");
   ::close(kq);
   return absl::OkStatus();
 }
@@ -182,7 +182,7 @@ absl::Status KqueueBackend::setInterest(int fd, Interest previous, Interest want
   if (previous == Interest::kNone) {
     struct stat st;
     if (::fstat(fd, &st) != 0) {
-      return ErrnoToStatus(errno, absl::StrCat("kqueue backend: setInterest(fd=", fd,
+      return statusFromErrno(errno, absl::StrCat("kqueue backend: setInterest(fd=", fd,
                                                "): fstat(fd=", fd, ")"));
     }
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
@@ -208,7 +208,7 @@ absl::Status KqueueBackend::applyChanges(int fd, Interest previous, Interest wan
     ++count;
   }
   if (applyWithReceipts(kq_, changes, count, results) < 0) {
-    return ErrnoToStatus(errno, absl::StrCat("kevent(kq=", kq_, ", fd=", fd, ")"));
+    return statusFromErrno(errno, absl::StrCat("kevent(kq=", kq_, ", fd=", fd, ")"));
   }
   int failed = -1;
   for (int i = 0; i < count; ++i) {
@@ -225,7 +225,7 @@ absl::Status KqueueBackend::applyChanges(int fd, Interest previous, Interest wan
     ++undoCount;
   }
   if (undoCount > 0) applyWithReceipts(kq_, undo, undoCount, undone);
-  return ErrnoToStatus(static_cast<int>(results[failed].data),
+  return statusFromErrno(static_cast<int>(results[failed].data),
                        changeCall(changes[failed], kq_));
 }
 
@@ -271,7 +271,7 @@ absl::StatusOr<int> KqueueBackend::poll(std::optional<std::chrono::nanoseconds> 
                          internal::toTimespec(timeout, storage));
   if (n < 0) {
     if (errno == EINTR) return 0;
-    return ErrnoToStatus(errno,
+    return statusFromErrno(errno,
                          absl::StrCat("kevent(kq=", kq_, ", nevents=", capacity, ")"));
   }
 

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
 
@@ -144,7 +144,7 @@ absl::StatusOr<int> PollBackend::poll(std::optional<std::chrono::nanoseconds> ti
   const int n = waitForEvents(pollfds_.data(), pollfds_.size(), timeout);
   if (n < 0) {
     if (errno == EINTR) return 0;
-    return ErrnoToStatus(errno, absl::StrCat("ppoll(nfds=", pollfds_.size(), ")"));
+    return statusFromErrno(errno, absl::StrCat("ppoll(nfds=", pollfds_.size(), ")"));
   }
 
   internal::DispatchScope scope(dispatching_);

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion {
 namespace {

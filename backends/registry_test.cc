@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "backends/backend.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
 
@@ -116,7 +116,7 @@ absl::StatusOr<int> SelectBackend::poll(std::optional<std::chrono::nanoseconds> 
       internal::DispatchScope scope(dispatching_);
       return reportInvalid(sink);
     }
-    return ErrnoToStatus(errno, absl::StrCat("pselect(nfds=", nfds, ")"));
+    return statusFromErrno(errno, absl::StrCat("pselect(nfds=", nfds, ")"));
   }
 
   ++round_;  // forget() during this round marks fds with the new value

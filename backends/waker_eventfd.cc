@@ -6,14 +6,14 @@
 
 #include <cstdint>
 
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/waker.h"
 
 namespace torsion::internal {
 
 absl::StatusOr<Waker> Waker::create() {
   const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0) return ErrnoToStatus(errno, "eventfd(0, EFD_CLOEXEC|EFD_NONBLOCK)");
+  if (fd < 0) return statusFromErrno(errno, "eventfd(0, EFD_CLOEXEC|EFD_NONBLOCK)");
   return Waker(fd, fd);
 }
 

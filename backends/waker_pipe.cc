@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "backends/errno_status.h"
+#include "base/system_error.h"
 #include "backends/waker.h"
 
 namespace torsion::internal {
@@ -15,11 +15,11 @@ namespace {
 absl::Status makeNonBlockingCloexec(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return ErrnoToStatus(errno,
+    return statusFromErrno(errno,
                          "fcntl(F_SETFL, O_NONBLOCK, fd=" + std::to_string(fd) + ")");
   }
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
-    return ErrnoToStatus(errno,
+    return statusFromErrno(errno,
                          "fcntl(F_SETFD, FD_CLOEXEC, fd=" + std::to_string(fd) + ")");
   }
   return absl::OkStatus();
@@ -29,7 +29,7 @@ absl::Status makeNonBlockingCloexec(int fd) {
 
 absl::StatusOr<Waker> Waker::create() {
   int fds[2];
-  if (::pipe(fds) != 0) return ErrnoToStatus(errno, "pipe()");
+  if (::pipe(fds) != 0) return statusFromErrno(errno, "pipe()");
   Waker waker(fds[0], fds[1]);  // closes both on an early return
   for (int fd : fds) {
     if (absl::Status s = makeNonBlockingCloexec(fd); !s.ok()) return s;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "backends/win_error_status.h"
+#include "base/system_error.h"
 
 namespace torsion {
 namespace {
@@ -21,7 +21,7 @@ static_assert(WinSelectBackend::kMaxSockets + 1 <= FD_SETSIZE);
 SOCKET asSocket(int fd) { return static_cast<SOCKET>(static_cast<unsigned>(fd)); }
 
 absl::Status wsaError(std::string_view call) {
-  return WinErrorToStatus(WSAGetLastError(), call);
+  return statusFromWin32Error(WSAGetLastError(), call);
 }
 
 // A connected, non-blocking loopback TCP pair: Twisted's _SocketWaker.
@@ -92,7 +92,7 @@ timeval* toTimeval(std::optional<std::chrono::nanoseconds> timeout, timeval& sto
 absl::StatusOr<std::unique_ptr<Backend>> WinSelectBackend::create() {
   WSADATA data;
   if (const int err = WSAStartup(MAKEWORD(2, 2), &data); err != 0) {
-    return WinErrorToStatus(err, "WSAStartup(2.2)");
+    return statusFromWin32Error(err, "WSAStartup(2.2)");
   }
   SOCKET reader, writer;
   if (absl::Status s = makeWakerPair(reader, writer); !s.ok()) {
@@ -138,7 +138,7 @@ absl::Status WinSelectBackend::setInterest(int fd, Interest previous, Interest w
                        kMaxSockets, " sockets, winsock select's FD_SETSIZE limit here"));
     }
     if (!isOpenSocket(asSocket(fd))) {
-      return WinErrorToStatus(WSAGetLastError(),
+      return statusFromWin32Error(WSAGetLastError(),
                               absl::StrCat("select: getsockopt(fd=", fd, ", SO_TYPE)"));
     }
     fds_.emplace(fd, wanted);
@@ -205,7 +205,7 @@ absl::StatusOr<int> WinSelectBackend::poll(
     const int err = WSAGetLastError();
     if (err == WSAEINTR) return 0;
     if (err == WSAENOTSOCK) return reportInvalid(sink);
-    return WinErrorToStatus(err, "select");
+    return statusFromWin32Error(err, "select");
   }
   if (n == 0) return 0;
   if (FD_ISSET(wakeRead_, &readSet)) drainWaker();

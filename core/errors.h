@@ -14,30 +14,17 @@
 //     // it ran already: nothing to cancel
 //   }
 //
-// Header-only; depends on the standard library alone.
+// Header-only. The DelayedCall errors live in base/ with DelayedCall and
+// are included here, so one header still names every core/ error.
 #ifndef TORSION_CORE_ERRORS_H_
 #define TORSION_CORE_ERRORS_H_
 
 #include <stdexcept>
 #include <string>
 
+#include "base/delayed_call_errors.h"  // AlreadyCalled, AlreadyCancelled
+
 namespace torsion {
-
-// cancel(), reset() or delay() on a DelayedCall that has already started
-// running (also from inside its own callable).
-class AlreadyCalled : public std::logic_error {
- public:
-  AlreadyCalled()
-      : std::logic_error("AlreadyCalled: the DelayedCall has already been called") {}
-};
-
-// cancel(), reset() or delay() on a DelayedCall that was cancelled.
-class AlreadyCancelled : public std::logic_error {
- public:
-  AlreadyCancelled()
-      : std::logic_error("AlreadyCancelled: the DelayedCall has already been cancelled") {
-  }
-};
 
 // stop() on a reactor that is not running, or a second stop() in one run.
 class ReactorNotRunning : public std::runtime_error {

@@ -6,7 +6,7 @@
 
 #include "absl/base/attributes.h"
 #include "core/errors.h"
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion::internal {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/base/attributes.h"
 #include "backends/registry.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/signal_handlers.h"
 
 namespace torsion {

@@ -48,24 +48,23 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 #include "core/errors.h"
 #include "core/fd_dispatch.h"
 #include "core/file_descriptor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "core/system_events.h"
 #include "core/thread_pool.h"
 #include "core/timer_queue.h"
-#include "deferred/deferred.h"
 
 namespace torsion {
 
 namespace internal {
+// A result the reactor can wait for: one that a `whenFired(result, done)`
+// found by argument-dependent lookup accepts (a Deferred, deferred/deferred.h).
 template <typename R>
-struct DeferredResult : std::false_type {};
-template <typename T>
-struct DeferredResult<Deferred<T>> : std::true_type {
-  using type = T;
+concept FiresLater = requires(R& r, absl::AnyInvocable<void()> done) {
+  whenFired(r, std::move(done));
 };
 }  // namespace internal
 
@@ -143,20 +142,12 @@ class Reactor : public ReactorTime {
     using Fn = std::decay_t<F>;
     if constexpr (std::is_invocable_v<Fn&, EventHold>) {
       return events_.add(phase, event, SystemEvents::HoldingTrigger(std::forward<F>(f)));
-    } else if constexpr (internal::DeferredResult<std::invoke_result_t<Fn&>>::value) {
-      using X = typename internal::DeferredResult<std::invoke_result_t<Fn&>>::type;
+    } else if constexpr (internal::FiresLater<std::invoke_result_t<Fn&>>) {
       return events_.add(
           phase, event,
           SystemEvents::HoldingTrigger([f = std::forward<F>(f)](EventHold hold) mutable {
-            auto d = f();
-            // The outcome passes on untouched: as with Twisted's
-            // DeferredList (no consumeErrors), a failure stays the
-            // Deferred's to handle (or to report as unhandled).
-            d.addBoth(
-                [h = std::make_shared<EventHold>(std::move(hold))](Outcome<X> outcome) {
-                  h->release();
-                  return outcome;
-                });
+            auto result = f();
+            whenFired(result, [h = std::move(hold)]() mutable { h.release(); });
           }));
     } else {
       return events_.add(
@@ -223,52 +214,6 @@ class Reactor : public ReactorTime {
   // True on the thread that runs (or last ran, or created) the reactor.
   bool isInIOThread() const {
     return ioThread_.load(std::memory_order_relaxed) == std::this_thread::get_id();
-  }
-
-  // Runs `f` on the thread pool and returns a Deferred fired on the reactor
-  // thread (through callFromThread) with f's result, or errbacked with what
-  // it threw (Twisted's threads.deferToThread). Reactor thread only.
-  template <typename F>
-  auto deferToThread(F&& f) -> Deferred<std::invoke_result_t<std::decay_t<F>&>> {
-    using R = std::invoke_result_t<std::decay_t<F>&>;
-    Deferred<R> d;
-    // A Deferred handle's count is not atomic: the pool thread only MOVES
-    // the handle (never copies or destroys a live one); it is used and
-    // released on the reactor thread.
-    callInThread([this, d, f = std::forward<F>(f)]() mutable {
-      Deferred<R> target = std::move(d);
-      // The error leaves the catch block before it is handed over, so the
-      // reactor thread holds the last reference to the exception.
-      std::exception_ptr error;
-      if constexpr (std::is_void_v<R>) {
-        try {
-          f();
-        } catch (...) {
-          error = std::current_exception();
-        }
-        if (!error) {
-          callFromThread([t = std::move(target)]() mutable { t.callback(); });
-          return;
-        }
-      } else {
-        std::optional<R> value;
-        try {
-          value.emplace(f());
-        } catch (...) {
-          error = std::current_exception();
-        }
-        if (!error) {
-          callFromThread([t = std::move(target), v = std::move(*value)]() mutable {
-            t.callback(std::move(v));
-          });
-          return;
-        }
-      }
-      callFromThread([t = std::move(target), e = std::move(error)]() mutable {
-        t.errback(Failure(std::move(e)));
-      });
-    });
-    return d;
   }
 
   // ---- IReactorFDSet ---------------------------------------------------------

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion {
 

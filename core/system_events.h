@@ -21,7 +21,7 @@
 //   events.add(Phase::kDuring, "shutdown", [] { closeFiles(); });
 //   events.fire("shutdown");   // closeFiles() runs once the flush is done
 //
-// Exceptions thrown by triggers are logged (core/log.h) and the remaining
+// Exceptions thrown by triggers are logged (base/log.h) and the remaining
 // triggers still run. Thread-safety: none; the reactor thread only.
 #ifndef TORSION_CORE_SYSTEM_EVENTS_H_
 #define TORSION_CORE_SYSTEM_EVENTS_H_

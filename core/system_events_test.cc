@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "gtest/gtest.h"
 
 namespace torsion {

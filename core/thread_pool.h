@@ -4,7 +4,7 @@
 // callInThread / deferToThread: work queued before start() waits; workers
 // are started lazily, one per queued item while none is idle, up to
 // `maxThreads`; stop() lets queued work finish, then joins every worker.
-// Exceptions thrown by work are logged (core/log.h, system "threadpool").
+// Exceptions thrown by work are logged (base/log.h, system "threadpool").
 //
 //   torsion::ThreadPool pool(0, 4);
 //   pool.start();

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 
 namespace torsion::internal {
 namespace {
@@ -21,32 +21,7 @@ constexpr std::size_t kArity = 4;
 std::size_t parentOf(std::size_t i) { return (i - 1) / kArity; }
 std::size_t firstChildOf(std::size_t i) { return i * kArity + 1; }
 
-// Chunks double from 64 nodes (4 KiB) up to 4096 nodes (256 KiB), so a
-// small queue stays small and a large one allocates rarely.
-constexpr std::size_t kFirstChunk = 64;
-constexpr std::size_t kLargestChunk = 4096;
-
 }  // namespace
-
-void TimerArena::grow() {
-  const std::size_t size =
-      chunks.size() >= 6 ? kLargestChunk : kFirstChunk << chunks.size();
-  chunks.push_back(std::make_unique<TimerNode[]>(size));
-  bump = chunks.back().get();
-  bumpEnd = bump + size;
-}
-
-void releaseTimerNode(TimerNode* node) {
-  // The callable is already gone: it was moved out to run, or destroyed by
-  // cancel() or clear(). Only the memory comes back.
-  TimerArena* arena = node->arena;
-  --arena->live;
-  if (arena->queue == nullptr) {
-    if (arena->live == 0) delete arena;  // the last handle let go
-    return;
-  }
-  arena->freeNodes.push_back(node);
-}
 
 TimerQueue::TimerQueue(const ReactorTime& time)
     : time_(time), arena_(new TimerArena(this)) {}

@@ -34,7 +34,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 
 namespace torsion {
 
@@ -42,37 +42,9 @@ class ReactorTime;
 
 namespace internal {
 
-// The node slab of one TimerQueue. Nodes are carved from chunks and
-// recycled through a free list: a schedule then costs no malloc (measured:
-// malloc was ~45% of callLater's instructions, docs/performance.md). A
-// released node keeps its memory here, but its callable was destroyed when
-// the call ran or was cancelled. Handles may outlive the queue, so the
-// arena outlives it too: the last node released after the queue is gone
-// deletes it.
-struct TimerArena {
-  explicit TimerArena(TimerQueue* owner) : queue(owner) {}
-
-  TimerQueue* queue;  // null once the queue is gone
-  std::vector<std::unique_ptr<TimerNode[]>> chunks;
-  TimerNode* bump = nullptr;  // unused tail of the newest chunk
-  TimerNode* bumpEnd = nullptr;
-  std::vector<TimerNode*> freeNodes;
-  std::size_t live = 0;  // nodes handed out and not yet released
-
-  TimerNode* acquire() {
-    ++live;
-    if (!freeNodes.empty()) {
-      TimerNode* node = freeNodes.back();
-      freeNodes.pop_back();
-      return node;
-    }
-    if (bump == bumpEnd) grow();
-    return bump++;
-  }
-  void grow();
-};
-
-class TimerQueue {
+// Its nodes live in a TimerArena (base/delayed_call.h); DelayedCall handles
+// cancel and move them through the TimerScheduler interface.
+class TimerQueue final : public TimerScheduler {
  public:
   // Whether calls scheduled while runDue() runs may run in that same pass.
   enum class NewCalls {
@@ -127,11 +99,9 @@ class TimerQueue {
   void clear();
 
  private:
-  friend class torsion::DelayedCall;
-
-  void cancel(TimerNode* node);
-  void reschedule(TimerNode* node, double deadline);
-  double now() const;
+  void cancel(TimerNode* node) override;
+  void reschedule(TimerNode* node, double deadline) override;
+  double now() const override;
 
   static bool before(const TimerNode* a, const TimerNode* b) {
     return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/errors.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "gtest/gtest.h"
 
 namespace torsion::internal {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/thread_block_cache.h"
+#include "base/thread_block_cache.h"
 #include "deferred/deferred.h"
 #include "deferred/internal/chain_state.h"
 #include "gtest/gtest.h"

@@ -43,7 +43,7 @@
 //
 // Unhandled errors: when the last handle (and internal reference) to a chain
 // goes while it holds a Failure, "Unhandled error in Deferred:" is logged
-// once through torsion::log::err (core/log.h), at that moment.
+// once through torsion::log::err (base/log.h), at that moment.
 //
 // Chains run iteratively: a million callbacks, a million nested returned
 // Deferreds or a million chainDeferred() links run in constant stack depth.
@@ -63,7 +63,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/failure.h"

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion::internal {
 

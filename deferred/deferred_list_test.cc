@@ -14,7 +14,7 @@
 #include <variant>
 #include <vector>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/deferred.h"
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"

@@ -1491,5 +1491,26 @@ TEST_F(LogTests, HandledErrorNotLogged) {
   EXPECT_TRUE(capture_.flushErrors().empty());
 }
 
+// torsion-specific (no Twisted counterpart): whenFired, the hook by which
+// the reactor holds a system event until a trigger's Deferred fires.
+TEST_F(DeferredTests, WhenFiredRunsOnceFiredAndPassesTheResultOn) {
+  Deferred<int> d;
+  int calls = 0;
+  whenFired(d, [&] { ++calls; });
+  EXPECT_EQ(calls, 0);
+  d.callback(7);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(successResultOf(d), 7);
+}
+
+TEST_F(DeferredTests, WhenFiredLeavesAFailureToTheChain) {
+  Deferred<void> d;
+  int calls = 0;
+  whenFired(d, [&] { ++calls; });
+  d.errback(Failure(std::make_exception_ptr(std::runtime_error("boom"))));
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(failureResultOf(d).check<std::runtime_error>());
+}
+
 }  // namespace
 }  // namespace torsion

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <typeinfo>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/errors.h"
 #include "deferred/internal/demangle.h"
 

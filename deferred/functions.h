@@ -1,6 +1,7 @@
 // torsion/deferred/functions.h: the functions of twisted.internet.defer that
 // make a Deferred from a value or a call: succeed, fail, maybeDeferred and
-// execute. Included by deferred/deferred.h.
+// execute, and whenFired (what the reactor waits on). Included by
+// deferred/deferred.h.
 //
 //   torsion::Deferred<int> d = torsion::succeed(42);
 //   auto page = torsion::maybeDeferred(fetchFromCache, key);  // value, Deferred or throw
@@ -11,9 +12,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/functional/any_invocable.h"
 #include "deferred/deferred.h"
 #include "deferred/failure.h"
 #include "deferred/internal/traits.h"
+#include "deferred/outcome.h"
 
 namespace torsion {
 
@@ -103,6 +106,19 @@ auto execute(F&& f, A&&... args)
   } catch (...) {
     return fail<R>(Failure::current());
   }
+}
+
+// Calls `done` once `d` has fired, after the callbacks added before it,
+// and passes the result on untouched: a failure stays the chain's to handle
+// (or to report as unhandled). The reactor holds a "before" system event
+// trigger's event until a returned Deferred fires through this function,
+// found by argument-dependent lookup, so core/reactor.h needs no Deferred.
+template <typename T>
+void whenFired(Deferred<T>& d, absl::AnyInvocable<void()> done) {
+  d.addBoth([done = std::move(done)](Outcome<T> outcome) mutable {
+    done();
+    return outcome;
+  });
 }
 
 }  // namespace torsion

@@ -17,7 +17,7 @@
 #include <string>
 #include <type_traits>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/deferred.h"
 #include "gtest/gtest.h"
 

@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/deferred.h"
 #include "deferred/errors.h"
 #include "deferred/failure.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/resolve.h"
 

@@ -38,9 +38,9 @@
 #include <string>
 
 #include "absl/functional/any_invocable.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 #include "core/reactor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "net/port.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/nul_check.h"
 

@@ -52,7 +52,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "deferred/deferred.h"
 #include "deferred/errors.h"
 #include "net/address.h"

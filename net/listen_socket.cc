@@ -25,7 +25,7 @@ absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
   const int fd = openSocket(address.family(), type);
   if (fd < 0) {
     const int e = lastSocketError();
-    return cannotListen(e, interface, port, "socket(): " + errnoText(e));
+    return cannotListen(e, interface, port, "socket(): " + socketErrorText(e));
   }
 #ifdef _WIN32
   // Windows' SO_REUSEADDR lets another socket bind the same port while we
@@ -40,7 +40,7 @@ absl::StatusOr<int> bindSocket(const SockAddr& address, int type,
   if (::bind(fd, address.get(), address.len) != 0) {
     const int e = lastSocketError();
     closeSocket(fd);
-    return cannotListen(e, interface, port, errnoText(e));
+    return cannotListen(e, interface, port, socketErrorText(e));
   }
   return fd;
 }
@@ -49,7 +49,7 @@ absl::Status listenSocket(int fd, int backlog, const std::string& interface, int
   if (::listen(fd, backlog) != 0) {
     const int e = lastSocketError();
     closeSocket(fd);
-    return cannotListen(e, interface, port, "listen(): " + errnoText(e));
+    return cannotListen(e, interface, port, "listen(): " + socketErrorText(e));
   }
   return absl::OkStatus();
 }

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion::net::internal {
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/threads.h"
 #include "net/errors.h"
 #include "net/nul_check.h"
 #include "net/socket_address.h"
@@ -14,7 +15,7 @@ std::string gaiText(int rc) {
 #ifdef _WIN32
   // gai_strerror is not thread-safe on Windows; getaddrinfo's codes are
   // WSA errors there.
-  return internal::errnoText(rc);
+  return internal::socketErrorText(rc);
 #else
   return gai_strerror(rc);
 #endif
@@ -66,7 +67,7 @@ Deferred<std::string> resolve(Reactor& reactor, std::string_view name) {
   if (name.empty()) {
     return fail<std::string>(Failure(DNSLookupError("DNSLookupError: empty host name")));
   }
-  return reactor.deferToThread([n = std::string(name)] { return lookup(n); });
+  return deferToThread(reactor, [n = std::string(name)] { return lookup(n); });
 }
 
 }  // namespace torsion::net

@@ -2,8 +2,6 @@
 
 #ifdef _WIN32
 #include <windows.h>
-
-#include "backends/win_error_status.h"
 #else
 #include <sys/un.h>
 #endif
@@ -12,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/system_error.h"
 #include "net/nul_check.h"
 
 namespace torsion::net::internal {
@@ -136,62 +135,19 @@ Address peerAddress(int fd, const char* type) {
   return toAddress(a.get(), a.len, type);
 }
 
-std::string errnoText(int error) {
+std::string socketErrorText(int error) {
 #ifdef _WIN32
-  return WinErrorText(static_cast<std::uint32_t>(error));
+  return win32ErrorText(static_cast<std::uint32_t>(error));
 #else
-  char buf[256];
-  // GNU strerror_r returns the message (maybe not in buf).
-  return std::string(strerror_r(error, buf, sizeof buf));
+  return torsion::errnoText(error);
 #endif
 }
 
 absl::StatusCode socketErrorCode(int error) {
 #ifdef _WIN32
-  switch (error) {
-    case 0:
-      return absl::StatusCode::kOk;
-    case WSAEINVAL:
-    case WSAENOTSOCK:
-    case WSAEMSGSIZE:
-    case WSAEFAULT:
-    case WSAEDESTADDRREQ:
-      return absl::StatusCode::kInvalidArgument;
-    case WSAEACCES:
-      return absl::StatusCode::kPermissionDenied;
-    case WSAEMFILE:
-    case WSAENOBUFS:
-      return absl::StatusCode::kResourceExhausted;
-    case WSAETIMEDOUT:
-      return absl::StatusCode::kDeadlineExceeded;
-    case WSAEAFNOSUPPORT:
-    case WSAEPROTONOSUPPORT:
-    case WSAEOPNOTSUPP:
-      return absl::StatusCode::kUnimplemented;
-    case WSAEADDRNOTAVAIL:
-    case WSAEISCONN:
-    case WSAENOTCONN:
-    case WSAESHUTDOWN:
-    case WSANOTINITIALISED:
-      return absl::StatusCode::kFailedPrecondition;
-    case WSAECONNABORTED:
-      return absl::StatusCode::kAborted;
-    case WSAEADDRINUSE:
-    case WSAECONNREFUSED:
-    case WSAECONNRESET:
-    case WSAEHOSTUNREACH:
-    case WSAENETUNREACH:
-    case WSAENETDOWN:
-    case WSAENETRESET:
-    case WSAEWOULDBLOCK:
-    case WSAEINPROGRESS:
-    case WSAEINTR:
-      return absl::StatusCode::kUnavailable;
-    default:
-      // Below WSABASEERR: a CRT errno (listenTCP passes EINVAL).
-      return error < WSABASEERR ? absl::ErrnoToStatusCode(error)
-                                : absl::StatusCode::kUnknown;
-  }
+  // Below WSABASEERR: a CRT errno (listenTCP passes EINVAL), or 0.
+  return error < WSABASEERR ? absl::ErrnoToStatusCode(error)
+                            : statusCodeFromWin32Error(static_cast<std::uint32_t>(error));
 #else
   return absl::ErrnoToStatusCode(error);
 #endif
@@ -200,7 +156,7 @@ absl::StatusCode socketErrorCode(int error) {
 absl::Status socketErrorStatus(int error, std::string_view message) {
 #ifdef _WIN32
   return absl::Status(socketErrorCode(error),
-                      std::string(message) + ": " + errnoText(error));
+                      std::string(message) + ": " + socketErrorText(error));
 #else
   return absl::ErrnoToStatus(error, absl::string_view(message.data(), message.size()));
 #endif

@@ -58,14 +58,14 @@ Address localAddress(int fd, const char* type);
 Address peerAddress(int fd, const char* type);
 
 // The text of a socket error (lastSocketError()), thread-safely:
-// strerror_r on POSIX ("Connection refused"), FormatMessage on Windows
-// (trimmed; "winsock error 10061" if the system has no text for it).
-std::string errnoText(int error);
+// base/system_error.h's socketErrorText on POSIX ("Connection refused"),
+// win32ErrorText on Windows.
+std::string socketErrorText(int error);
 
-// absl::ErrnoToStatus for a socket error: the status code for `error`
-// and "message: <errnoText(error)>". On POSIX exactly ErrnoToStatus; on
-// Windows the WSA codes map to the codes of their POSIX counterparts
-// (and CRT errno values below WSABASEERR as ErrnoToStatusCode does).
+// A Status for a socket error: the code base/system_error.h gives `error`
+// (on Windows, a CRT errno below WSABASEERR maps as absl::ErrnoToStatusCode
+// maps it) and the message "message: <socketErrorText(error)>", as
+// absl::ErrnoToStatus writes it on POSIX.
 absl::StatusCode socketErrorCode(int error);
 absl::Status socketErrorStatus(int error, std::string_view message);
 

@@ -11,7 +11,7 @@
 //
 //   internal::ensureSocketsInitialized();
 //   int fd = internal::openSocket(AF_INET, SOCK_STREAM);
-//   if (fd < 0) return internal::errnoText(internal::lastSocketError());
+//   if (fd < 0) return internal::socketErrorText(internal::lastSocketError());
 //   if (::connect(fd, a.get(), a.len) != 0 &&
 //       !internal::isConnectInProgress(internal::lastSocketError())) { ... }
 //

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/read_buffer.h"
 #include "net/socket_address.h"
@@ -19,7 +19,7 @@ constexpr int kMaxIov = 64;
 
 LostReason lostFromErrno(const char* call, int e) {
   return std::make_exception_ptr(
-      ConnectionLost("ConnectionLost: " + std::string(call) + ": " + errnoText(e)));
+      ConnectionLost("ConnectionLost: " + std::string(call) + ": " + socketErrorText(e)));
 }
 
 }  // namespace

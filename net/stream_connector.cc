@@ -77,7 +77,7 @@ void StreamConnector::attempt(const SockAddr& address, std::uint64_t) {
   socket_ = openSocket(address.family(), SOCK_STREAM);
   if (socket_ < 0) {
     fail(
-        Failure(ConnectError("ConnectError: socket(): " + errnoText(lastSocketError()))));
+        Failure(ConnectError("ConnectError: socket(): " + socketErrorText(lastSocketError()))));
     return;
   }
   if (target_.bindAddress) {
@@ -92,7 +92,7 @@ void StreamConnector::attempt(const SockAddr& address, std::uint64_t) {
       fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " +
                                     target_.bindAddress->first + ":" +
                                     std::to_string(target_.bindAddress->second) + ": " +
-                                    errnoText(lastSocketError()))));
+                                    socketErrorText(lastSocketError()))));
       return;
     }
   }
@@ -146,14 +146,14 @@ void StreamConnector::connectionLost(const LostReason& reason) {
 Failure StreamConnector::errnoFailure(int error) const {
   switch (error) {
     case kConnectionRefused:
-      return connectFailure(ConnectErrorKind::kRefused, errnoText(error));
+      return connectFailure(ConnectErrorKind::kRefused, socketErrorText(error));
     case kTimedOut:
-      return connectFailure(ConnectErrorKind::kTimedOut, errnoText(error));
+      return connectFailure(ConnectErrorKind::kTimedOut, socketErrorText(error));
     case kHostUnreachable:
     case kNetworkUnreachable:
-      return connectFailure(ConnectErrorKind::kNoRoute, errnoText(error));
+      return connectFailure(ConnectErrorKind::kNoRoute, socketErrorText(error));
     default:
-      return connectFailure(ConnectErrorKind::kOther, errnoText(error));
+      return connectFailure(ConnectErrorKind::kOther, socketErrorText(error));
   }
 }
 

@@ -28,7 +28,7 @@
 
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "net/connector_base.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"

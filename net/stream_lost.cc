@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 
 namespace torsion::net::internal {

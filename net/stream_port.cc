@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
 
@@ -67,7 +67,7 @@ LostReason StreamPort::doRead() {
         pauseAccepting(e);
         break;
       }
-      log::err("net", logPrefix() + ": accept: " + errnoText(e));
+      log::err("net", logPrefix() + ": accept: " + socketErrorText(e));
       break;
     }
     retryDelay_ = 0;
@@ -103,7 +103,7 @@ void StreamPort::pauseAccepting(int error) {
   // watching it and look again later; the connections we have go on.
   retryDelay_ =
       retryDelay_ == 0 ? kFirstRetryDelay : std::min(retryDelay_ * 2, kMaxRetryDelay);
-  log::warn("net", logPrefix() + ": accept: " + errnoText(error) +
+  log::warn("net", logPrefix() + ": accept: " + socketErrorText(error) +
                        "; not accepting for " + std::to_string(retryDelay_) + " s");
   reactor_.removeReader(this);
   retry_ = reactor_.callLater(Seconds(retryDelay_), [this] {

@@ -24,7 +24,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
 #include "net/port.h"

@@ -25,7 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/reactor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "net/errors.h"
 #include "net/port.h"
 #include "net/protocol.h"

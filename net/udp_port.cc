@@ -4,7 +4,7 @@
 #include <climits>
 #include <string>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/read_buffer.h"
 #include "net/socket_ops.h"
@@ -79,7 +79,7 @@ LostReason UdpPort::doRead() {
         continue;
       }
       // A read error does not kill the port (Twisted test_serverReadFailure).
-      log::msg("net", logPrefix() + ": recvfrom: " + errnoText(e));
+      log::msg("net", logPrefix() + ": recvfrom: " + socketErrorText(e));
       break;
     }
     try {
@@ -130,7 +130,7 @@ absl::Status UdpPort::send(const char* data, std::size_t size, const SockAddr* t
     if (e == kMessageTooLong) {
       throw MessageLengthError("MessageLengthError: a datagram of " +
                                std::to_string(size) +
-                               " bytes is too long: " + errnoText(e));
+                               " bytes is too long: " + socketErrorText(e));
     }
     if (isRefused(e) && connected_) {
       protocol_->connectionRefused();
@@ -183,7 +183,7 @@ void UdpPort::connectionLost(const LostReason& reason) {
       if (isRefused(error) && connected_) {
         refused();
       } else if (!isRefused(error)) {
-        log::msg("net", logPrefix() + ": socket error: " + errnoText(error));
+        log::msg("net", logPrefix() + ": socket error: " + socketErrorText(error));
       }
       if (!stopping_) {
         if (absl::Status s = reactor_.addReader(this); s.ok()) return;

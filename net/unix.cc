@@ -84,7 +84,7 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     const int e = errno;
     internal::closeSocket(*fd);
     ::unlink(p.c_str());
-    return internal::cannotListen(e, p, 0, "chmod(): " + internal::errnoText(e));
+    return internal::cannotListen(e, p, 0, "chmod(): " + internal::socketErrorText(e));
   }
   if (absl::Status s = internal::listenSocket(*fd, options.backlog, p, 0); !s.ok()) {
     ::unlink(p.c_str());

@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/thread_block_cache.h"
+#include "base/thread_block_cache.h"
 #include "net/socket_ops.h"
 
 namespace torsion::net::internal {

@@ -35,8 +35,8 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "core/delayed_call.h"
-#include "core/reactor_time.h"
+#include "base/delayed_call.h"
+#include "base/reactor_time.h"
 #include "core/timer_queue.h"
 
 namespace torsion::task {

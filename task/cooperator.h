@@ -34,7 +34,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "deferred/deferred.h"
 #include "task/errors.h"
 #include "task/generator.h"

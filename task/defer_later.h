@@ -18,8 +18,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "core/delayed_call.h"
-#include "core/reactor_time.h"
+#include "base/delayed_call.h"
+#include "base/reactor_time.h"
 #include "deferred/deferred.h"
 
 namespace torsion::task {

@@ -37,8 +37,8 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/delayed_call.h"
-#include "core/reactor_time.h"
+#include "base/delayed_call.h"
+#include "base/reactor_time.h"
 #include "deferred/deferred.h"
 #include "task/internal/wait_for.h"
 

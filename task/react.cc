@@ -4,7 +4,7 @@
 #include <string>
 
 #include "core/errors.h"
-#include "core/log.h"
+#include "base/log.h"
 
 namespace torsion::task {
 namespace internal_react {

@@ -10,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/reactor.h"
+#include "deferred/deferred.h"
 #include "gtest/gtest.h"
 #include "tests/reactor_suites.h"
 #include "tests/reactor_test_base.h"

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "backends/registry.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/reactor.h"
 #include "gtest/gtest.h"
 

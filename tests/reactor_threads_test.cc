@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/reactor.h"
+#include "core/threads.h"
 #include "gtest/gtest.h"
 #include "tests/reactor_suites.h"
 #include "tests/reactor_test_base.h"
@@ -250,7 +251,7 @@ TEST_P(ReactorThreadsTest, DeferredResult) {
   std::optional<int> result;
   std::thread::id firedOn;
   reactor().callWhenRunning([&] {
-    reactor().deferToThread([] { return 6 * 7; }).addCallback([&](int v) {
+    deferToThread(reactor(), [] { return 6 * 7; }).addCallback([&](int v) {
       result = v;
       firedOn = std::this_thread::get_id();
       reactor().stop();
@@ -266,9 +267,8 @@ TEST_P(ReactorThreadsTest, DeferredResult) {
 TEST_P(ReactorThreadsTest, DeferredFailure) {
   std::vector<std::string> results;
   reactor().callWhenRunning([&] {
-    reactor().deferToThread([] {}).addCallback([&] { results.push_back("success"); });
-    reactor()
-        .deferToThread([]() -> int { throw std::runtime_error("thread boom"); })
+    deferToThread(reactor(), [] {}).addCallback([&] { results.push_back("success"); });
+    deferToThread(reactor(), []() -> int { throw std::runtime_error("thread boom"); })
         .addCallbacks([&](int) { results.push_back("unexpected value"); },
                       [&](const Failure& f) {
                         results.push_back(f.getErrorMessage());

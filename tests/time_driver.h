@@ -30,7 +30,7 @@
 #include <ostream>
 #include <string>
 
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "gtest/gtest.h"
 
 namespace torsion::testing {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/debug.h"
 #include "deferred/errors.h"
 #include "deferred/internal/demangle.h"

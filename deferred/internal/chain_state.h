@@ -27,7 +27,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/thread_block_cache.h"
+#include "base/thread_block_cache.h"
 #include "deferred/failure.h"
 #include "deferred/internal/step.h"
 #include "deferred/internal/value_box.h"

@@ -15,7 +15,7 @@ absl::Status load(SOCKET s, GUID guid, void* out, std::size_t size, const char* 
                static_cast<DWORD>(size), &bytes, nullptr, nullptr) != 0) {
     return absl::UnavailableError(
         std::string("WSAIoctl(SIO_GET_EXTENSION_FUNCTION_POINTER, ") + what +
-        "): " + winErrorText(WSAGetLastError()));
+        "): " + win32ErrorTextAndNumber(WSAGetLastError()));
   }
   return absl::OkStatus();
 }
@@ -26,7 +26,7 @@ absl::StatusOr<WinsockExtensions> loadAll() {
       WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_OVERLAPPED);
   if (s == INVALID_SOCKET) {
     return absl::UnavailableError("socket() to load the winsock extensions: " +
-                                  winErrorText(WSAGetLastError()));
+                                  win32ErrorTextAndNumber(WSAGetLastError()));
   }
   WinsockExtensions ext;
   absl::Status st =

@@ -29,7 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/reactor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "net/datagram.h"
 #include "net/port.h"
 #include "net/protocol.h"

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/socket_address.h"
 #include "net/stream_lost.h"
@@ -358,7 +358,7 @@ absl::Status IocpStreamConnection::setTcpNoDelay(bool enabled) {
                    sizeof on) != 0) {
     return absl::UnknownError(
         "setsockopt(TCP_NODELAY, socket=" + std::to_string(toFd(socket_)) +
-        "): " + winErrorText(WSAGetLastError()));
+        "): " + win32ErrorTextAndNumber(WSAGetLastError()));
   }
   return absl::OkStatus();
 }
@@ -371,7 +371,7 @@ absl::Status IocpStreamConnection::setTcpKeepAlive(bool enabled) {
                    sizeof on) != 0) {
     return absl::UnknownError(
         "setsockopt(SO_KEEPALIVE, socket=" + std::to_string(toFd(socket_)) +
-        "): " + winErrorText(WSAGetLastError()));
+        "): " + win32ErrorTextAndNumber(WSAGetLastError()));
   }
   return absl::OkStatus();
 }

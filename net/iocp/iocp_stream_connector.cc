@@ -61,7 +61,7 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (socket_ == INVALID_SOCKET) {
     fail(Failure(
-        ConnectError("ConnectError: socket(): " + winErrorText(WSAGetLastError()))));
+        ConnectError("ConnectError: socket(): " + win32ErrorTextAndNumber(WSAGetLastError()))));
     return;
   }
   // ConnectEx refuses an unbound socket: bind where asked, else to the
@@ -77,7 +77,7 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
       fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " +
                                     bindAddress_->first + ":" +
                                     std::to_string(bindAddress_->second) + ": " +
-                                    winErrorText(WSAGetLastError()))));
+                                    win32ErrorTextAndNumber(WSAGetLastError()))));
       return;
     }
   } else {
@@ -85,7 +85,7 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
         ipLiteral(address.family() == AF_INET6 ? "::" : "0.0.0.0", 0);
     if (!any.ok() || ::bind(socket_, any->get(), any->len) != 0) {
       fail(Failure(ConnectError("ConnectError: bind() before ConnectEx: " +
-                                winErrorText(WSAGetLastError()))));
+                                win32ErrorTextAndNumber(WSAGetLastError()))));
       return;
     }
   }
@@ -121,7 +121,7 @@ void IocpStreamConnector::connectDone(std::uint64_t id, std::uint32_t error) {
 }
 
 Failure IocpStreamConnector::errorFailure(std::uint32_t error) const {
-  const std::string why = winErrorText(error);
+  const std::string why = win32ErrorTextAndNumber(error);
   switch (error) {
     case WSAECONNREFUSED:
     case ERROR_CONNECTION_REFUSED:

@@ -32,7 +32,7 @@
 #include <utility>
 
 #include "core/reactor.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "net/connector_base.h"
 #include "net/iocp/iocp_support.h"
 #include "net/protocol.h"

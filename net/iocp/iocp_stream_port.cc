@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/iocp/extension_functions.h"
 #include "net/iocp/iocp_stream_connection.h"
 #include "net/socket_address.h"
@@ -74,11 +74,11 @@ absl::Status IocpStreamPort::startAccept() {
   if (acceptSocket_ == INVALID_SOCKET) {
     const int e = WSAGetLastError();
     if (outOfResources(static_cast<std::uint32_t>(e))) {
-      retryLater("socket(): " + winErrorText(e));
+      retryLater("socket(): " + win32ErrorTextAndNumber(e));
       return absl::OkStatus();
     }
     return absl::UnavailableError(logPrefix() +
-                                  ": socket() for AcceptEx: " + winErrorText(e));
+                                  ": socket() for AcceptEx: " + win32ErrorTextAndNumber(e));
   }
   ++inFlight_;
   const LPFN_ACCEPTEX acceptEx = (*ext)->acceptEx;
@@ -108,14 +108,14 @@ void IocpStreamPort::acceptDone(std::uint32_t error) {
   if (error != 0) {
     if (s != INVALID_SOCKET) ::closesocket(s);
     if (outOfResources(error)) {
-      retryLater(winErrorText(error));
+      retryLater(win32ErrorTextAndNumber(error));
       return;
     }
     // A client that reset before we took it (ERROR_NETNAME_DELETED,
     // WSAECONNRESET) costs only that connection; anything else is logged.
     if (error != ERROR_NETNAME_DELETED && error != WSAECONNRESET &&
         error != ERROR_CONNECTION_ABORTED) {
-      log::err("net", logPrefix() + ": AcceptEx: " + winErrorText(error));
+      log::err("net", logPrefix() + ": AcceptEx: " + win32ErrorTextAndNumber(error));
     }
   } else {
     retryDelay_ = 0;

@@ -26,7 +26,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 #include "core/reactor.h"
 #include "deferred/deferred.h"
 #include "net/iocp/iocp_support.h"

@@ -3,7 +3,7 @@
 #include <memory>
 #include <utility>
 
-#include "backends/win_error_status.h"
+#include "base/system_error.h"
 #include "core/errors.h"
 
 namespace torsion::net::internal {
@@ -70,13 +70,9 @@ bool isAborted(std::uint32_t error) {
          error == WSAENOTSOCK || error == WSAEINTR;
 }
 
-std::string winErrorText(std::uint32_t error) {
-  return WinErrorText(error) + " (error " + std::to_string(error) + ")";
-}
-
 LostReason lostFromError(const char* call, std::uint32_t error) {
   return std::make_exception_ptr(ConnectionLost("ConnectionLost: " + std::string(call) +
-                                                ": " + winErrorText(error)));
+                                                ": " + win32ErrorTextAndNumber(error)));
 }
 
 void cancelAndClose(SOCKET& s, bool reset) {

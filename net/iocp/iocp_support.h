@@ -32,6 +32,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "base/system_error.h"  // win32ErrorTextAndNumber, for every user
 #include "backends/iocp_backend.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
@@ -82,10 +83,6 @@ bool peerResetAtEof(SOCKET s);
 // cancelled or its socket closed (ERROR_OPERATION_ABORTED after the
 // backend's mapping; also the winsock spellings a synchronous failure uses).
 bool isAborted(std::uint32_t error);
-
-// Text for a Win32 or winsock error: "An existing connection was forcibly
-// closed by the remote host. (error 10054)".
-std::string winErrorText(std::uint32_t error);
 
 // ConnectionLost("ConnectionLost: <call>: <text>").
 LostReason lostFromError(const char* call, std::uint32_t error);

@@ -175,7 +175,7 @@ TEST_F(IocpTransportTest, CompletionAfterCloseIsAborted) {
   EXPECT_EQ(s, INVALID_SOCKET);
   ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
   EXPECT_EQ(runs, 1);
-  EXPECT_TRUE(isAborted(err)) << winErrorText(err);
+  EXPECT_TRUE(isAborted(err)) << win32ErrorTextAndNumber(err);
   ::closesocket(c);
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/read_buffer.h"
 
@@ -91,7 +91,7 @@ void IocpUdpPort::readDone(std::uint32_t error, std::uint32_t bytes) {
       if (connected_) refused();
     } else if (!isAborted(error)) {
       // A read error does not kill the port (Twisted test_serverReadFailure).
-      log::msg("net", logPrefix() + ": WSARecvFrom: " + winErrorText(error));
+      log::msg("net", logPrefix() + ": WSARecvFrom: " + win32ErrorTextAndNumber(error));
     }
   } else {
     try {
@@ -120,26 +120,26 @@ absl::Status IocpUdpPort::send(const char* data, std::size_t size, const SockAdd
   const int e = WSAGetLastError();
   if (e == WSAEMSGSIZE) {
     throw MessageLengthError("MessageLengthError: a datagram of " + std::to_string(size) +
-                             " bytes is too long: " + winErrorText(e));
+                             " bytes is too long: " + win32ErrorTextAndNumber(e));
   }
   if (e == WSAECONNRESET || e == WSAECONNREFUSED) {
     if (connected_) refused();
     return absl::OkStatus();
   }
   return absl::UnavailableError(logPrefix() + ": datagram of " + std::to_string(size) +
-                                " bytes dropped: " + winErrorText(e));
+                                " bytes dropped: " + win32ErrorTextAndNumber(e));
 }
 
 absl::Status IocpUdpPort::connectSocket(const SockAddr& to, std::string_view host) {
   if (::connect(socket_, to.get(), static_cast<int>(to.len)) != 0) {
     return absl::UnavailableError(logPrefix() + ": connect to " + std::string(host) +
-                                  ": " + winErrorText(WSAGetLastError()));
+                                  ": " + win32ErrorTextAndNumber(WSAGetLastError()));
   }
   return absl::OkStatus();
 }
 
 absl::Status IocpUdpPort::lastCallError(const std::string& what) const {
-  return absl::UnknownError(what + ": " + winErrorText(WSAGetLastError()));
+  return absl::UnknownError(what + ": " + win32ErrorTextAndNumber(WSAGetLastError()));
 }
 
 Deferred<void> IocpUdpPort::stopListening() {

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "absl/cleanup/cleanup.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "deferred/deferred.h"
 #include "gtest/gtest.h"
 

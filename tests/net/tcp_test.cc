@@ -112,7 +112,7 @@ TEST_P(TcpTest, CannotBind) {
       << msg;
   // "Address already in use" (strerror), or winsock's text for
   // WSAEADDRINUSE.
-  const std::string inUse = net::internal::errnoText(net::internal::kAddressInUse);
+  const std::string inUse = net::internal::socketErrorText(net::internal::kAddressInUse);
   EXPECT_NE(msg.find(inUse), std::string::npos) << msg << " lacks " << inUse;
 
   auto bad = net::listenTCP(reactor(), 0, std::make_shared<TestFactory>(),

@@ -134,7 +134,7 @@ TEST_P(UdpTest, BindError) {
   EXPECT_NE(again.status().message().find("CannotListenError"), std::string::npos);
   // "Address already in use" (strerror), or winsock's text for
   // WSAEADDRINUSE.
-  const std::string inUse = net::internal::errnoText(net::internal::kAddressInUse);
+  const std::string inUse = net::internal::socketErrorText(net::internal::kAddressInUse);
   EXPECT_NE(again.status().message().find(inUse), std::string::npos)
       << again.status().message() << " lacks " << inUse;
   stop(port);

@@ -1,4 +1,4 @@
-// torsion/core/log.h: the pluggable log that errors nobody handled go to.
+// torsion/base/log.h: the pluggable log that errors nobody handled go to.
 //
 // Mirrors the part of twisted.python.log that the event loop uses: `log.err`
 // for "Unhandled error in Deferred", for an exception thrown by a timed call
@@ -14,8 +14,8 @@
 // Thread-safety: every function here may be called from any thread.
 // Observers run on the thread that logged, under no lock of ours that they
 // could deadlock on: they must not add or remove observers themselves.
-#ifndef TORSION_CORE_LOG_H_
-#define TORSION_CORE_LOG_H_
+#ifndef TORSION_BASE_LOG_H_
+#define TORSION_BASE_LOG_H_
 
 #include <cstdint>
 #include <exception>
@@ -84,4 +84,4 @@ class LogCapture {
 
 }  // namespace torsion::log
 
-#endif  // TORSION_CORE_LOG_H_
+#endif  // TORSION_BASE_LOG_H_

@@ -1,10 +1,12 @@
-// torsion/core/delayed_call.h: DelayedCall, the handle callLater returns.
+// torsion/base/delayed_call.h: DelayedCall, the handle callLater returns.
 //
 // Mirrors twisted.internet.base.DelayedCall (IDelayedCall): a handle to one
 // scheduled call that can be cancelled, moved (reset, delay) and asked when
 // it runs (getTime) and whether it still may (active). The scheduled call
 // itself lives in a TimerQueue (core/timer_queue.h), shared by the Reactor
-// and task::Clock.
+// and task::Clock; the handle reaches it through the TimerScheduler
+// interface below, so code that only holds handles (deferred/'s addTimeout)
+// links no queue.
 //
 //   torsion::DelayedCall call = reactor.callLater(5s, [] { timeout(); });
 //   call.reset(10s);          // now + 10 s instead
@@ -18,12 +20,15 @@
 //
 // Thread-safety: none. Use a DelayedCall only on the thread that runs its
 // reactor (or clock); from other threads use Reactor::callFromThread.
-#ifndef TORSION_CORE_DELAYED_CALL_H_
-#define TORSION_CORE_DELAYED_CALL_H_
+#ifndef TORSION_BASE_DELAYED_CALL_H_
+#define TORSION_BASE_DELAYED_CALL_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 
@@ -38,7 +43,7 @@ struct TimerArena;
 
 // One scheduled call. Owned jointly by the queue (while it is pending) and
 // by every DelayedCall handle naming it: returned to its arena (the queue's
-// node slab, core/timer_queue.h) when the last owner lets go.
+// node slab, below) when the last owner lets go.
 // Kept at 64 bytes on LP64 (the callable's 16 inline bytes included), so a
 // pending call costs one cache line plus its 8-byte heap slot.
 struct TimerNode {
@@ -56,7 +61,50 @@ struct TimerNode {
   bool pending() const { return index >= 0; }
 };
 
-// Gives an unreferenced node back to its arena (core/timer_queue.cc).
+// What a DelayedCall asks of the queue that holds its pending call: the
+// queue (core/timer_queue.h) implements it. Called only for a pending node.
+class TimerScheduler {
+ public:
+  virtual void cancel(TimerNode* node) = 0;
+  virtual void reschedule(TimerNode* node, double deadline) = 0;
+  // "Now" in the queue's time base, for DelayedCall::reset.
+  virtual double now() const = 0;
+
+ protected:
+  ~TimerScheduler() = default;
+};
+
+// The node slab of one queue. Nodes are carved from chunks and recycled
+// through a free list: a schedule then costs no malloc (measured: malloc
+// was ~45% of callLater's instructions, docs/performance.md). A released
+// node keeps its memory here, but its callable was destroyed when the call
+// ran or was cancelled. Handles may outlive the queue, so the arena
+// outlives it too: the last node released after the queue is gone deletes
+// it.
+struct TimerArena {
+  explicit TimerArena(TimerScheduler* owner) : queue(owner) {}
+
+  TimerScheduler* queue;  // null once the queue is gone
+  std::vector<std::unique_ptr<TimerNode[]>> chunks;
+  TimerNode* bump = nullptr;  // unused tail of the newest chunk
+  TimerNode* bumpEnd = nullptr;
+  std::vector<TimerNode*> freeNodes;
+  std::size_t live = 0;  // nodes handed out and not yet released
+
+  TimerNode* acquire() {
+    ++live;
+    if (!freeNodes.empty()) {
+      TimerNode* node = freeNodes.back();
+      freeNodes.pop_back();
+      return node;
+    }
+    if (bump == bumpEnd) grow();
+    return bump++;
+  }
+  void grow();
+};
+
+// Gives an unreferenced node back to its arena.
 void releaseTimerNode(TimerNode* node);
 
 inline void unrefTimerNode(TimerNode* node) {
@@ -140,4 +188,4 @@ class DelayedCall {
 
 }  // namespace torsion
 
-#endif  // TORSION_CORE_DELAYED_CALL_H_
+#endif  // TORSION_BASE_DELAYED_CALL_H_

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "core/timer_queue.h"
 #include "deferred/deferred.h"
 #include "deferred/deferred_list.h"

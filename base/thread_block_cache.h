@@ -1,4 +1,4 @@
-// torsion/core/thread_block_cache.h: a bounded per-thread free list of
+// torsion/base/thread_block_cache.h: a bounded per-thread free list of
 // fixed-size memory blocks (internal).
 //
 // For objects made and dropped at a high rate on the reactor thread
@@ -19,8 +19,8 @@
 // thread's list is freed when the thread exits, and gives after that free
 // at once. Off under AddressSanitizer (take/give are then ::operator
 // new/delete), so that it still reports use after free.
-#ifndef TORSION_CORE_THREAD_BLOCK_CACHE_H_
-#define TORSION_CORE_THREAD_BLOCK_CACHE_H_
+#ifndef TORSION_BASE_THREAD_BLOCK_CACHE_H_
+#define TORSION_BASE_THREAD_BLOCK_CACHE_H_
 
 #include <cstddef>
 #include <new>
@@ -119,4 +119,4 @@ class ThreadBlockCache {
 
 }  // namespace torsion::internal
 
-#endif  // TORSION_CORE_THREAD_BLOCK_CACHE_H_
+#endif  // TORSION_BASE_THREAD_BLOCK_CACHE_H_

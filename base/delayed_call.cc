@@ -1,13 +1,43 @@
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "core/errors.h"
-#include "core/timer_queue.h"
+#include "base/delayed_call_errors.h"
 
 namespace torsion {
+namespace internal {
+namespace {
+
+// Chunks double from 64 nodes (4 KiB) up to 4096 nodes (256 KiB), so a
+// small queue stays small and a large one allocates rarely.
+constexpr std::size_t kFirstChunk = 64;
+constexpr std::size_t kLargestChunk = 4096;
+
+}  // namespace
+
+void TimerArena::grow() {
+  const std::size_t size =
+      chunks.size() >= 6 ? kLargestChunk : kFirstChunk << chunks.size();
+  chunks.push_back(std::make_unique<TimerNode[]>(size));
+  bump = chunks.back().get();
+  bumpEnd = bump + size;
+}
+
+void releaseTimerNode(TimerNode* node) {
+  // The callable is already gone: it was moved out to run, or destroyed by
+  // cancel() or clear(). Only the memory comes back.
+  TimerArena* arena = node->arena;
+  --arena->live;
+  if (arena->queue == nullptr) {
+    if (arena->live == 0) delete arena;  // the last handle let go
+    return;
+  }
+  arena->freeNodes.push_back(node);
+}
+
+}  // namespace internal
 
 internal::TimerNode* DelayedCall::checked() const {
   if (node_ == nullptr) {
@@ -32,7 +62,7 @@ void DelayedCall::reset(std::chrono::duration<double> secondsFromNow) {
   internal::TimerNode* node = checked();
   double delay = std::max(secondsFromNow.count(), 0.0);
   if (std::isnan(secondsFromNow.count())) delay = secondsFromNow.count();
-  internal::TimerQueue& queue = *node->arena->queue;
+  internal::TimerScheduler& queue = *node->arena->queue;
   queue.reschedule(node, queue.now() + delay);
 }
 

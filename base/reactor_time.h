@@ -1,4 +1,4 @@
-// torsion/core/reactor_time.h: the time interface (Twisted's IReactorTime).
+// torsion/base/reactor_time.h: the time interface (Twisted's IReactorTime).
 //
 // Everything that only needs time (LoopingCall, deferLater,
 // Deferred::addTimeout, Cooperator) takes a ReactorTime&, so that tests can
@@ -15,15 +15,15 @@
 //     ...
 //     if (call.active()) call.cancel();
 //   }
-#ifndef TORSION_CORE_REACTOR_TIME_H_
-#define TORSION_CORE_REACTOR_TIME_H_
+#ifndef TORSION_BASE_REACTOR_TIME_H_
+#define TORSION_BASE_REACTOR_TIME_H_
 
 #include <chrono>
 #include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "core/delayed_call.h"
+#include "base/delayed_call.h"
 
 namespace torsion {
 
@@ -58,4 +58,4 @@ class ReactorTime {
 
 }  // namespace torsion
 
-#endif  // TORSION_CORE_REACTOR_TIME_H_
+#endif  // TORSION_BASE_REACTOR_TIME_H_
