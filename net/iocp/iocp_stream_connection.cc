@@ -74,7 +74,7 @@ void IocpStreamConnection::startRead() {
   reading_ = true;
   ++inFlight_;
   startOperation(
-      reactor_, skipOnSuccess_,
+      reactor_, skipOnSuccess_, *this,
       [self = shared_from_this()](std::uint32_t error, std::uint32_t bytes) {
         --self->inFlight_;
         self->readDone(error, bytes);
@@ -115,29 +115,18 @@ void IocpStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
       connectionLost(lostFromError("WSARecv", WSAECONNRESET));
       return;
     }
-    // The peer shut down its write side.
+    // The peer shut down its write side. Should readConnectionLost throw,
+    // the completion policy disconnects with that reason.
     if (protocol_->halfCloseable()) {
       readDisconnected_ = true;
-      try {
-        protocol_->readConnectionLost();
-      } catch (...) {
-        log::err("net", logPrefix() + ": unhandled error in readConnectionLost",
-                 std::current_exception());
-        connectionLost(std::current_exception());
-      }
+      protocol_->readConnectionLost();
       return;
     }
     connectionLost(std::make_exception_ptr(ConnectionDone()));
     return;
   }
-  try {
-    protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in doRead",
-             std::current_exception());
-    connectionLost(std::current_exception());
-    return;
-  }
+  // A throw skips startRead: the completion policy disconnects us.
+  protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
   startRead();
 }
 
@@ -148,7 +137,7 @@ void IocpStreamConnection::resumeProducing() {
   if (!connected_ || lost_) return;
   if (held_) {
     // Never re-entrantly: the held result (maybe EOF) comes next pass.
-    reactor_.callSoon([self = shared_from_this()] {
+    callSoonFor(reactor_, shared_from_this(), [self = shared_from_this()] {
       if (!self->held_ || self->readPaused_) return;
       self->held_ = false;
       self->deliver(self->heldError_, self->heldBytes_);
@@ -195,7 +184,7 @@ void IocpStreamConnection::startSend() {
     sending_ = true;
     ++inFlight_;
     const std::optional<std::uint32_t> sent = startOperation(
-        reactor_, skipOnSuccess_,
+        reactor_, skipOnSuccess_, *this,
         [self = shared_from_this()](std::uint32_t error, std::uint32_t bytes) {
           --self->inFlight_;
           self->sendDone(error, bytes);
@@ -239,18 +228,12 @@ void IocpStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
     return;
   }
   buffer_.consume(bytes);
-  try {
-    if (!buffer_.empty()) {
-      startSend();
-      producer_.bufferShrank(buffer_.size(), limits_);
-      return;
-    }
-    drained();
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in doWrite",
-             std::current_exception());
-    connectionLost(std::current_exception());
+  if (!buffer_.empty()) {
+    startSend();
+    producer_.bufferShrank(buffer_.size(), limits_);
+    return;
   }
+  drained();
 }
 
 void IocpStreamConnection::drained() {
@@ -271,17 +254,11 @@ void IocpStreamConnection::scheduleDrainCheck() {
   // A send in flight ends in sendDone, which checks the same things.
   if (sending_ || !buffer_.empty() || drainCheckScheduled_) return;
   drainCheckScheduled_ = true;
-  reactor_.callSoon([self = shared_from_this()] {
+  callSoonFor(reactor_, shared_from_this(), [self = shared_from_this()] {
     self->drainCheckScheduled_ = false;
     if (self->lost_ || self->aborting_ || self->sending_ || !self->buffer_.empty())
       return;
-    try {
-      self->drained();
-    } catch (...) {
-      log::err("net", self->logPrefix() + ": unhandled error in doWrite",
-               std::current_exception());
-      self->connectionLost(std::current_exception());
-    }
+    self->drained();
   });
 }
 
@@ -312,6 +289,10 @@ void IocpStreamConnection::closeSoon(LostReason reason) {
   reactor_.callSoon([self = shared_from_this(), reason = std::move(reason)] {
     self->connectionLost(reason);
   });
+}
+
+void IocpStreamConnection::completionFailed(std::exception_ptr error) {
+  connectionLost(error);
 }
 
 void IocpStreamConnection::onShutdown() {

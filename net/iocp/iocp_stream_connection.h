@@ -49,6 +49,7 @@ namespace torsion::net::internal {
 
 class IocpStreamConnection final
     : public Transport,
+      public CompletionOwner,
       public std::enable_shared_from_this<IocpStreamConnection> {
  public:
   // Bytes asked of one WSARecv (the connection's own buffer: a pending
@@ -106,7 +107,12 @@ class IocpStreamConnection final
   int operationsInFlight() const { return inFlight_; }
   bool socketClosed() const { return socket_ == INVALID_SOCKET; }
   int fileno() const { return toFd(socket_); }
-  std::string logPrefix() const;
+
+  // ---- CompletionOwner -------------------------------------------------------
+  std::string logPrefix() const override;
+  // A completion threw (dataReceived, readConnectionLost, a producer's
+  // resumeProducing, ...): connectionLost with that reason.
+  void completionFailed(std::exception_ptr error) override;
 
  private:
   void startRead();

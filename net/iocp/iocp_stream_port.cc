@@ -83,7 +83,7 @@ absl::Status IocpStreamPort::startAccept() {
   ++inFlight_;
   const LPFN_ACCEPTEX acceptEx = (*ext)->acceptEx;
   startOperation(
-      reactor_, skipOnSuccess_,
+      reactor_, skipOnSuccess_, *this,
       [self = shared_from_this()](std::uint32_t error, std::uint32_t) {
         --self->inFlight_;
         self->acceptDone(error);
@@ -124,6 +124,14 @@ void IocpStreamPort::acceptDone(std::uint32_t error) {
   if (absl::Status st = startAccept(); !st.ok()) {
     retryLater(std::string(st.message()));
   }
+}
+
+void IocpStreamPort::completionFailed(std::exception_ptr) {
+  // acceptDone threw before it asked for the next client: a listener
+  // carries on, as a readiness port whose doRead threw is not closed
+  // either (Twisted's Port logs buildProtocol's errors and keeps going).
+  if (!listening_ || acceptSocket_ != INVALID_SOCKET) return;
+  if (absl::Status st = startAccept(); !st.ok()) retryLater(std::string(st.message()));
 }
 
 void IocpStreamPort::handleAccepted(SOCKET s) {
