@@ -230,7 +230,7 @@ TEST_F(IocpBackendTest, CancelledRecvReportsOperationAborted) {
   OVERLAPPED* ov = op->overlapped();
   ASSERT_EQ(WSARecv(b, &buf, 1, nullptr, &flags, ov, nullptr), SOCKET_ERROR);
   ASSERT_EQ(WSAGetLastError(), WSA_IO_PENDING);
-  ASSERT_TRUE(CancelIoEx(b, ov));
+  ASSERT_TRUE(CancelIoEx(reinterpret_cast<HANDLE>(b), ov));
   for (int i = 0; i < 100 && !done; ++i)
     ASSERT_TRUE(backend_->poll(milliseconds(50), sink_).ok());
   EXPECT_TRUE(done);

@@ -239,7 +239,7 @@ TEST_F(IocpTransportTest, ConnectionLivesUntilItsOperationsComplete) {
   ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
   auto* conn = dynamic_cast<IocpStreamConnection*>(server->transport());
   ASSERT_NE(conn, nullptr) << "listenTCP on iocp must use the IOCP transport";
-  std::weak_ptr<IocpStreamConnection> weak = conn->weak_from_this();
+  std::weak_ptr<StreamTransport> weak = conn->weak_from_this();
   EXPECT_EQ(conn->operationsInFlight(), 1);  // the one pending WSARecv
   conn->loseConnection();
   ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
@@ -348,7 +348,7 @@ TEST_F(IocpTransportTest, AbortWithSendInFlight) {
   ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
   auto* conn = dynamic_cast<IocpStreamConnection*>(client->transport());
   ASSERT_NE(conn, nullptr);
-  std::weak_ptr<IocpStreamConnection> weak = conn->weak_from_this();
+  std::weak_ptr<StreamTransport> weak = conn->weak_from_this();
   const std::string chunk(1 << 20, 'q');
   // Until the kernel pushes back: a send stays pending, bytes stay queued.
   for (int i = 0; i < 48 && conn->writeBufferSize() == 0; ++i) {
