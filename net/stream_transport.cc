@@ -12,6 +12,17 @@
 
 namespace torsion::net::internal {
 
+std::shared_ptr<Protocol> buildServerProtocol(Factory& factory, const Address& peer,
+                                              const std::string& logPrefix) {
+  try {
+    return factory.buildProtocol(peer);
+  } catch (...) {
+    log::err("net", logPrefix + ": unhandled error in buildProtocol",
+             std::current_exception());
+    return nullptr;
+  }
+}
+
 StreamTransport::StreamTransport(Reactor& reactor, std::shared_ptr<Protocol> protocol,
                                  StreamKind kind)
     : reactor_(reactor), kind_(kind), protocol_(std::move(protocol)) {}

@@ -47,6 +47,12 @@ namespace torsion::net::internal {
 
 enum class StreamKind { kTcp, kUnix };
 
+// A listener's factory->buildProtocol(peer) for a client it accepted; null
+// when the factory refused it or threw (logged under `logPrefix`): the
+// listener then closes that client gracefully and goes on (Twisted N1).
+std::shared_ptr<Protocol> buildServerProtocol(Factory& factory, const Address& peer,
+                                              const std::string& logPrefix);
+
 class StreamTransport : public Transport,
                         public std::enable_shared_from_this<StreamTransport> {
  public:

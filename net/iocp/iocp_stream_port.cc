@@ -10,6 +10,7 @@
 #include "net/iocp/extension_functions.h"
 #include "net/iocp/iocp_stream_connection.h"
 #include "net/socket_address.h"
+#include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -149,13 +150,7 @@ void IocpStreamPort::handleAccepted(SOCKET s) {
                                  &localLen, &remote, &remoteLen);
     if (remote != nullptr) peer = toAddress(remote, remoteLen, "TCP");
   }
-  std::shared_ptr<Protocol> protocol;
-  try {
-    protocol = factory_->buildProtocol(peer);
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in buildProtocol",
-             std::current_exception());
-  }
+  std::shared_ptr<Protocol> protocol = buildServerProtocol(*factory_, peer, logPrefix());
   if (!protocol) {
     // Refused (Twisted N1): close gracefully.
     ::closesocket(s);
