@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "backends/completion_port.h"
 
 namespace torsion {
 
@@ -65,8 +66,8 @@ struct BackendFeatures {
   // Readiness is reported per (fd, direction): addReader/addWriter work.
   // False for completion-model backends such as IOCP.
   bool fdReadiness = true;
-  // Completions rather than readiness: the backend supplies its own
-  // transports behind the net/ interfaces.
+  // Completions rather than readiness: completionPort() is non-null and
+  // net/ serves this backend with its completion transports.
   bool completionModel = false;
   // Cost per poll does not grow with the number of registered descriptors.
   bool constantTimePerEvent = false;
@@ -132,6 +133,11 @@ class Backend {
 
   // Rebuilds kernel state in a child process after fork().
   virtual absl::Status reinitializeAfterFork() { return absl::OkStatus(); }
+
+  // The completion port of a completion backend (features().completionModel);
+  // nullptr for a readiness backend. poll() then hands finished operations
+  // to the port's sink instead of reporting readiness.
+  virtual CompletionPort* completionPort() noexcept { return nullptr; }
 };
 
 }  // namespace torsion

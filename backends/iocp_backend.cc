@@ -1,6 +1,5 @@
 #include "backends/iocp_backend.h"
 
-#include <exception>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -99,11 +98,10 @@ void IocpBackend::wakeUp() const noexcept {
   }
 }
 
-absl::Status IocpBackend::associate(HANDLE handle) const {
-  if (CreateIoCompletionPort(handle, port_, 0, 0) == nullptr) {
-    return statusFromWin32Error(GetLastError(),
-                            absl::StrCat("CreateIoCompletionPort(associate handle=",
-                                         reinterpret_cast<std::uintptr_t>(handle), ")"));
+absl::Status IocpBackend::associate(std::uintptr_t handle) {
+  if (CreateIoCompletionPort(reinterpret_cast<HANDLE>(handle), port_, 0, 0) == nullptr) {
+    return statusFromWin32Error(
+        GetLastError(), absl::StrCat("CreateIoCompletionPort(associate handle=", handle, ")"));
   }
   return absl::OkStatus();
 }
@@ -118,10 +116,10 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
     if (err == WAIT_TIMEOUT) return 0;
     return statusFromWin32Error(err, "GetQueuedCompletionStatusEx");
   }
-  // Every dequeued entry must run, or its operation leaks and its caller
-  // waits forever; so a throwing callback is rethrown only after the batch.
+  // Every dequeued entry goes to the sink, or its operation leaks and its
+  // owner waits forever; the sink never throws (core/completion_dispatch.h
+  // applies the exception policy).
   int ran = 0;
-  std::exception_ptr firstError;
   for (ULONG i = 0; i < count; ++i) {
     const OVERLAPPED_ENTRY& e = entries[i];
     if (e.lpOverlapped == nullptr) {
@@ -130,15 +128,11 @@ absl::StatusOr<int> IocpBackend::poll(std::optional<std::chrono::nanoseconds> ti
         wakePending_.store(false, std::memory_order_release);
       continue;
     }
-    std::unique_ptr<IocpOperation> op(IocpOperation::fromOverlapped(e.lpOverlapped));
     ++ran;
-    try {
-      op->complete(errorOf(*e.lpOverlapped), e.dwNumberOfBytesTransferred);
-    } catch (...) {
-      if (!firstError) firstError = std::current_exception();
-    }
+    deliver(std::unique_ptr<CompletionOperation>(
+                IocpOperation::fromOverlapped(e.lpOverlapped)),
+            errorOf(*e.lpOverlapped), e.dwNumberOfBytesTransferred);
   }
-  if (firstError) std::rethrow_exception(firstError);
   return ran;
 }
 

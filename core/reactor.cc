@@ -74,9 +74,12 @@ Reactor::Reactor(std::unique_ptr<Backend> backend, ReactorOptions options)
   if (options_.threadPoolSize == 0) {
     throw std::invalid_argument("ReactorOptions::threadPoolSize must be at least 1");
   }
+  if (CompletionPort* port = backend_->completionPort()) port->setSink(&completions_);
 }
 
 Reactor::~Reactor() {
+  // Completions still queued are freed unrun by the backend's destructor.
+  if (CompletionPort* port = backend_->completionPort()) port->setSink(nullptr);
   if (ownsSignalHandlers_) internal::uninstallStopSignalHandlers(backend_.get());
   stopThreadPool();
   timers_.clear();

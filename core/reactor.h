@@ -49,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
 #include "base/delayed_call.h"
+#include "core/completion_dispatch.h"
 #include "core/errors.h"
 #include "core/fd_dispatch.h"
 #include "core/file_descriptor.h"
@@ -233,6 +234,10 @@ class Reactor : public ReactorTime {
 
   const Backend& backend() const { return *backend_; }
   std::string_view backendName() const { return backend_->name(); }
+  // The backend's completion port, or nullptr for a readiness backend
+  // (backends/completion_port.h). Its finished operations run under the
+  // reactor's completion policy (core/completion_dispatch.h).
+  CompletionPort* completionPort() const { return backend_->completionPort(); }
 
  private:
   // The loop's stages, in order; see run() and docs/reactor.md.
@@ -262,6 +267,7 @@ class Reactor : public ReactorTime {
   std::unique_ptr<Backend> backend_;
   internal::TimerQueue timers_;
   internal::FdDispatcher fds_;
+  internal::CompletionDispatcher completions_;
   SystemEvents events_;
 
   std::vector<absl::AnyInvocable<void()>> soon_;

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
-#include "core/reactor_time.h"
+#include "base/reactor_time.h"
 #include "deferred/deferred.h"
 #include "deferred/errors.h"
 #include "deferred/outcome.h"

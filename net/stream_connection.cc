@@ -10,7 +10,6 @@
 #include "net/read_buffer.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
-#include "net/stream_lost.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -26,7 +25,7 @@ LostReason lostFromErrno(const char* call, int e) {
 
 StreamConnection::StreamConnection(Reactor& reactor, int fd,
                                    std::shared_ptr<Protocol> protocol, StreamKind kind)
-    : reactor_(reactor), fd_(fd), kind_(kind), protocol_(std::move(protocol)) {}
+    : StreamTransport(reactor, std::move(protocol), kind), fd_(fd) {}
 
 StreamConnection::~StreamConnection() {
   // Only reached without connectionLost when start() never ran or the
@@ -34,29 +33,9 @@ StreamConnection::~StreamConnection() {
   if (fd_ >= 0) closeSocket(fd_);
 }
 
-absl::Status StreamConnection::start(const std::shared_ptr<StreamConnection>& conn) {
-  const char* type = conn->kind_ == StreamKind::kTcp ? "TCP" : "";
-  conn->host_ = localAddress(conn->fd_, type);
-  conn->peer_ = peerAddress(conn->fd_, type);
-  absl::Status status = conn->reactor_.addReader(conn.get());
-  if (!status.ok()) {
-    closeSocket(conn->fd_);
-    conn->fd_ = -1;
-    conn->lost_ = true;
-    conn->protocol_.reset();
-    return status;
-  }
-  conn->reading_ = true;
-  conn->connected_ = true;
-  conn->self_ = conn;
-  try {
-    conn->protocol_->makeConnection(conn.get());
-  } catch (...) {
-    // A protocol that could not start is not trusted with the connection.
-    log::err("net", conn->logPrefix() + ": unhandled error in connectionMade",
-             std::current_exception());
-    conn->abortConnection();
-  }
+absl::Status StreamConnection::beginIo() {
+  if (absl::Status s = reactor_.addReader(this); !s.ok()) return s;
+  reading_ = true;
   return absl::OkStatus();
 }
 
@@ -95,10 +74,6 @@ LostReason StreamConnection::doRead() {
   return lostFromErrno("recv", e);
 }
 
-bool StreamConnection::halfCloseable() const {
-  return protocol_ != nullptr && protocol_->halfCloseable();
-}
-
 void StreamConnection::readConnectionLost(const LostReason& reason) {
   // The dispatcher removed us as reader: the peer shut down its write side.
   reading_ = false;
@@ -112,18 +87,6 @@ void StreamConnection::readConnectionLost(const LostReason& reason) {
     return;
   }
   (void)reason;
-}
-
-void StreamConnection::pauseProducing() {
-  readPaused_ = true;
-  stopReading();
-}
-
-void StreamConnection::resumeProducing() {
-  readPaused_ = false;
-  if (connected_ && !lost_ && !disconnecting_ && !aborting_ && !readDisconnected_) {
-    startReading();
-  }
 }
 
 // ---- Writing ---------------------------------------------------------------------
@@ -144,20 +107,8 @@ void StreamConnection::stopWriting() {
   reactor_.removeWriter(this);
 }
 
-void StreamConnection::write(std::string_view data) { sendNow(&data, 1); }
-
-void StreamConnection::writeSequence(std::span<const std::string_view> data) {
-  sendNow(data.data(), data.size());
-}
-
-void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count) {
-  // Still accepted after loseConnection(): a registered producer may
-  // finish its data before the close (Twisted N8).
-  if (!connected_ || lost_ || aborting_ || writeDisconnected_) return;
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < count; ++i) total += pieces[i].size();
-  if (total == 0) return;
-
+void StreamConnection::send(const std::string_view* pieces, std::size_t count,
+                            std::size_t total) {
   std::size_t sent = 0;
   // The fast path: nothing queued, so the kernel may take it all at once;
   // only a backlog makes us wait for writability.
@@ -189,16 +140,7 @@ void StreamConnection::sendNow(const std::string_view* pieces, std::size_t count
     }
   }
 
-  if (buffer_.size() + (total - sent) > limits_.hardLimit) {
-    LostReason why = hardLimitExceeded(logPrefix(), limits_.hardLimit);
-    aborting_ = true;
-    sendReset_ = true;
-    stopReading();
-    stopWriting();
-    buffer_.clear();
-    closeSoon(std::move(why));
-    return;
-  }
+  if (overHardLimit(total - sent)) return;
   for (std::size_t i = 0; i < count; ++i) {
     std::string_view p = pieces[i];
     if (sent >= p.size()) {
@@ -240,55 +182,18 @@ LostReason StreamConnection::doWrite() {
   }
   // Drained (Twisted's FileDescriptor.doWrite, in the same order).
   stopWriting();
-  if (producer_.bufferEmptied()) {
-    // The producer writes more; a pending close waits for it.
-  } else if (disconnecting_) {
-    return std::make_exception_ptr(ConnectionDone());
-  } else if (writeDisconnecting_ && !writeDisconnected_) {
-    writeDisconnected_ = true;
-    shutdownWrite(fd_);
-    if (halfCloseable()) protocol_->writeConnectionLost();
-  }
-  return nullptr;
+  return afterDrain();
 }
 
 // ---- Closing ---------------------------------------------------------------------
 
-void StreamConnection::loseConnection() {
-  if (!connected_ || lost_ || disconnecting_ || aborting_) return;
-  disconnecting_ = true;
-  stopReading();
-  // doWrite sees the drained buffer (maybe at once) and closes.
-  startWriting();
-}
-
-void StreamConnection::loseWriteConnection() {
-  if (!connected_ || lost_ || aborting_ || writeDisconnecting_) return;
-  writeDisconnecting_ = true;
-  startWriting();
-}
-
-void StreamConnection::abortConnection() {
-  if (!connected_ || lost_ || aborting_) return;
-  aborting_ = true;
-  sendReset_ = true;
+void StreamConnection::cancelIo() {
   stopReading();
   stopWriting();
   buffer_.clear();
-  closeSoon(std::make_exception_ptr(ConnectionAborted()));
 }
 
-void StreamConnection::closeSoon(LostReason reason) {
-  reactor_.callSoon([self = shared_from_this(), reason = std::move(reason)] {
-    self->connectionLost(reason);
-  });
-}
-
-void StreamConnection::connectionLost(const LostReason& reason) {
-  if (lost_) return;
-  lost_ = true;
-  // Released when this function returns: the reactor is done with us.
-  std::shared_ptr<StreamConnection> keep = std::move(self_);
+void StreamConnection::closeIo() {
   stopReading();
   stopWriting();
   if (fd_ >= 0) {
@@ -302,56 +207,6 @@ void StreamConnection::connectionLost(const LostReason& reason) {
     fd_ = -1;
   }
   buffer_.clear();
-  connected_ = false;
-  producer_.connectionLost(logPrefix());
-  notifyConnectionLost(logPrefix(), reason, readDisconnected_ && writeDisconnected_,
-                       std::move(protocol_), std::move(onLost_));
-  onLost_ = nullptr;
-}
-
-// ---- Producer registration ------------------------------------------------------
-
-void StreamConnection::registerProducer(Producer* producer, bool streaming) {
-  producer_.registerProducer(producer, streaming, connected_ && !lost_);
-}
-
-void StreamConnection::unregisterProducer() {
-  producer_.unregisterProducer();
-  // A loseConnection() that waited for the producer can finish now (but
-  // never re-register a connection that is already gone).
-  if (connected_ && !lost_ && disconnecting_ && !aborting_) startWriting();
-}
-
-// ---- Options ---------------------------------------------------------------------
-
-absl::Status StreamConnection::setTcpNoDelay(bool enabled) {
-  if (kind_ != StreamKind::kTcp) {
-    return absl::FailedPreconditionError("setTcpNoDelay: not a TCP connection");
-  }
-  if (fd_ < 0)
-    return absl::FailedPreconditionError("setTcpNoDelay: connection is closed");
-  int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return socketErrorStatus(lastSocketError(),
-                             "setsockopt(TCP_NODELAY, fd=" + std::to_string(fd_) + ")");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status StreamConnection::setTcpKeepAlive(bool enabled) {
-  if (kind_ != StreamKind::kTcp) {
-    return absl::FailedPreconditionError("setTcpKeepAlive: not a TCP connection");
-  }
-  if (fd_ < 0)
-    return absl::FailedPreconditionError("setTcpKeepAlive: connection is closed");
-  int on = enabled ? 1 : 0;
-  if (::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return socketErrorStatus(lastSocketError(),
-                             "setsockopt(SO_KEEPALIVE, fd=" + std::to_string(fd_) + ")");
-  }
-  return absl::OkStatus();
 }
 
 std::string StreamConnection::logPrefix() const {

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
+#include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -74,13 +75,8 @@ LostReason StreamPort::doRead() {
     Address peerAddress = kind_ == StreamKind::kTcp
                               ? toAddress(peer.get(), peer.len, type)
                               : Address::unixSocket("");
-    std::shared_ptr<Protocol> protocol;
-    try {
-      protocol = factory_->buildProtocol(peerAddress);
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in buildProtocol",
-               std::current_exception());
-    }
+    std::shared_ptr<Protocol> protocol =
+        buildServerProtocol(*factory_, peerAddress, logPrefix());
     if (!protocol) {
       // Refused (Twisted N1): close gracefully.
       closeSocket(fd);

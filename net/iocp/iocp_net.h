@@ -1,18 +1,14 @@
-// torsion/net/iocp/iocp_net.h: listenTCP / connectTCP / listenUDP over the
-// IOCP completion transports (internal).
+// torsion/net/iocp/iocp_net.h: the completion transport family (internal):
+// listenTCP / connectTCP / listenUDP over the IOCP completion transports.
 //
-// net/tcp.cc and net/udp.cc hand over to these, on Windows, when the
-// reactor's backend is a completion backend
-// (reactor.backend().features().completionModel). Same arguments, errors
-// and outcomes as the public functions in net/tcp.h and net/udp.h, which
-// document them; the options arrive unpacked because //net:sockets (where
-// those option structs live) depends on this package, not the reverse.
-// Mirrors twisted.internet.iocpreactor.reactor's listenTCP / connectTCP /
-// listenUDP.
+// net/transports_for.cc picks this family, on Windows, for a reactor whose
+// backend has a completion port (IOCP). Same arguments, errors and outcomes
+// as the public functions in net/tcp.h and net/udp.h, which document them
+// and check the arguments before handing over. Mirrors
+// twisted.internet.iocpreactor.reactor's listenTCP / connectTCP / listenUDP.
 //
 //   #ifdef _WIN32
-//   if (reactor.backend().features().completionModel)
-//     return internal::iocpListenTCP(reactor, port, factory, backlog, iface);
+//   if (reactor.completionPort() != nullptr) return completionTransports();
 //   #endif
 //
 // Windows only. Thread-safety: reactor thread only.
@@ -25,7 +21,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "absl/status/statusor.h"
 #include "core/reactor.h"
@@ -33,8 +28,13 @@
 #include "net/datagram.h"
 #include "net/port.h"
 #include "net/protocol.h"
+#include "net/transport_family.h"
 
 namespace torsion::net::internal {
+
+const TransportFamily& completionTransports();
+
+// The family's entry points (iocp_tcp.cc, iocp_udp.cc).
 
 // listenTCP: no SO_REUSEADDR (on Windows it lets another socket steal the
 // port; Twisted does not set it there either).
@@ -42,13 +42,12 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> iocpListenTCP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory, int backlog,
     const std::string& interface);
 
-// connectTCP. Throws std::invalid_argument for a null factory.
-std::shared_ptr<Connector> iocpConnectTCP(
-    Reactor& reactor, std::string_view host, std::uint16_t port,
-    std::shared_ptr<ClientFactory> factory, std::optional<Seconds> timeout,
-    std::optional<std::pair<std::string, std::uint16_t>> bindAddress);
+std::shared_ptr<Connector> iocpConnectTCP(Reactor& reactor, std::string_view host,
+                                          std::uint16_t port,
+                                          std::shared_ptr<ClientFactory> factory,
+                                          std::optional<Seconds> timeout,
+                                          BindTo bindAddress);
 
-// listenUDP.
 absl::StatusOr<std::shared_ptr<DatagramTransport>> iocpListenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     const std::string& interface, std::size_t maxPacketSize);

@@ -7,10 +7,8 @@
 #include <utility>
 
 #include "core/errors.h"
-#include "base/log.h"
 #include "net/errors.h"
 #include "net/socket_address.h"
-#include "net/stream_lost.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -23,10 +21,9 @@ constexpr int kMaxPieces = 64;
 IocpStreamConnection::IocpStreamConnection(Reactor& reactor, SOCKET s,
                                            std::shared_ptr<Protocol> protocol,
                                            bool skipOnSuccess)
-    : reactor_(reactor),
+    : StreamTransport(reactor, std::move(protocol), StreamKind::kTcp),
       socket_(s),
-      skipOnSuccess_(skipOnSuccess),
-      protocol_(std::move(protocol)) {}
+      skipOnSuccess_(skipOnSuccess) {}
 
 IocpStreamConnection::~IocpStreamConnection() {
   // Reached with an open socket only when start() never ran or the reactor
@@ -34,25 +31,13 @@ IocpStreamConnection::~IocpStreamConnection() {
   if (socket_ != INVALID_SOCKET) ::closesocket(socket_);
 }
 
-absl::Status IocpStreamConnection::start(
-    const std::shared_ptr<IocpStreamConnection>& conn) {
-  conn->host_ = localAddress(toFd(conn->socket_), "TCP");
-  conn->peer_ = peerAddress(toFd(conn->socket_), "TCP");
-  conn->self_ = conn;
-  conn->connected_ = true;
-  conn->shutdownHook_.arm(conn->reactor_,
-                          [weak = std::weak_ptr<IocpStreamConnection>(conn)] {
-                            if (auto c = weak.lock()) c->onShutdown();
-                          });
-  try {
-    conn->protocol_->makeConnection(conn.get());
-  } catch (...) {
-    // A protocol that could not start is not trusted with the connection.
-    log::err("net", conn->logPrefix() + ": unhandled error in connectionMade",
-             std::current_exception());
-    conn->abortConnection();
-  }
-  conn->startRead();
+absl::Status IocpStreamConnection::beginIo() {
+  shutdownHook_.arm(reactor_, [weak = std::weak_ptr<IocpStreamConnection>(shared())] {
+    if (auto c = weak.lock()) {
+      c->shutdownHook_.fired();
+      c->closeNow(std::make_exception_ptr(ConnectionLost()));
+    }
+  });
   return absl::OkStatus();
 }
 
@@ -74,8 +59,8 @@ void IocpStreamConnection::startRead() {
   reading_ = true;
   ++inFlight_;
   startOperation(
-      reactor_, skipOnSuccess_,
-      [self = shared_from_this()](std::uint32_t error, std::uint32_t bytes) {
+      reactor_, skipOnSuccess_, *this,
+      [self = shared()](std::uint32_t error, std::uint32_t bytes) {
         --self->inFlight_;
         self->readDone(error, bytes);
       },
@@ -107,48 +92,33 @@ void IocpStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
   // loseConnection()/abortConnection() stop reading, as on POSIX.
   if (lost_ || disconnecting_ || aborting_) return;
   if (error != 0) {
-    connectionLost(lostFromError("WSARecv", error));
+    closeNow(lostFromError("WSARecv", error));
     return;
   }
   if (bytes == 0) {
     if (peerResetAtEof(socket_)) {
-      connectionLost(lostFromError("WSARecv", WSAECONNRESET));
+      closeNow(lostFromError("WSARecv", WSAECONNRESET));
       return;
     }
-    // The peer shut down its write side.
+    // The peer shut down its write side. Should readConnectionLost throw,
+    // the completion policy disconnects with that reason.
     if (protocol_->halfCloseable()) {
       readDisconnected_ = true;
-      try {
-        protocol_->readConnectionLost();
-      } catch (...) {
-        log::err("net", logPrefix() + ": unhandled error in readConnectionLost",
-                 std::current_exception());
-        connectionLost(std::current_exception());
-      }
+      protocol_->readConnectionLost();
       return;
     }
-    connectionLost(std::make_exception_ptr(ConnectionDone()));
+    closeNow(std::make_exception_ptr(ConnectionDone()));
     return;
   }
-  try {
-    protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in doRead",
-             std::current_exception());
-    connectionLost(std::current_exception());
-    return;
-  }
+  // A throw skips startRead: the completion policy disconnects us.
+  protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
   startRead();
 }
 
-void IocpStreamConnection::pauseProducing() { readPaused_ = true; }
-
-void IocpStreamConnection::resumeProducing() {
-  readPaused_ = false;
-  if (!connected_ || lost_) return;
+void IocpStreamConnection::resumeReading() {
   if (held_) {
     // Never re-entrantly: the held result (maybe EOF) comes next pass.
-    reactor_.callSoon([self = shared_from_this()] {
+    callSoonFor(reactor_, shared(), [self = shared()] {
       if (!self->held_ || self->readPaused_) return;
       self->held_ = false;
       self->deliver(self->heldError_, self->heldBytes_);
@@ -160,26 +130,9 @@ void IocpStreamConnection::resumeProducing() {
 
 // ---- Writing ---------------------------------------------------------------------
 
-void IocpStreamConnection::write(std::string_view data) { append(&data, 1); }
-
-void IocpStreamConnection::writeSequence(std::span<const std::string_view> data) {
-  append(data.data(), data.size());
-}
-
-void IocpStreamConnection::append(const std::string_view* pieces, std::size_t count) {
-  // Still accepted after loseConnection(): a registered producer may
-  // finish its data before the close (Twisted N8).
-  if (!connected_ || lost_ || aborting_ || writeDisconnected_) return;
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < count; ++i) total += pieces[i].size();
-  if (total == 0) return;
-  if (buffer_.size() + total > limits_.hardLimit) {
-    LostReason why = hardLimitExceeded(logPrefix(), limits_.hardLimit);
-    aborting_ = true;
-    sendReset_ = true;
-    closeSoon(std::move(why));
-    return;
-  }
+void IocpStreamConnection::send(const std::string_view* pieces, std::size_t count,
+                                std::size_t total) {
+  if (overHardLimit(total)) return;
   // Appending never moves bytes already in flight: WriteBuffer only fills
   // a chunk within the capacity it reserved, or starts a new one.
   for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
@@ -195,8 +148,8 @@ void IocpStreamConnection::startSend() {
     sending_ = true;
     ++inFlight_;
     const std::optional<std::uint32_t> sent = startOperation(
-        reactor_, skipOnSuccess_,
-        [self = shared_from_this()](std::uint32_t error, std::uint32_t bytes) {
+        reactor_, skipOnSuccess_, *this,
+        [self = shared()](std::uint32_t error, std::uint32_t bytes) {
           --self->inFlight_;
           self->sendDone(error, bytes);
         },
@@ -235,145 +188,43 @@ void IocpStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
     return;
   }
   if (error != 0) {
-    connectionLost(lostFromError("WSASend", error));
+    closeNow(lostFromError("WSASend", error));
     return;
   }
   buffer_.consume(bytes);
-  try {
-    if (!buffer_.empty()) {
-      startSend();
-      producer_.bufferShrank(buffer_.size(), limits_);
-      return;
-    }
-    drained();
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in doWrite",
-             std::current_exception());
-    connectionLost(std::current_exception());
+  if (!buffer_.empty()) {
+    startSend();
+    producer_.bufferShrank(buffer_.size(), limits_);
+    return;
   }
+  drained();
 }
 
 void IocpStreamConnection::drained() {
-  // The buffer is empty and nothing is in flight: what the readiness
-  // transport's doWrite does then, in the same order.
-  if (producer_.bufferEmptied()) {
-    // The producer writes more; a pending close waits for it.
-  } else if (disconnecting_) {
-    connectionLost(std::make_exception_ptr(ConnectionDone()));
-  } else if (writeDisconnecting_ && !writeDisconnected_) {
-    writeDisconnected_ = true;
-    ::shutdown(socket_, SD_SEND);
-    if (protocol_->halfCloseable()) protocol_->writeConnectionLost();
-  }
+  // The buffer is empty and nothing is in flight.
+  if (LostReason done = afterDrain()) closeNow(done);
 }
 
 void IocpStreamConnection::scheduleDrainCheck() {
   // A send in flight ends in sendDone, which checks the same things.
   if (sending_ || !buffer_.empty() || drainCheckScheduled_) return;
   drainCheckScheduled_ = true;
-  reactor_.callSoon([self = shared_from_this()] {
+  callSoonFor(reactor_, shared(), [self = shared()] {
     self->drainCheckScheduled_ = false;
     if (self->lost_ || self->aborting_ || self->sending_ || !self->buffer_.empty())
       return;
-    try {
-      self->drained();
-    } catch (...) {
-      log::err("net", self->logPrefix() + ": unhandled error in doWrite",
-               std::current_exception());
-      self->connectionLost(std::current_exception());
-    }
+    self->drained();
   });
 }
 
 // ---- Closing ---------------------------------------------------------------------
 
-void IocpStreamConnection::loseConnection() {
-  if (!connected_ || lost_ || disconnecting_ || aborting_) return;
-  disconnecting_ = true;
-  scheduleDrainCheck();
-}
-
-void IocpStreamConnection::loseWriteConnection() {
-  if (!connected_ || lost_ || aborting_ || writeDisconnecting_) return;
-  writeDisconnecting_ = true;
-  scheduleDrainCheck();
-}
-
-void IocpStreamConnection::abortConnection() {
-  if (!connected_ || lost_ || aborting_) return;
-  aborting_ = true;
-  sendReset_ = true;
-  closeSoon(std::make_exception_ptr(ConnectionAborted()));
-}
-
-void IocpStreamConnection::closeSoon(LostReason reason) {
-  if (closeScheduled_) return;
-  closeScheduled_ = true;
-  reactor_.callSoon([self = shared_from_this(), reason = std::move(reason)] {
-    self->connectionLost(reason);
-  });
-}
-
-void IocpStreamConnection::onShutdown() {
-  shutdownHook_.fired();
-  connectionLost(std::make_exception_ptr(ConnectionLost()));
-}
-
-void IocpStreamConnection::connectionLost(const LostReason& reason) {
-  if (lost_) return;
-  lost_ = true;
-  // Released when this returns; pending operations still hold us.
-  std::shared_ptr<IocpStreamConnection> keep = std::move(self_);
+void IocpStreamConnection::closeIo() {
   shutdownHook_.disarm();
   cancelAndClose(socket_, sendReset_);
   // Bytes of a send in flight stay until its (aborted) completion.
   if (!sending_) buffer_.clear();
   held_ = false;
-  connected_ = false;
-  producer_.connectionLost(logPrefix());
-  notifyConnectionLost(logPrefix(), reason, readDisconnected_ && writeDisconnected_,
-                       std::move(protocol_), std::move(onLost_));
-  onLost_ = nullptr;
-}
-
-// ---- Producer registration ------------------------------------------------------
-
-void IocpStreamConnection::registerProducer(Producer* producer, bool streaming) {
-  producer_.registerProducer(producer, streaming, connected_ && !lost_);
-}
-
-void IocpStreamConnection::unregisterProducer() {
-  producer_.unregisterProducer();
-  // A loseConnection() that waited for the producer can finish now.
-  if (connected_ && !lost_ && disconnecting_ && !aborting_) scheduleDrainCheck();
-}
-
-// ---- Options ---------------------------------------------------------------------
-
-absl::Status IocpStreamConnection::setTcpNoDelay(bool enabled) {
-  if (socket_ == INVALID_SOCKET)
-    return absl::FailedPreconditionError("setTcpNoDelay: connection is closed");
-  BOOL on = enabled ? TRUE : FALSE;
-  if (::setsockopt(socket_, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return absl::UnknownError(
-        "setsockopt(TCP_NODELAY, socket=" + std::to_string(toFd(socket_)) +
-        "): " + win32ErrorTextAndNumber(WSAGetLastError()));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status IocpStreamConnection::setTcpKeepAlive(bool enabled) {
-  if (socket_ == INVALID_SOCKET)
-    return absl::FailedPreconditionError("setTcpKeepAlive: connection is closed");
-  BOOL on = enabled ? TRUE : FALSE;
-  if (::setsockopt(socket_, SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<const char*>(&on),
-                   sizeof on) != 0) {
-    return absl::UnknownError(
-        "setsockopt(SO_KEEPALIVE, socket=" + std::to_string(toFd(socket_)) +
-        "): " + win32ErrorTextAndNumber(WSAGetLastError()));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace torsion::net::internal

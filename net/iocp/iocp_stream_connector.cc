@@ -47,6 +47,11 @@ void IocpStreamConnector::attemptStarting(std::uint64_t id) {
                     });
 }
 
+void IocpStreamConnector::completionFailed(std::exception_ptr error) {
+  // The attempt that threw is still open: it ends with that reason.
+  if (socket_ != INVALID_SOCKET) fail(Failure(error));
+}
+
 void IocpStreamConnector::startAttempt(std::uint64_t id) {
   resolveThenAttempt(id, host_, port_);
 }
@@ -98,7 +103,7 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
   const LPFN_CONNECTEX connectEx = (*ext)->connectEx;
   const SOCKET s = socket_;
   startOperation(
-      reactor_, skipOnSuccess_,
+      reactor_, skipOnSuccess_, *this,
       [self = shared_from_this(), this, id](std::uint32_t error, std::uint32_t) {
         connectDone(id, error);
       },

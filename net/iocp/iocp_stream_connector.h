@@ -40,7 +40,7 @@
 
 namespace torsion::net::internal {
 
-class IocpStreamConnector final : public ConnectorBase {
+class IocpStreamConnector final : public ConnectorBase, public CompletionOwner {
  public:
   IocpStreamConnector(Reactor& reactor, std::string host, std::uint16_t port,
                       std::optional<std::pair<std::string, std::uint16_t>> bindAddress,
@@ -51,7 +51,9 @@ class IocpStreamConnector final : public ConnectorBase {
   // Connector (connect/disconnect/stopConnecting are ConnectorBase's).
   Address getDestination() const override;
 
+  // ConnectorBase and CompletionOwner.
   std::string logPrefix() const override;
+  void completionFailed(std::exception_ptr error) override;
 
  private:
   // ConnectorBase.

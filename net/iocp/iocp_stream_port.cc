@@ -10,6 +10,7 @@
 #include "net/iocp/extension_functions.h"
 #include "net/iocp/iocp_stream_connection.h"
 #include "net/socket_address.h"
+#include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -83,7 +84,7 @@ absl::Status IocpStreamPort::startAccept() {
   ++inFlight_;
   const LPFN_ACCEPTEX acceptEx = (*ext)->acceptEx;
   startOperation(
-      reactor_, skipOnSuccess_,
+      reactor_, skipOnSuccess_, *this,
       [self = shared_from_this()](std::uint32_t error, std::uint32_t) {
         --self->inFlight_;
         self->acceptDone(error);
@@ -126,6 +127,14 @@ void IocpStreamPort::acceptDone(std::uint32_t error) {
   }
 }
 
+void IocpStreamPort::completionFailed(std::exception_ptr) {
+  // acceptDone threw before it asked for the next client: a listener
+  // carries on, as a readiness port whose doRead threw is not closed
+  // either (Twisted's Port logs buildProtocol's errors and keeps going).
+  if (!listening_ || acceptSocket_ != INVALID_SOCKET) return;
+  if (absl::Status st = startAccept(); !st.ok()) retryLater(std::string(st.message()));
+}
+
 void IocpStreamPort::handleAccepted(SOCKET s) {
   // The accepted socket takes the listener's properties (getpeername,
   // shutdown and setsockopt work on it from now on).
@@ -141,13 +150,7 @@ void IocpStreamPort::handleAccepted(SOCKET s) {
                                  &localLen, &remote, &remoteLen);
     if (remote != nullptr) peer = toAddress(remote, remoteLen, "TCP");
   }
-  std::shared_ptr<Protocol> protocol;
-  try {
-    protocol = factory_->buildProtocol(peer);
-  } catch (...) {
-    log::err("net", logPrefix() + ": unhandled error in buildProtocol",
-             std::current_exception());
-  }
+  std::shared_ptr<Protocol> protocol = buildServerProtocol(*factory_, peer, logPrefix());
   if (!protocol) {
     // Refused (Twisted N1): close gracefully.
     ::closesocket(s);

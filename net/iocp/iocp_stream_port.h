@@ -36,6 +36,7 @@
 namespace torsion::net::internal {
 
 class IocpStreamPort final : public ListeningPort,
+                             public CompletionOwner,
                              public std::enable_shared_from_this<IocpStreamPort> {
  public:
   // Takes ownership of `listener`, a bound, listening socket associated with
@@ -51,7 +52,9 @@ class IocpStreamPort final : public ListeningPort,
   Deferred<void> stopListening() override;
   Address getHost() const override { return host_; }
 
-  std::string logPrefix() const;
+  // CompletionOwner.
+  std::string logPrefix() const override;
+  void completionFailed(std::exception_ptr error) override;
   // For white-box tests: AcceptEx calls outstanding (0 or 1).
   int operationsInFlight() const { return inFlight_; }
 

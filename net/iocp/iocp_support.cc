@@ -4,19 +4,13 @@
 #include <utility>
 
 #include "base/system_error.h"
+#include "core/completion_dispatch.h"
 #include "core/errors.h"
 
 namespace torsion::net::internal {
 
-const IocpBackend& iocpBackend(Reactor& reactor) {
-  return static_cast<const IocpBackend&>(reactor.backend());
-}
-
 absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s) {
-  if (absl::Status st = iocpBackend(reactor).associate(reinterpret_cast<HANDLE>(s));
-      !st.ok()) {
-    return st;
-  }
+  if (absl::Status st = reactor.completionPort()->associate(s); !st.ok()) return st;
   // Inline successes then cost no trip through the port (Twisted's
   // iocpsupport does not do this; libuv and .NET do). Only for sockets
   // whose provider hands out real NT handles (XP1_IFS_HANDLES): through a
@@ -35,9 +29,10 @@ absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s) {
 }
 
 std::optional<std::uint32_t> startOperation(
-    Reactor& reactor, bool skipOnSuccess, IocpOperation::Callback done,
-    absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call, bool takeInlineSuccess) {
-  auto op = std::make_unique<IocpOperation>(std::move(done));
+    Reactor& reactor, bool skipOnSuccess, CompletionOwner& owner,
+    IocpOperation::Callback done, absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call,
+    bool takeInlineSuccess) {
+  auto op = std::make_unique<IocpOperation>(owner, std::move(done));
   DWORD bytes = 0;
   const int rc = call(op->overlapped(), &bytes);
   if (rc == WSA_IO_PENDING || rc == ERROR_IO_PENDING || (rc == 0 && !skipOnSuccess)) {
@@ -50,11 +45,16 @@ std::optional<std::uint32_t> startOperation(
   // never sees its completion inside the call that started it.
   const std::uint32_t error = static_cast<std::uint32_t>(rc);
   const std::uint32_t n = rc == 0 ? static_cast<std::uint32_t>(bytes) : 0;
-  reactor.callSoon([op = std::move(op), error, n]() mutable {
-    std::unique_ptr<IocpOperation> mine = std::move(op);
-    mine->complete(error, n);
-  });
+  reactor.callSoon([port = reactor.completionPort(), op = std::move(op), error,
+                    n]() mutable { port->deliver(std::move(op), error, n); });
   return std::nullopt;
+}
+
+void callSoonFor(Reactor& reactor, std::shared_ptr<CompletionOwner> owner,
+                 absl::AnyInvocable<void()> work) {
+  reactor.callSoon([owner = std::move(owner), work = std::move(work)]() mutable {
+    torsion::internal::runForOwner(*owner, [&] { work(); });
+  });
 }
 
 bool peerResetAtEof(SOCKET s) {

@@ -1,15 +1,15 @@
 // torsion/net/iocp/iocp_support.h: what the IOCP transports share (internal):
-// the SOCKET <-> int cast, reaching the reactor's IocpBackend, associating a
-// socket with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, starting an overlapped
-// call whatever way it ends, the reactor-shutdown hook, and Win32 errors as
-// ConnectionLost reasons.
+// the SOCKET <-> int cast, associating a socket with the reactor's
+// completion port and FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, starting an
+// overlapped call whatever way it ends, the reactor-shutdown hook, and Win32
+// errors as ConnectionLost reasons.
 //
 // Mirrors the plumbing of twisted.internet.iocpreactor (abstract.py's
 // FileHandle bookkeeping, reactor.py's handle registration); nothing here
 // is public API.
 //
 //   absl::StatusOr<bool> skip = internal::associateSocket(reactor, s);
-//   internal::startOperation(reactor, *skip,
+//   internal::startOperation(reactor, *skip, *self,
 //       [self](std::uint32_t err, std::uint32_t bytes) { ... },
 //       [&](OVERLAPPED* o, DWORD* bytes) {
 //         DWORD flags = 0;
@@ -32,8 +32,9 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "backends/completion_port.h"
+#include "backends/iocp_operation.h"
 #include "base/system_error.h"  // win32ErrorTextAndNumber, for every user
-#include "backends/iocp_backend.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
 #include "core/system_events.h"
@@ -44,12 +45,8 @@ namespace torsion::net::internal {
 inline SOCKET toSocket(int fd) { return static_cast<SOCKET>(static_cast<unsigned>(fd)); }
 inline int toFd(SOCKET s) { return static_cast<int>(s); }
 
-// The reactor's backend as an IocpBackend. Call only when
-// reactor.backend().features().completionModel is true and the backend is
-// "iocp" (iocp_net.cc checks both).
-const IocpBackend& iocpBackend(Reactor& reactor);
-
-// Associates `s` with the reactor's completion port and asks for no
+// Associates `s` with the reactor's completion port (which must exist:
+// net/transports_for.cc serves only such reactors with these transports) and asks for no
 // completion packet when an operation succeeds inline. Returns whether
 // that mode is on (if Windows refuses it, inline successes still post a
 // packet and are completed from poll() as usual). Errors name the call.
@@ -58,10 +55,11 @@ absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s);
 // Starts one overlapped call. `call` gets the operation's OVERLAPPED and a
 // byte counter and returns 0 (done inline), WSA_IO_PENDING /
 // ERROR_IO_PENDING (a packet will come) or another error (failed; no
-// packet). `done` runs exactly once, never from inside this function:
-// from poll() for a queued packet, else on the next reactor pass
-// (callSoon) with the inline result or the synchronous error. The
-// operation (and what `done` captures) lives until then.
+// packet). `done` runs exactly once, never from inside this function, under
+// the reactor's completion policy (core/completion_dispatch.h: if it throws,
+// `owner` fails): from poll() for a queued packet, else on the next
+// reactor pass (callSoon) with the inline result or the synchronous error.
+// The operation (and what `done` captures) lives until then.
 //
 // With `takeInlineSuccess` (and skipOnSuccess), an inline success is
 // instead handed back: the byte count is returned, `done` is destroyed
@@ -69,7 +67,8 @@ absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s);
 // (a send that the kernel took at once, like the readiness transport's
 // direct send()). Otherwise nullopt.
 std::optional<std::uint32_t> startOperation(
-    Reactor& reactor, bool skipOnSuccess, IocpOperation::Callback done,
+    Reactor& reactor, bool skipOnSuccess, CompletionOwner& owner,
+    IocpOperation::Callback done,
     absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call, bool takeInlineSuccess = false);
 
 // After a receive returned 0 bytes: whether the peer reset the connection
@@ -91,6 +90,12 @@ LostReason lostFromError(const char* call, std::uint32_t error);
 // `reset`, SO_LINGER {1, 0} first so the peer gets RST. Sets s to
 // INVALID_SOCKET.
 void cancelAndClose(SOCKET& s, bool reset = false);
+
+// Runs `work` for `owner` on the next reactor pass, under the completion
+// policy: what a completion would have done next, had there been one (a
+// drain check after a send the kernel took inline, a held receive).
+void callSoonFor(Reactor& reactor, std::shared_ptr<CompletionOwner> owner,
+                 absl::AnyInvocable<void()> work);
 
 // A "during shutdown" trigger owned by one transport: Reactor shutdown
 // must disconnect IOCP transports as FdDispatcher::disconnectAll does for

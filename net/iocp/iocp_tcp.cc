@@ -1,7 +1,4 @@
-// iocpListenTCP / iocpConnectTCP (net/iocp/iocp_net.h). Apart from
-// iocp_udp.cc so that a binary that never listens on UDP does not link the
-// UDP port (whose DatagramProtocol code lives in //net:sockets).
-#include <stdexcept>
+// iocpListenTCP / iocpConnectTCP (net/iocp/iocp_net.h).
 #include <string>
 #include <utility>
 
@@ -18,7 +15,6 @@ namespace torsion::net::internal {
 absl::StatusOr<std::shared_ptr<ListeningPort>> iocpListenTCP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory, int backlog,
     const std::string& interface) {
-  if (!factory) return absl::InvalidArgumentError("listenTCP: null factory");
   absl::StatusOr<std::pair<SOCKET, bool>> s =
       boundSocket(reactor, SOCK_STREAM, interface, port);
   if (!s.ok()) return s.status();
@@ -34,11 +30,11 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> iocpListenTCP(
   return std::shared_ptr<ListeningPort>(std::move(p));
 }
 
-std::shared_ptr<Connector> iocpConnectTCP(
-    Reactor& reactor, std::string_view host, std::uint16_t port,
-    std::shared_ptr<ClientFactory> factory, std::optional<Seconds> timeout,
-    std::optional<std::pair<std::string, std::uint16_t>> bindAddress) {
-  if (!factory) throw std::invalid_argument("connectTCP: null factory");
+std::shared_ptr<Connector> iocpConnectTCP(Reactor& reactor, std::string_view host,
+                                          std::uint16_t port,
+                                          std::shared_ptr<ClientFactory> factory,
+                                          std::optional<Seconds> timeout,
+                                          BindTo bindAddress) {
   ensureSocketsInitialized();
   auto c = std::make_shared<IocpStreamConnector>(reactor, std::string(host), port,
                                                  std::move(bindAddress),

@@ -1,4 +1,4 @@
-// iocpListenUDP (net/iocp/iocp_net.h); see iocp_tcp.cc for why apart.
+// iocpListenUDP (net/iocp/iocp_net.h).
 #include <string>
 #include <utility>
 
@@ -12,7 +12,6 @@ namespace torsion::net::internal {
 absl::StatusOr<std::shared_ptr<DatagramTransport>> iocpListenUDP(
     Reactor& reactor, std::uint16_t port, std::shared_ptr<DatagramProtocol> protocol,
     const std::string& interface, std::size_t maxPacketSize) {
-  if (!protocol) return absl::InvalidArgumentError("listenUDP: null protocol");
   // No SO_REUSEADDR: a second bind to a UDP port in use must fail.
   absl::StatusOr<std::pair<SOCKET, bool>> s =
       boundSocket(reactor, SOCK_DGRAM, interface, port);

@@ -65,7 +65,7 @@ void IocpUdpPort::startRead() {
   ++inFlight_;
   fromLen_ = sizeof from_.storage;
   startOperation(
-      reactor_, skipOnSuccess_,
+      reactor_, skipOnSuccess_, *this,
       [self = shared_from_this()](std::uint32_t error, std::uint32_t bytes) {
         --self->inFlight_;
         self->readDone(error, bytes);
@@ -94,17 +94,15 @@ void IocpUdpPort::readDone(std::uint32_t error, std::uint32_t bytes) {
       log::msg("net", logPrefix() + ": WSARecvFrom: " + win32ErrorTextAndNumber(error));
     }
   } else {
-    try {
-      protocol_->datagramReceived(
-          std::string_view(readBuffer_.get(), bytes),
-          toAddress(from_.get(), static_cast<socklen_t>(fromLen_), "UDP"));
-    } catch (...) {
-      log::err("net", logPrefix() + ": unhandled error in datagramReceived",
-               std::current_exception());
-    }
+    // A throw skips startRead; completionFailed starts the next receive.
+    protocol_->datagramReceived(
+        std::string_view(readBuffer_.get(), bytes),
+        toAddress(from_.get(), static_cast<socklen_t>(fromLen_), "UDP"));
   }
   startRead();
 }
+
+void IocpUdpPort::completionFailed(std::exception_ptr) { startRead(); }
 
 absl::Status IocpUdpPort::send(const char* data, std::size_t size, const SockAddr* to) {
   if (socket_ == INVALID_SOCKET || stopped_)

@@ -38,6 +38,7 @@
 namespace torsion::net::internal {
 
 class IocpUdpPort final : public DatagramPortBase,
+                          public CompletionOwner,
                           public std::enable_shared_from_this<IocpUdpPort> {
  public:
   // Takes ownership of `s`, a bound datagram socket associated with the
@@ -53,7 +54,12 @@ class IocpUdpPort final : public DatagramPortBase,
   // ListeningPort (the rest of DatagramTransport is DatagramPortBase's).
   Deferred<void> stopListening() override;
 
+  // DatagramPortBase and CompletionOwner.
   std::string logPrefix() const override;
+  // datagramReceived threw (already logged): the port keeps receiving
+  // (Twisted test_datagramReceivedError).
+  void completionFailed(std::exception_ptr error) override;
+
   int operationsInFlight() const { return inFlight_; }
 
  private:
