@@ -25,13 +25,13 @@
 namespace torsion {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using testing::describeBits;
 using testing::OwnedFd;
 using testing::Pipe;
 using testing::RecordingSink;
 using testing::SocketPair;
-using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
 
 constexpr nanoseconds kNoWait{0};
 

@@ -11,9 +11,9 @@
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
+#include "base/system_error.h"
 
 // epoll_pwait2 arrived in glibc 2.35 (kernel 5.11). Older C libraries build
 // the millisecond path only.
@@ -99,8 +99,9 @@ ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status reentryError() {
 }  // namespace
 
 absl::Status EpollBackend::waitError(int err, int capacity) const {
-  return statusFromErrno(err, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait",
-                                         "(epfd=", epfd_, ", maxevents=", capacity, ")"));
+  return statusFromErrno(
+      err, absl::StrCat(usePwait2_ ? "epoll_pwait2" : "epoll_wait", "(epfd=", epfd_,
+                        ", maxevents=", capacity, ")"));
 }
 
 absl::Status EpollBackend::probe() {

@@ -16,13 +16,13 @@
 namespace torsion {
 namespace {
 
+using std::chrono::nanoseconds;
 using testing::describeBits;
+using ::testing::HasSubstr;
 using testing::Pipe;
 using testing::pollNow;
 using testing::RecordingSink;
 using testing::SocketPair;
-using std::chrono::nanoseconds;
-using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeEpoll(EpollBackend::Options options = {}) {
   return testing::createdOrNull(EpollBackend::create(options));

@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "backends/dispatch_scope.h"
-#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/io_uring_ring.h"
 #include "backends/io_uring_user_data.h"
 #include "backends/timeout.h"
+#include "base/system_error.h"
 
 namespace torsion {
 namespace {

@@ -24,14 +24,14 @@
 namespace torsion {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using testing::describeBits;
+using ::testing::HasSubstr;
 using testing::Pipe;
 using testing::pollNow;
 using testing::RecordingSink;
 using testing::SocketPair;
-using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
-using ::testing::HasSubstr;
 
 class IoUringBackendTest : public ::testing::Test {
  protected:

@@ -101,7 +101,8 @@ void IocpBackend::wakeUp() const noexcept {
 absl::Status IocpBackend::associate(std::uintptr_t handle) {
   if (CreateIoCompletionPort(reinterpret_cast<HANDLE>(handle), port_, 0, 0) == nullptr) {
     return statusFromWin32Error(
-        GetLastError(), absl::StrCat("CreateIoCompletionPort(associate handle=", handle, ")"));
+        GetLastError(),
+        absl::StrCat("CreateIoCompletionPort(associate handle=", handle, ")"));
   }
   return absl::OkStatus();
 }

@@ -240,7 +240,8 @@ TEST_F(IocpBackendTest, CancelledRecvReportsOperationAborted) {
 }
 
 TEST_F(IocpBackendTest, AssociateRefusesAnInvalidHandle) {
-  absl::Status s = iocp().associate(reinterpret_cast<std::uintptr_t>(INVALID_HANDLE_VALUE));
+  absl::Status s =
+      iocp().associate(reinterpret_cast<std::uintptr_t>(INVALID_HANDLE_VALUE));
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("CreateIoCompletionPort"), std::string_view::npos) << s;
 }

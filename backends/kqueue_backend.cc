@@ -13,9 +13,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
+#include "base/system_error.h"
 
 namespace torsion {
 namespace {
@@ -183,7 +183,7 @@ absl::Status KqueueBackend::setInterest(int fd, Interest previous, Interest want
     struct stat st;
     if (::fstat(fd, &st) != 0) {
       return statusFromErrno(errno, absl::StrCat("kqueue backend: setInterest(fd=", fd,
-                                               "): fstat(fd=", fd, ")"));
+                                                 "): fstat(fd=", fd, ")"));
     }
     if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
       alwaysReady_.add(fds_, fd, wanted);
@@ -226,7 +226,7 @@ absl::Status KqueueBackend::applyChanges(int fd, Interest previous, Interest wan
   }
   if (undoCount > 0) applyWithReceipts(kq_, undo, undoCount, undone);
   return statusFromErrno(static_cast<int>(results[failed].data),
-                       changeCall(changes[failed], kq_));
+                         changeCall(changes[failed], kq_));
 }
 
 void KqueueBackend::forget(int fd) noexcept {
@@ -272,7 +272,7 @@ absl::StatusOr<int> KqueueBackend::poll(std::optional<std::chrono::nanoseconds> 
   if (n < 0) {
     if (errno == EINTR) return 0;
     return statusFromErrno(errno,
-                         absl::StrCat("kevent(kq=", kq_, ", nevents=", capacity, ")"));
+                           absl::StrCat("kevent(kq=", kq_, ", nevents=", capacity, ")"));
   }
 
   ++round_;  // forget() during this round marks fds with the new value

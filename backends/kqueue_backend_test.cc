@@ -25,11 +25,11 @@
 namespace torsion {
 namespace {
 
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
 using testing::describeBits;
 using testing::OwnedFd;
 using testing::RecordingSink;
-using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
 
 struct TcpPair {
   OwnedFd client, server;

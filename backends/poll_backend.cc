@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
-#include "base/system_error.h"
 #include "backends/interest.h"
 #include "backends/timeout.h"
+#include "base/system_error.h"
 
 namespace torsion {
 namespace {

@@ -17,9 +17,9 @@
 namespace torsion {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::RecordingSink;
 using testing::SocketPair;
-using ::testing::HasSubstr;
 
 std::unique_ptr<Backend> makeSelect() {
   return testing::createdOrNull(SelectBackend::create());

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "base/system_error.h"
 #include "backends/waker.h"
+#include "base/system_error.h"
 
 namespace torsion::internal {
 

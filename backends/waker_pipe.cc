@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "base/system_error.h"
 #include "backends/waker.h"
+#include "base/system_error.h"
 
 namespace torsion::internal {
 namespace {
@@ -16,11 +16,11 @@ absl::Status makeNonBlockingCloexec(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
     return statusFromErrno(errno,
-                         "fcntl(F_SETFL, O_NONBLOCK, fd=" + std::to_string(fd) + ")");
+                           "fcntl(F_SETFL, O_NONBLOCK, fd=" + std::to_string(fd) + ")");
   }
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
     return statusFromErrno(errno,
-                         "fcntl(F_SETFD, FD_CLOEXEC, fd=" + std::to_string(fd) + ")");
+                           "fcntl(F_SETFD, FD_CLOEXEC, fd=" + std::to_string(fd) + ")");
   }
   return absl::OkStatus();
 }

@@ -138,8 +138,8 @@ absl::Status WinSelectBackend::setInterest(int fd, Interest previous, Interest w
                        kMaxSockets, " sockets, winsock select's FD_SETSIZE limit here"));
     }
     if (!isOpenSocket(asSocket(fd))) {
-      return statusFromWin32Error(WSAGetLastError(),
-                              absl::StrCat("select: getsockopt(fd=", fd, ", SO_TYPE)"));
+      return statusFromWin32Error(
+          WSAGetLastError(), absl::StrCat("select: getsockopt(fd=", fd, ", SO_TYPE)"));
     }
     fds_.emplace(fd, wanted);
   } else {

@@ -335,9 +335,9 @@ inline std::vector<int> pipeSizes(const std::string& prefix, const LoopLimits& l
       continue;
     }
     const long fitting = (allowed - pipeDescriptorsNeeded(0)) / 2 / 50 * 50;
-    const std::string why = "N=" + std::to_string(n) + " needs " + std::to_string(needed) +
-                            " descriptors and RLIMIT_NOFILE allows " +
-                            std::to_string(allowed);
+    const std::string why =
+        "N=" + std::to_string(n) + " needs " + std::to_string(needed) +
+        " descriptors and RLIMIT_NOFILE allows " + std::to_string(allowed);
     if (!sizes.empty() && fitting > sizes.back()) {
       sizes.push_back(static_cast<int>(fitting));
       benchmark::AddCustomContext("sized " + name,
@@ -364,11 +364,10 @@ bool registerWorkloads(const std::string& impl, Factory factory, LoopLimits limi
   using internal::maybeFixIterations;
   if (const std::vector<int> sizes = internal::pipeSizes("W1_pipes/" + impl, limits);
       !sizes.empty()) {
-    auto* pipes = maybeFixIterations(
-        bm::RegisterBenchmark(("W1_pipes/" + impl).c_str(),
-                              [factory, name = "W1_pipes/" + impl](bm::State& s) {
-                                internal::pipes(s, factory, name);
-                              }));
+    auto* pipes = maybeFixIterations(bm::RegisterBenchmark(
+        ("W1_pipes/" + impl).c_str(), [factory, name = "W1_pipes/" + impl](bm::State& s) {
+          internal::pipes(s, factory, name);
+        }));
     for (const int n : sizes) pipes->Arg(n);
     pipes->UseManualTime()->Unit(bm::kMicrosecond);
   }

@@ -12,8 +12,9 @@ namespace {
 const bool kRegistered =
     registerWorkloads("min_epoll", [] { return MinLoop<EpollPoller>::create(); }) &&
     registerWorkloads("min_poll", [] { return MinLoop<PollPoller>::create(); }) &&
-    registerWorkloads("min_select", [] { return MinLoop<SelectPoller>::create(); },
-                      LoopLimits{FD_SETSIZE});
+    registerWorkloads(
+        "min_select", [] { return MinLoop<SelectPoller>::create(); },
+        LoopLimits{FD_SETSIZE});
 
 }  // namespace
 }  // namespace torsion::bench

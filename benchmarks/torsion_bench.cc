@@ -102,7 +102,8 @@ bool registerIoUringIfAvailable() {
 }
 
 const bool kRegistered = registerBackend("epoll") && registerBackend("poll") &&
-                         registerBackend("select", LoopLimits{FD_SETSIZE}) && registerIoUringIfAvailable();
+                         registerBackend("select", LoopLimits{FD_SETSIZE}) &&
+                         registerIoUringIfAvailable();
 
 }  // namespace
 }  // namespace torsion::bench

@@ -112,7 +112,7 @@ TEST(CompletionDispatchTest, PortWithoutSinkFreesTheOperationUnrun) {
   bool ran = false;
   port.deliver(std::make_unique<CompletionOperation>(
                    owner, [&ran, keep = std::move(alive)](std::uint32_t,
-                                                           std::uint32_t) { ran = true; }),
+                                                          std::uint32_t) { ran = true; }),
                0, 0);
   EXPECT_FALSE(ran);
   EXPECT_TRUE(weak.expired());

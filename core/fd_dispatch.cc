@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "absl/base/attributes.h"
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 
 namespace torsion::internal {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "core/errors.h"
 #include "base/reactor_time.h"
+#include "core/errors.h"
 #include "gtest/gtest.h"
 
 namespace torsion::internal {

@@ -149,9 +149,7 @@ class DeferredPromiseBase : public PromiseBase {
 
  protected:
   // From now on cancel() on the result is an ordinary one.
-  void detach() {
-    Access::state(result_)->detachCoroutine(this);
-  }
+  void detach() { Access::state(result_)->detachCoroutine(this); }
 
   Deferred<T> result_;
 };

@@ -193,8 +193,7 @@ int DeferredModel::runAction(int cur, int stepId, const char* role, const Action
     case Act::kPropagate:
       break;
     case Act::kReturnInt:
-      return returnDeferred(cur, a.target,
-                            errbackRole ? errbackType : Type::kInt);
+      return returnDeferred(cur, a.target, errbackRole ? errbackType : Type::kInt);
     case Act::kReturnVoid:
       return returnDeferred(cur, a.target, Type::kVoid);
     default:

@@ -39,8 +39,8 @@
 
 #include "absl/functional/any_invocable.h"
 #include "base/delayed_call.h"
-#include "core/reactor.h"
 #include "base/reactor_time.h"
+#include "core/reactor.h"
 #include "net/port.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"

@@ -29,15 +29,15 @@ absl::StatusOr<SockAddr> listenAddress(const std::string& interface, std::uint16
 class ReadinessTransports final : public TransportFamily {
  public:
   absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(
-      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory,
-      int backlog, const std::string& interface) const override {
+      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory, int backlog,
+      const std::string& interface) const override {
     absl::StatusOr<SockAddr> address = listenAddress(interface, port);
     if (!address.ok()) return address.status();
     absl::StatusOr<int> fd = bindSocket(*address, SOCK_STREAM, interface, port, true);
     if (!fd.ok()) return fd.status();
     if (absl::Status s = listenSocket(*fd, backlog, interface, port); !s.ok()) return s;
-    auto p = std::make_shared<StreamPort>(reactor, *fd, std::move(factory),
-                                          StreamKind::kTcp);
+    auto p =
+        std::make_shared<StreamPort>(reactor, *fd, std::move(factory), StreamKind::kTcp);
     if (absl::Status s = StreamPort::start(p); !s.ok()) {
       return cannotListen(EINVAL, interface, port, std::string(s.message()));
     }

@@ -4,8 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 #include "net/errors.h"
 #include "net/read_buffer.h"
 #include "net/socket_address.h"

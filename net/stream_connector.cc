@@ -76,8 +76,8 @@ void StreamConnector::startAttempt(std::uint64_t id) {
 void StreamConnector::attempt(const SockAddr& address, std::uint64_t) {
   socket_ = openSocket(address.family(), SOCK_STREAM);
   if (socket_ < 0) {
-    fail(
-        Failure(ConnectError("ConnectError: socket(): " + socketErrorText(lastSocketError()))));
+    fail(Failure(
+        ConnectError("ConnectError: socket(): " + socketErrorText(lastSocketError()))));
     return;
   }
   if (target_.bindAddress) {

@@ -26,9 +26,9 @@
 #include <optional>
 #include <string>
 
+#include "base/reactor_time.h"
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
-#include "base/reactor_time.h"
 #include "net/connector_base.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"

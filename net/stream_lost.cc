@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 #include "net/errors.h"
 
 namespace torsion::net::internal {

@@ -3,8 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 #include "net/errors.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"

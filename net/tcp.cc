@@ -28,9 +28,10 @@ std::shared_ptr<Connector> connectTCP(Reactor& reactor, std::string_view host,
                                       ConnectOptions options) {
   if (!factory) throw std::invalid_argument("connectTCP: null factory");
   internal::BindTo bindTo;
-  if (options.bindAddress) bindTo.emplace(options.bindAddress->host, options.bindAddress->port);
-  return internal::transportsFor(reactor).connectTCP(reactor, host, port, std::move(factory),
-                                                     options.timeout, std::move(bindTo));
+  if (options.bindAddress)
+    bindTo.emplace(options.bindAddress->host, options.bindAddress->port);
+  return internal::transportsFor(reactor).connectTCP(
+      reactor, host, port, std::move(factory), options.timeout, std::move(bindTo));
 }
 
 }  // namespace torsion::net

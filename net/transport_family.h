@@ -31,8 +31,8 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "core/reactor.h"
 #include "base/reactor_time.h"
+#include "core/reactor.h"
 #include "net/port.h"
 #include "net/protocol.h"
 
@@ -49,8 +49,8 @@ using BindTo = std::optional<std::pair<std::string, std::uint16_t>>;
 class TransportFamily {
  public:
   virtual absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(
-      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory,
-      int backlog, const std::string& interface) const = 0;
+      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory, int backlog,
+      const std::string& interface) const = 0;
 
   virtual std::shared_ptr<Connector> connectTCP(Reactor& reactor, std::string_view host,
                                                 std::uint16_t port,

@@ -15,9 +15,9 @@
 
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
-#include "testing/clock_test_base.h"
 #include "task/clock.h"
 #include "task/generator.h"
+#include "testing/clock_test_base.h"
 
 namespace torsion::task {
 namespace {

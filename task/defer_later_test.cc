@@ -9,8 +9,8 @@
 
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
-#include "testing/clock_test_base.h"
 #include "task/clock.h"
+#include "testing/clock_test_base.h"
 
 namespace torsion::task {
 namespace {

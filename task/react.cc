@@ -3,8 +3,8 @@
 #include <memory>
 #include <string>
 
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 
 namespace torsion::task {
 namespace internal_react {

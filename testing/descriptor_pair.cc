@@ -22,7 +22,8 @@ namespace {
 // fcntl() rather than SOCK_NONBLOCK or pipe2(): macOS has neither, and the
 // kqueue emulation's conformance test is meant to run there too.
 void makeNonBlockingCloseOnExec(int fd) {
-  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) die("fcntl(O_NONBLOCK)");
+  if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0)
+    die("fcntl(O_NONBLOCK)");
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) die("fcntl(FD_CLOEXEC)");
 }
 

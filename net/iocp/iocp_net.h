@@ -23,8 +23,8 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "core/reactor.h"
 #include "base/reactor_time.h"
+#include "core/reactor.h"
 #include "net/datagram.h"
 #include "net/port.h"
 #include "net/protocol.h"

@@ -67,9 +67,7 @@ class IocpStreamConnection final : public StreamTransport, public CompletionOwne
 
  private:
   // ---- StreamTransport ---------------------------------------------------------
-  int socketFd() const override {
-    return socket_ == INVALID_SOCKET ? -1 : toFd(socket_);
-  }
+  int socketFd() const override { return socket_ == INVALID_SOCKET ? -1 : toFd(socket_); }
   absl::Status beginIo() override;
   void afterConnectionMade() override { startRead(); }
   void resumeReading() override;

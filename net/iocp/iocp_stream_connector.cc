@@ -65,8 +65,8 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
   socket_ = WSASocketW(address.family(), SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (socket_ == INVALID_SOCKET) {
-    fail(Failure(
-        ConnectError("ConnectError: socket(): " + win32ErrorTextAndNumber(WSAGetLastError()))));
+    fail(Failure(ConnectError("ConnectError: socket(): " +
+                              win32ErrorTextAndNumber(WSAGetLastError()))));
     return;
   }
   // ConnectEx refuses an unbound socket: bind where asked, else to the

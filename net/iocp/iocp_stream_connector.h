@@ -31,8 +31,8 @@
 #include <string>
 #include <utility>
 
-#include "core/reactor.h"
 #include "base/reactor_time.h"
+#include "core/reactor.h"
 #include "net/connector_base.h"
 #include "net/iocp/iocp_support.h"
 #include "net/protocol.h"

@@ -78,8 +78,8 @@ absl::Status IocpStreamPort::startAccept() {
       retryLater("socket(): " + win32ErrorTextAndNumber(e));
       return absl::OkStatus();
     }
-    return absl::UnavailableError(logPrefix() +
-                                  ": socket() for AcceptEx: " + win32ErrorTextAndNumber(e));
+    return absl::UnavailableError(
+        logPrefix() + ": socket() for AcceptEx: " + win32ErrorTextAndNumber(e));
   }
   ++inFlight_;
   const LPFN_ACCEPTEX acceptEx = (*ext)->acceptEx;

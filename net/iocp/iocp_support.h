@@ -68,8 +68,8 @@ absl::StatusOr<bool> associateSocket(Reactor& reactor, SOCKET s);
 // direct send()). Otherwise nullopt.
 std::optional<std::uint32_t> startOperation(
     Reactor& reactor, bool skipOnSuccess, CompletionOwner& owner,
-    IocpOperation::Callback done,
-    absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call, bool takeInlineSuccess = false);
+    IocpOperation::Callback done, absl::FunctionRef<int(OVERLAPPED*, DWORD*)> call,
+    bool takeInlineSuccess = false);
 
 // After a receive returned 0 bytes: whether the peer reset the connection
 // rather than closing it. Windows fails the receive with a reset instead;

@@ -8,14 +8,14 @@
 #include <ws2tcpip.h>
 
 #include <cstdint>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "backends/iocp_backend.h"
-#include "core/errors.h"
 #include "base/log.h"
+#include "core/errors.h"
 #include "core/reactor.h"
 #include "gtest/gtest.h"
 #include "net/errors.h"

@@ -1,7 +1,7 @@
 // completionTransports() (net/iocp/iocp_net.h).
-#include "net/iocp/iocp_net.h"
-
 #include <utility>
+
+#include "net/iocp/iocp_net.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -9,8 +9,8 @@ namespace {
 class CompletionTransports final : public TransportFamily {
  public:
   absl::StatusOr<std::shared_ptr<ListeningPort>> listenTCP(
-      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory,
-      int backlog, const std::string& interface) const override {
+      Reactor& reactor, std::uint16_t port, std::shared_ptr<Factory> factory, int backlog,
+      const std::string& interface) const override {
     return iocpListenTCP(reactor, port, std::move(factory), backlog, interface);
   }
 

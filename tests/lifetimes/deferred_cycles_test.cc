@@ -174,9 +174,9 @@ TEST(DeferredCycles, FreesDeferredsThatWouldHaveWaitedInARing) {
     Deferred<void> b;
     Deferred<void> aNext = a.addCallback([&b] { return b; });
     Deferred<void> bNext = b.addCallback([aNext] { return aNext; });
-    b.callback();  // b waits on a
+    b.callback();               // b waits on a
     bNext.addCallback([t] {});  // queued behind the wait: lives as long as b
-    a.callback();  // a's callback returns b: refused, and b goes on
+    a.callback();               // a's callback returns b: refused, and b goes on
     EXPECT_FALSE(a.isWaiting());
     EXPECT_FALSE(b.isWaiting());
   }

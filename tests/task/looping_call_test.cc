@@ -16,8 +16,8 @@
 #include "core/reactor.h"
 #include "deferred/test_util.h"
 #include "gtest/gtest.h"
-#include "testing/clock_test_base.h"
 #include "task/clock.h"
+#include "testing/clock_test_base.h"
 #include "tests/reactor_test_base.h"
 
 namespace torsion::task {
