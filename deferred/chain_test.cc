@@ -20,8 +20,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::successResultOf;
 
 // --- compile-time rules --------------------------------------------------------
 // A callable whose parameter does not accept what the chain carries is

@@ -17,9 +17,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::hasNoResult;
-using testing::successResultOf;
 
 using BasicTests = DeferredTest;
 

@@ -23,14 +23,7 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::hasNoResult;
-using testing::successResultOf;
-
-class GenericError : public std::runtime_error {
- public:
-  explicit GenericError(const std::string& what) : std::runtime_error(what) {}
-};
+using testing::GenericError;
 
 // Twisted's fakeCallbackCanceller: a canceller that callbacks instead.
 void fakeCallbackCanceller(Deferred<std::string>& d) { d.callback("Callback Result"); }

@@ -17,14 +17,7 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::hasNoResult;
-using testing::successResultOf;
-
-class GenericError : public std::runtime_error {
- public:
-  explicit GenericError(const std::string& what) : std::runtime_error(what) {}
-};
+using testing::GenericError;
 
 // --- UtilTests ----------------------------------------------------------------
 

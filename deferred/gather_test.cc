@@ -20,9 +20,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::hasNoResult;
-using testing::successResultOf;
 
 void fakeCallbackCanceller(Deferred<std::string>& d) { d.callback("Callback Result"); }
 

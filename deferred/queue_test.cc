@@ -15,8 +15,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::successResultOf;
 
 using QueueTests = DeferredTest;
 

@@ -15,9 +15,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::hasNoResult;
-using testing::successResultOf;
 
 using RaceTests = DeferredTest;
 

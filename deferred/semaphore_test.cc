@@ -14,8 +14,6 @@ namespace torsion {
 namespace {
 
 using testing::DeferredTest;
-using testing::failureResultOf;
-using testing::successResultOf;
 
 class SemaphoreTests : public DeferredTest {
  protected:

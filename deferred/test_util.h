@@ -4,8 +4,8 @@
 //
 //   TEST_F(DeferredTest, Example) {
 //     torsion::Deferred<int> d = torsion::succeed(3);
-//     EXPECT_EQ(torsion::testing::successResultOf(d), 3);
-//   }
+//     EXPECT_EQ(successResultOf(d), 3);  // outside a fixture:
+//   }                                    // torsion::testing::successResultOf
 //
 // testonly; not thread-safe.
 #ifndef TORSION_DEFERRED_TEST_UTIL_H_
@@ -76,11 +76,34 @@ bool hasNoResult(const Deferred<T>& d) {
   return !d.called() || d.paused();
 }
 
+// An error type of the tests' own (twisted/test/test_defer.py GenericError),
+// so a test can tell its failure from any the code under test raises.
+class GenericError : public std::runtime_error {
+ public:
+  GenericError() : std::runtime_error("GenericError") {}
+  using std::runtime_error::runtime_error;
+};
+
 // Fails every test that leaves "Unhandled error in Deferred" (or any other
 // logged error) behind: Twisted's dirty-reactor check for Deferreds. Tests
 // that expect errors flush them with capture_.flushErrors().
 class DeferredTest : public ::testing::Test {
  protected:
+  // Twisted's SynchronousTestCase methods, so a TEST_F body calls them
+  // unqualified, as a Twisted test calls self.successResultOf(d).
+  template <typename T>
+  static T successResultOf(Deferred<T>& d) {
+    return testing::successResultOf(d);
+  }
+  template <typename T>
+  static Failure failureResultOf(Deferred<T>& d) {
+    return testing::failureResultOf(d);
+  }
+  template <typename T>
+  static bool hasNoResult(const Deferred<T>& d) {
+    return testing::hasNoResult(d);
+  }
+
   void TearDown() override {
     for (const log::Event& e : capture_.flushErrors()) {
       ADD_FAILURE() << "logged error left behind: " << e.message;

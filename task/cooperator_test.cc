@@ -23,9 +23,6 @@ namespace torsion::task {
 namespace {
 
 using namespace std::chrono_literals;
-using torsion::testing::failureResultOf;
-using torsion::testing::hasNoResult;
-using torsion::testing::successResultOf;
 
 Generator<int> empty() { co_return; }
 

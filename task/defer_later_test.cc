@@ -16,14 +16,7 @@ namespace torsion::task {
 namespace {
 
 using namespace std::chrono_literals;
-using torsion::testing::failureResultOf;
-using torsion::testing::hasNoResult;
-using torsion::testing::successResultOf;
-
-class TestException : public std::runtime_error {
- public:
-  TestException() : std::runtime_error("TestException") {}
-};
+using torsion::testing::GenericError;
 
 class DeferLaterTests : public torsion::testing::ClockTest {};
 
@@ -46,9 +39,9 @@ TEST_F(DeferLaterTests, Callback) {
 
 // test_task.py DeferLaterTests.test_errback.
 TEST_F(DeferLaterTests, Errback) {
-  Deferred<void> d = deferLater(clock, 1s, []() -> void { throw TestException(); });
+  Deferred<void> d = deferLater(clock, 1s, []() -> void { throw GenericError(); });
   clock.advance(1);
-  EXPECT_TRUE(failureResultOf(d).check<TestException>());
+  EXPECT_TRUE(failureResultOf(d).check<GenericError>());
 }
 
 // test_task.py DeferLaterTests.test_cancel: cancelling removes the timer;

@@ -24,14 +24,7 @@ namespace torsion::task {
 namespace {
 
 using namespace std::chrono_literals;
-using torsion::testing::failureResultOf;
-using torsion::testing::hasNoResult;
-using torsion::testing::successResultOf;
-
-class TestException : public std::runtime_error {
- public:
-  TestException() : std::runtime_error("TestException") {}
-};
+using torsion::testing::GenericError;
 
 class LoopTests : public torsion::testing::ClockTest {};
 
@@ -278,7 +271,7 @@ void stoppingTest(Clock& clock, Seconds delay) {
   lc.stop();
   EXPECT_EQ(ran, 0);
   EXPECT_TRUE(clock.getDelayedCalls().empty());
-  EXPECT_EQ(successResultOf(d), &lc);
+  EXPECT_EQ(testing::successResultOf(d), &lc);
 }
 TEST_F(LoopTests, StopAtOnce) { stoppingTest(clock, 0s); }
 TEST_F(LoopTests, StoppingBeforeDelayedStart) { stoppingTest(clock, 10s); }
@@ -320,14 +313,14 @@ TEST_F(LoopTests, WaitDeferred) {
 TEST_F(LoopTests, FailurePropagation) {
   LoopingCall lc(clock, [&] {
     Deferred<void> d;
-    clock.callLater(0.3s, [d]() mutable { d.errback(TestException()); });
+    clock.callLater(0.3s, [d]() mutable { d.errback(GenericError()); });
     return d;
   });
   Deferred<LoopingCall*> d = lc.start(1s);
   clock.pump({0.3});
   EXPECT_TRUE(clock.getDelayedCalls().empty());
   EXPECT_FALSE(lc.running());
-  EXPECT_TRUE(failureResultOf(d).check<TestException>());
+  EXPECT_TRUE(failureResultOf(d).check<GenericError>());
 }
 
 // test_task.py ReactorLoopTests.test_deferredWithCount (on a Clock).
@@ -371,13 +364,13 @@ TEST_F(LoopTests, StartTwiceAndStopTwiceThrow) {
 TEST_F(LoopTests, SynchronousFailureEndsLoop) {
   int calls = 0;
   LoopingCall lc(clock, [&] {
-    if (++calls == 2) throw TestException();
+    if (++calls == 2) throw GenericError();
   });
   Deferred<LoopingCall*> d = lc.start(1s);
   clock.advance(1);
   EXPECT_EQ(calls, 2);
   EXPECT_FALSE(lc.running());
-  EXPECT_TRUE(failureResultOf(d).check<TestException>());
+  EXPECT_TRUE(failureResultOf(d).check<GenericError>());
 }
 
 // Twisted L6 [verified]: stop() while f's Deferred is pending fires
@@ -440,8 +433,8 @@ TEST_F(LoopTests, StaleFailureCannotFailNewRun) {
   Deferred<LoopingCall*> first = lc.start(1s);
   lc.stop();
   Deferred<LoopingCall*> second = lc.start(1s, false);
-  pendings[0].errback(TestException());
-  EXPECT_TRUE(failureResultOf(first).check<TestException>());
+  pendings[0].errback(GenericError());
+  EXPECT_TRUE(failureResultOf(first).check<GenericError>());
   EXPECT_TRUE(lc.running());
   clock.advance(1);
   ASSERT_EQ(pendings.size(), 2u);
@@ -573,9 +566,9 @@ class ReactorLoopTests : public torsion::testing::ReactorTest {};
 
 // test_task.py ReactorLoopTests.testFailure.
 TEST_P(ReactorLoopTests, Failure) {
-  LoopingCall lc(reactor(), [] { throw TestException(); });
+  LoopingCall lc(reactor(), [] { throw GenericError(); });
   Deferred<LoopingCall*> d = lc.start(0.1s);
-  EXPECT_TRUE(failureResultOf(d).check<TestException>());
+  EXPECT_TRUE(testing::failureResultOf(d).check<GenericError>());
 }
 
 // test_task.py ReactorLoopTests.testFailAndStop.
@@ -583,11 +576,11 @@ TEST_P(ReactorLoopTests, FailAndStop) {
   LoopingCall* self = nullptr;
   LoopingCall lc(reactor(), [&] {
     self->stop();
-    throw TestException();
+    throw GenericError();
   });
   self = &lc;
   Deferred<LoopingCall*> d = lc.start(0.1s);
-  EXPECT_TRUE(failureResultOf(d).check<TestException>());
+  EXPECT_TRUE(testing::failureResultOf(d).check<GenericError>());
 }
 
 // test_task.py ReactorLoopTests.testEveryIteration: interval 0 runs once per
@@ -605,7 +598,7 @@ TEST_P(ReactorLoopTests, EveryIteration) {
   EXPECT_EQ(ran, 3);  // one per pass
   ASSERT_TRUE(iterateUntil([&] { return !lc.running(); }));
   EXPECT_EQ(ran, 6);
-  EXPECT_EQ(successResultOf(d), &lc);
+  EXPECT_EQ(testing::successResultOf(d), &lc);
 }
 
 // test_task.py ReactorLoopTests.testStopAtOnceLater: stop() from a reactor
@@ -621,7 +614,7 @@ TEST_P(ReactorLoopTests, StopAtOnceLater) {
   });
   ASSERT_TRUE(iterateUntil([&] { return done; }));
   EXPECT_FALSE(ran);
-  EXPECT_EQ(successResultOf(d), &lc);
+  EXPECT_EQ(testing::successResultOf(d), &lc);
 }
 
 // twisted#9935 / #11: a LoopingCall on a real reactor never runs before its
@@ -646,7 +639,7 @@ TEST_P(ReactorLoopTests, NeverFiresEarly) {
     EXPECT_GE(times[k], before + static_cast<double>(k + 1) * interval) << "call " << k;
   }
   EXPECT_GE(counted, 5);
-  EXPECT_EQ(successResultOf(d), &lc);
+  EXPECT_EQ(testing::successResultOf(d), &lc);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, ReactorLoopTests,
