@@ -197,7 +197,7 @@ int DeferredModel::runAction(int cur, int stepId, const char* role, const Action
     case Act::kReturnVoid:
       return returnDeferred(cur, a.target, Type::kVoid);
     default:
-      effect(a);
+      ProgramRunner::effect(*this, a);
       break;
   }
   ds_[cur].result = std::move(out);
@@ -220,31 +220,6 @@ int DeferredModel::returnDeferred(int cur, int target, Type declared) {
 }
 
 // --- operations -----------------------------------------------------------------
-
-void DeferredModel::effect(const Action& a) {
-  switch (a.kind) {
-    case Act::kFire:
-      callbackLogged(a.target, a.param);
-      break;
-    case Act::kErrback:
-      errbackLogged(a.target, a.param);
-      break;
-    case Act::kPause:
-      pause(a.target);
-      break;
-    case Act::kUnpause:
-      unpause(a.target);
-      break;
-    case Act::kCancel:
-      cancelLogged(a.target);
-      break;
-    case Act::kAdd:
-      addStep(a.target, a.step);
-      break;
-    default:
-      break;
-  }
-}
 
 void DeferredModel::callbackLogged(int d, int value) {
   Fired f = fire(d, {Result::kInt, value, {}});
@@ -351,58 +326,11 @@ void DeferredModel::cancelLogged(int d) {
   }
 }
 
-void DeferredModel::apply(const Operation& op) {
-  switch (op.op) {
-    case Op::kCreate: {
-      D x;
-      x.canceller = op.canceller;
-      x.cancellerParam = op.param;
-      ds_.push_back(std::move(x));
-      break;
-    }
-    case Op::kAdd:
-      addStep(op.target, op.step);
-      break;
-    case Op::kFire:
-      callbackLogged(op.target, op.param);
-      break;
-    case Op::kErrback:
-      errbackLogged(op.target, op.param);
-      break;
-    case Op::kPause:
-      pause(op.target);
-      break;
-    case Op::kUnpause:
-      unpause(op.target);
-      break;
-    case Op::kCancel:
-      cancelLogged(op.target);
-      break;
-    case Op::kChain:
-      chain(op.target, op.other);
-      break;
-    case Op::kDeepLadder:
-      break;
-  }
-}
-
-void DeferredModel::finish() {
-  for (int round = 0; round < 16; ++round) {
-    bool acted = false;
-    for (int d = 0; d < size(); ++d) {
-      while (ds_[d].userPaused > 0) {
-        unpause(d);
-        acted = true;
-      }
-    }
-    for (int d = 0; d < size(); ++d) {
-      if (ds_[d].called) continue;
-      cancelLogged(d);
-      if (!ds_[d].called) errbackLogged(d, 999);
-      acted = true;
-    }
-    if (!acted) return;
-  }
+void DeferredModel::create(Canceller canceller, int param) {
+  D x;
+  x.canceller = canceller;
+  x.cancellerParam = param;
+  ds_.push_back(std::move(x));
 }
 
 }  // namespace torsion::fuzz

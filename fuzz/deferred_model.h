@@ -57,13 +57,11 @@ class DeferredModel {
 
   explicit DeferredModel(const Program& program) : program_(program) {}
 
-  // Runs one top-level operation (not kDeepLadder, which the harness checks
-  // on its own).
-  void apply(const Operation& op);
-  // Unpauses everything and fires what is unfired (cancel(), else errback),
-  // repeatedly, until every Deferred has fired and nothing waits: what the
-  // harness does before dropping its handles.
-  void finish();
+  // Runs one top-level operation (kDeepLadder does nothing here: the
+  // harness checks a ladder on its own).
+  void apply(const Operation& op) { ProgramRunner::operation(*this, op); }
+  // ProgramRunner::finish: everything unpaused and fired.
+  void finish() { ProgramRunner::finish(*this); }
 
   int size() const { return static_cast<int>(ds_.size()); }
   State state(int d) const;
@@ -73,6 +71,7 @@ class DeferredModel {
   const std::vector<std::string>& log() const { return log_; }
 
  private:
+  friend struct ProgramRunner;
   enum class Type { kInt, kVoid };
   struct Result {
     enum Kind { kNone, kInt, kFailure } kind = kNone;
@@ -124,7 +123,11 @@ class DeferredModel {
   // callbacks still queued, else what its last callback gives.
   Type handOverType(int d) const;
   bool waitsOn(int from, int to) const;
-  void effect(const Action& a);
+  // The verbs ProgramRunner calls.
+  void create(Canceller canceller, int param);
+  void deepLadder(int /*links*/) {}
+  bool called(int d) const { return ds_[d].called; }
+  int userPauses(int d) const { return ds_[d].userPaused; }
   void addStep(int d, int stepId);
   void chain(int a, int b);
   void pause(int d);

@@ -105,57 +105,9 @@ class Harness {
  public:
   explicit Harness(const Program& program) : program_(program) {}
 
-  void apply(const Operation& op) {
-    switch (op.op) {
-      case Op::kCreate:
-        create(op.canceller, op.param);
-        break;
-      case Op::kAdd:
-        addStep(op.target, op.step);
-        break;
-      case Op::kFire:
-        callbackLogged(op.target, op.param);
-        break;
-      case Op::kErrback:
-        errbackLogged(op.target, op.param);
-        break;
-      case Op::kPause:
-        pause(op.target);
-        break;
-      case Op::kUnpause:
-        unpause(op.target);
-        break;
-      case Op::kCancel:
-        cancelLogged(op.target);
-        break;
-      case Op::kChain:
-        chain(op.target, op.other);
-        break;
-      case Op::kDeepLadder:
-        deepLadder(op.param);
-        break;
-    }
-  }
-
+  void apply(const Operation& op) { ProgramRunner::operation(*this, op); }
   // As DeferredModel::finish, with the pause counts this harness kept.
-  void finish() {
-    for (int round = 0; round < 16; ++round) {
-      bool acted = false;
-      for (int d = 0; d < size(); ++d) {
-        while (paused_[d] > 0) {
-          unpause(d);
-          acted = true;
-        }
-      }
-      for (int d = 0; d < size(); ++d) {
-        if (pool_[d].called()) continue;
-        cancelLogged(d);
-        if (!pool_[d].called()) errbackLogged(d, 999);
-        acted = true;
-      }
-      if (!acted) return;
-    }
-  }
+  void finish() { ProgramRunner::finish(*this); }
 
   int size() const { return static_cast<int>(pool_.size()); }
   DeferredModel::State state(int d) const {
@@ -175,10 +127,10 @@ class Harness {
     if constexpr (kIsDeferred<R>) {
       return returned<typename ChainOut<R>::type>(a.target);
     } else if constexpr (std::is_void_v<R>) {
-      if (isEffect(a.kind)) effect(a);
+      if (isEffect(a.kind)) ProgramRunner::effect(*this, a);
     } else {
       if (a.kind == Act::kMap) return mapValue(none, v, a.param);
-      effect(a);  // an effect on an int chain: the value goes on
+      ProgramRunner::effect(*this, a);  // an effect on an int chain: the value goes on
       return v;
     }
   }
@@ -188,7 +140,7 @@ class Harness {
     log_.push_back("s" + std::to_string(id) + " eb " + codeOf(f));
     if (a.kind == Act::kThrow) throw FuzzError{a.param};
     if constexpr (std::is_same_v<R, Failure>) {
-      if (isEffect(a.kind)) effect(a);
+      if (isEffect(a.kind)) ProgramRunner::effect(*this, a);
       return f;
     } else if constexpr (kIsDeferred<R>) {
       return returned<T>(a.target);
@@ -211,7 +163,7 @@ class Harness {
     log_.push_back("s" + std::to_string(id) + " both " + text);
     if (a.kind == Act::kThrow) throw FuzzError{a.param};
     if constexpr (std::is_same_v<R, Outcome<In>>) {
-      if (isEffect(a.kind)) effect(a);
+      if (isEffect(a.kind)) ProgramRunner::effect(*this, a);
       return o;
     } else if constexpr (kIsDeferred<R>) {
       return returned<typename ChainOut<R>::type>(a.target);
@@ -226,30 +178,12 @@ class Harness {
     return pool_[target].template as<X>();
   }
 
-  void effect(const Action& a) {
-    switch (a.kind) {
-      case Act::kFire:
-        callbackLogged(a.target, a.param);
-        break;
-      case Act::kErrback:
-        errbackLogged(a.target, a.param);
-        break;
-      case Act::kPause:
-        pause(a.target);
-        break;
-      case Act::kUnpause:
-        unpause(a.target);
-        break;
-      case Act::kCancel:
-        cancelLogged(a.target);
-        break;
-      case Act::kAdd:
-        addStep(a.target, a.step);
-        break;
-      default:
-        break;
-    }
-  }
+  // --- the verbs ProgramRunner calls -------------------------------------
+
+  friend struct fuzz::ProgramRunner;
+
+  bool called(int d) const { return pool_[d].called(); }
+  int userPauses(int d) const { return paused_[d]; }
 
   void create(Canceller kind, int param) {
     int index = size();

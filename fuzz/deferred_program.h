@@ -100,6 +100,100 @@ inline int mapValue(bool none, int v, int param) {
   return none ? param : static_cast<int>((static_cast<long>(v) * 31 + param) % 100003);
 }
 
+// How a Program's operations and a callable's effects map onto the verbs of
+// a side that runs them: the reference model and the harness on torsion's
+// Deferreds. Written once so that both read a program alike. A Side is a
+// friend of this struct and has create(Canceller, int), addStep(d, step),
+// callbackLogged(d, value), errbackLogged(d, code), pause(d), unpause(d),
+// cancelLogged(d), chain(d, other), deepLadder(links), size(), called(d)
+// and userPauses(d).
+struct ProgramRunner {
+  template <typename Side>
+  static void operation(Side& side, const Operation& op) {
+    switch (op.op) {
+      case Op::kCreate:
+        side.create(op.canceller, op.param);
+        break;
+      case Op::kAdd:
+        side.addStep(op.target, op.step);
+        break;
+      case Op::kChain:
+        side.chain(op.target, op.other);
+        break;
+      case Op::kDeepLadder:
+        side.deepLadder(op.param);
+        break;
+      default:
+        verb(side,
+             op.op == Op::kFire      ? Act::kFire
+             : op.op == Op::kErrback ? Act::kErrback
+             : op.op == Op::kPause   ? Act::kPause
+             : op.op == Op::kUnpause ? Act::kUnpause
+                                     : Act::kCancel,
+             op.target, op.param);
+        break;
+    }
+  }
+
+  // An effect a callable has on another Deferred of the pool while a chain
+  // runs (isEffect(a.kind)).
+  template <typename Side>
+  static void effect(Side& side, const Action& a) {
+    if (a.kind == Act::kAdd) {
+      side.addStep(a.target, a.step);
+    } else {
+      verb(side, a.kind, a.target, a.param);
+    }
+  }
+
+  // Unpauses everything and fires what is unfired (cancel(), else errback),
+  // repeatedly, until every Deferred has fired and nothing waits: what is
+  // done before the handles are dropped.
+  template <typename Side>
+  static void finish(Side& side) {
+    for (int round = 0; round < 16; ++round) {
+      bool acted = false;
+      for (int d = 0; d < side.size(); ++d) {
+        while (side.userPauses(d) > 0) {
+          side.unpause(d);
+          acted = true;
+        }
+      }
+      for (int d = 0; d < side.size(); ++d) {
+        if (side.called(d)) continue;
+        side.cancelLogged(d);
+        if (!side.called(d)) side.errbackLogged(d, 999);
+        acted = true;
+      }
+      if (!acted) return;
+    }
+  }
+
+ private:
+  template <typename Side>
+  static void verb(Side& side, Act kind, int d, int param) {
+    switch (kind) {
+      case Act::kFire:
+        side.callbackLogged(d, param);
+        break;
+      case Act::kErrback:
+        side.errbackLogged(d, param);
+        break;
+      case Act::kPause:
+        side.pause(d);
+        break;
+      case Act::kUnpause:
+        side.unpause(d);
+        break;
+      case Act::kCancel:
+        side.cancelLogged(d);
+        break;
+      default:
+        break;
+    }
+  }
+};
+
 // One line per operation, for failure messages.
 std::string describe(const Program& program);
 
