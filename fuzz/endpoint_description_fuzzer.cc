@@ -236,17 +236,7 @@ void checkDescription(std::string_view description) {
 
 // Arguments quoted into a description come back as positional arguments.
 void checkQuoting(std::string type, std::string_view text) {
-  std::vector<std::string> args;
-  std::string current;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) == 0xff) {
-      args.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  args.push_back(current);
+  std::vector<std::string> args = splitAt0xff(text);
   std::string description = net::quoteStringArgument(type);
   for (const std::string& a : args) description += ":" + net::quoteStringArgument(a);
   checkDescription(description);

@@ -79,6 +79,21 @@ inline std::vector<std::string_view> chunksOf(std::string_view stream,
   return chunks;
 }
 
+// The strings of a list written as one input: `text` cut at each 0xff
+// byte (a byte no protocol under test gives a meaning). Always at least one
+// string; "" gives {""}.
+inline std::vector<std::string> splitAt0xff(std::string_view text) {
+  std::vector<std::string> parts(1);
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) == 0xff) {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  return parts;
+}
+
 // Printable form of bytes for failure messages: "ab\r\n\x00".
 inline std::string escaped(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";

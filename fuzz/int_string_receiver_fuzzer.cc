@@ -32,6 +32,7 @@
 
 #include "fuzz/check.h"
 #include "fuzz/fuzz_input.h"
+#include "fuzz/receiver_feed.h"
 #include "net/int_string_receiver.h"
 #include "net/string_transport.h"
 
@@ -156,17 +157,7 @@ Observed feed(std::size_t prefixLength, std::size_t maxLength, bool act,
                                  /*lenient=*/true);
   tester->makeConnection(&transport);
   Observed& o = tester->observed;
-  try {
-    for (std::string_view chunk : chunks) {
-      if (transport.disconnecting()) break;
-      tester->dataReceived(chunk);
-      while (tester->paused() && !tester->stopped && !transport.disconnecting()) {
-        tester->resumeProducing();
-      }
-    }
-  } catch (const Thrown&) {
-    o.threw = true;
-  }
+  o.threw = feedAsConnection<Thrown>(*tester, transport, chunks);
   o.closed = transport.disconnecting();
   if (!o.threw && !o.closed) o.recvd = std::string(tester->recvd());
   FUZZ_CHECK(transport.value().empty(), "the receiver wrote something");
@@ -247,17 +238,7 @@ std::string prefixOf(std::size_t prefixLength, std::size_t length) {
 // Int8 meets strings it cannot frame), written with sendString, read back.
 void checkRoundTrip(std::size_t prefixLength, std::size_t repeat, std::string_view sizes,
                     std::string_view text) {
-  std::vector<std::string> strings;
-  std::string current;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) == 0xff) {
-      strings.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  strings.push_back(current);
+  std::vector<std::string> strings = splitAt0xff(text);
   for (std::string& s : strings) {
     std::string once = s;
     for (std::size_t i = 1; i < repeat; ++i) s += once;

@@ -30,6 +30,7 @@
 
 #include "fuzz/check.h"
 #include "fuzz/fuzz_input.h"
+#include "fuzz/receiver_feed.h"
 #include "net/line_receiver.h"
 #include "net/max_length.h"
 #include "net/string_transport.h"
@@ -204,18 +205,7 @@ Observed feedLineReceiver(const std::string& delim, std::size_t maxLength,
                                  /*lenient=*/true);
   tester->makeConnection(&transport);
   Observed& o = tester->observed;
-  try {
-    for (std::string_view chunk : chunks) {
-      if (transport.disconnecting()) break;
-      tester->dataReceived(chunk);
-      // Each resume may deliver up to another pausing line.
-      while (tester->paused() && !tester->stopped && !transport.disconnecting()) {
-        tester->resumeProducing();
-      }
-    }
-  } catch (const Thrown&) {
-    o.threw = true;
-  }
+  o.threw = feedAsConnection<Thrown>(*tester, transport, chunks);
   o.closed = transport.disconnecting();
   if (!o.threw && !o.closed) o.leftBuffered = tester->clearLineBuffer();
   FUZZ_CHECK(transport.value().empty(), "the receiver wrote something");

@@ -189,17 +189,7 @@ void checkStream(std::size_t maxLength, std::string_view sizes, std::string_view
 // Strings separated by 0xff in `text`, written with sendString and read
 // back.
 void checkRoundTrip(std::string_view sizes, std::string_view text) {
-  std::vector<std::string> strings;
-  std::string current;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) == 0xff) {
-      strings.push_back(current);
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  strings.push_back(current);
+  std::vector<std::string> strings = splitAt0xff(text);
 
   auto writer = std::make_shared<Recorder>(false);
   net::StringTransport out;
