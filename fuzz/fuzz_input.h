@@ -16,10 +16,12 @@
 #ifndef TORSION_FUZZ_FUZZ_INPUT_H_
 #define TORSION_FUZZ_FUZZ_INPUT_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace torsion::fuzz {
@@ -77,6 +79,21 @@ inline std::vector<std::string_view> chunksOf(std::string_view stream,
     stream.remove_prefix(chunks.back().size());
   }
   return chunks;
+}
+
+// values[choice % N], with a branch of its own for each index: libFuzzer
+// then sees each choice as new coverage and keeps an input for each in its
+// corpus, where a table lookup would be one edge for all of them.
+template <std::size_t N, std::size_t... I>
+std::size_t pickCoveredAt(std::size_t i, const std::array<std::size_t, N>& values,
+                          std::index_sequence<I...>) {
+  std::size_t out = 0;
+  (void)((i == I ? (out = values[I], true) : false) || ...);
+  return out;
+}
+template <std::size_t N>
+std::size_t pickCovered(std::size_t choice, const std::array<std::size_t, N>& values) {
+  return pickCoveredAt(choice % N, values, std::make_index_sequence<N>());
 }
 
 // The strings of a list written as one input: `text` cut at each 0xff

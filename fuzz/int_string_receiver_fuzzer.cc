@@ -41,44 +41,12 @@ namespace {
 
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 
-std::size_t prefixChoice(std::size_t choice) {
-  switch (choice % 3) {
-    case 0:
-      return 1;
-    case 1:
-      return 2;
-    default:
-      return 4;
-  }
-}
+std::size_t prefixChoice(std::size_t choice) { return pickCovered<3>(choice, {1, 2, 4}); }
 
 std::size_t limitChoice(std::size_t choice) {
-  switch (choice % 12) {
-    case 0:
-      return 0;
-    case 1:
-      return 1;
-    case 2:
-      return 3;
-    case 3:
-      return 255;
-    case 4:
-      return 256;
-    case 5:
-      return 65535;
-    case 6:
-      return 65536;
-    case 7:
-      return net::IntNStringReceiver::kDefaultMaxLength;
-    case 8:
-      return 0xffffffffu;
-    case 9:
-      return std::size_t{1} << 32;
-    case 10:
-      return kSizeMax - 1;
-    default:
-      return kSizeMax;
-  }
+  return pickCovered<12>(choice, {0, 1, 3, 255, 256, 65535, 65536,
+                                  net::IntNStringReceiver::kDefaultMaxLength, 0xffffffffu,
+                                  std::size_t{1} << 32, kSizeMax - 1, kSizeMax});
 }
 
 struct Thrown {};

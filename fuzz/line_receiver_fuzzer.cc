@@ -41,32 +41,9 @@ namespace {
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 
 std::size_t limitChoice(std::size_t choice) {
-  switch (choice % 12) {
-    case 0:
-      return 0;
-    case 1:
-      return 1;
-    case 2:
-      return 2;
-    case 3:
-      return 3;
-    case 4:
-      return 5;
-    case 5:
-      return 8;
-    case 6:
-      return 16;
-    case 7:
-      return 64;
-    case 8:
-      return net::LineReceiver::kDefaultMaxLength;
-    case 9:
-      return kSizeMax - 100;
-    case 10:
-      return kSizeMax - 1;
-    default:
-      return net::kNoMaxLength;  // SIZE_MAX
-  }
+  return pickCovered<12>(choice,
+                         {0, 1, 2, 3, 5, 8, 16, 64, net::LineReceiver::kDefaultMaxLength,
+                          kSizeMax - 100, kSizeMax - 1, net::kNoMaxLength});
 }
 
 std::string delimiterChoice(std::size_t choice) {

@@ -33,35 +33,11 @@ namespace {
 
 constexpr std::size_t kSizeMax = std::numeric_limits<std::size_t>::max();
 
-// One case per choice, so that libFuzzer sees each as new coverage and
-// keeps an input for each in its corpus.
 std::size_t chooseMaxLength(FuzzInput& in) {
-  switch (in.below(12)) {
-    case 0:
-      return 0;
-    case 1:
-      return 1;
-    case 2:
-      return 2;
-    case 3:
-      return 9;
-    case 4:
-      return 10;
-    case 5:
-      return 99;
-    case 6:
-      return 100;
-    case 7:
-      return net::NetstringReceiver::kDefaultMaxLength;
-    case 8:
-      return std::size_t{1} << 20;
-    case 9:
-      return kSizeMax / 10;
-    case 10:
-      return kSizeMax - 1;
-    default:
-      return net::kNoMaxLength;  // SIZE_MAX
-  }
+  return pickCovered<12>(
+      in.below(12),
+      {0, 1, 2, 9, 10, 99, 100, net::NetstringReceiver::kDefaultMaxLength,
+       std::size_t{1} << 20, kSizeMax / 10, kSizeMax - 1, net::kNoMaxLength});
 }
 
 struct Thrown {};
