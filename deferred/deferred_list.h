@@ -123,35 +123,19 @@ void keepCancellable(State& dying);
 // Tags the constructor that copies a dying state for keepCancellable.
 struct Rescue {};
 
-template <typename T, typename R>
-struct ListState {
-  static constexpr bool kOnOne = !std::is_same_v<R, std::vector<Outcome<T>>>;
-  ListState(std::size_t n, bool onOneCallback, DeferredListOptions o)
-      : inputs(n), results(n), fireOnOneCallback(onOneCallback), options(o) {}
-  ListState(Rescue, ListState& from)
-      : inputs(from.inputs.size()),
-        results(std::move(from.results)),
-        finished(from.finished),
-        fireOnOneCallback(from.fireOnOneCallback),
-        options(from.options) {}
-  ~ListState() { keepCancellable<R>(*this); }
+// What both list states keep and do: the inputs, how many have reported,
+// whether the list fired, its options and its result handle.
+template <typename R>
+struct ListStateBase {
+  ListStateBase(std::size_t n, DeferredListOptions o) : inputs(n), options(o) {}
 
   InputSet inputs;
-  std::vector<std::optional<Outcome<T>>> results;
   std::size_t finished = 0;
   bool fired = false;
-  bool fireOnOneCallback;
   DeferredListOptions options;
   // Set once created (its canceller needs this state); dropped when fired,
   // so its fate is the user's.
   Deferred<R> result = Access::adopt<R>(nullptr);
-
-  std::vector<Outcome<T>> takeAll() {
-    std::vector<Outcome<T>> out;
-    out.reserve(results.size());
-    for (auto& r : results) out.push_back(std::move(*r));
-    return out;
-  }
 
   // Twisted's `self.called`: fired by us, or by hand through the list's
   // handle (DL9: later results are then ignored).
@@ -163,40 +147,69 @@ struct ListState {
     return fired;
   }
 
-  // cancel() found input i gone (every handle dropped before it fired): it
-  // can never deliver, so it counts as cancelled without a canceller.
-  void inputGone(std::size_t i) {
-    if (!called() && !results[i]) record(i, Failure(CancelledError()));
-  }
-
-  void record(std::size_t i, Outcome<T> o) {
-    ++finished;
-    if (called()) return;  // DL9: recorded by Twisted, but nobody can see it here
-    if constexpr (kOnOne) {
-      if (o.hasValue() && fireOnOneCallback) {
-        if constexpr (std::is_void_v<T>) {
-          fire(IndexedResult<void>{i});
-        } else {
-          fire(IndexedResult<T>{std::move(o).value(), i});
-        }
-        return;
-      }
-    }
-    if (o.isFailure() && options.fireOnOneErrback) {
-      fired = true;
-      Deferred<R> d = std::move(result);
-      d.errback(Failure(FirstError(std::move(o).failure(), i)));
-      return;
-    }
-    results[i].emplace(std::move(o));
-    if (finished == results.size()) fire(takeAll());
-  }
-
   template <typename V>
   void fire(V&& value) {
     fired = true;
     Deferred<R> d = std::move(result);
     d.callback(R(std::forward<V>(value)));
+  }
+
+  // fireOnOneErrback: input i failed first.
+  void fireFirstError(Failure failure, std::size_t i) {
+    fired = true;
+    Deferred<R> d = std::move(result);
+    d.errback(Failure(FirstError(std::move(failure), i)));
+  }
+};
+
+template <typename T, typename R>
+struct ListState : ListStateBase<R> {
+  static constexpr bool kOnOne = !std::is_same_v<R, std::vector<Outcome<T>>>;
+  ListState(std::size_t n, bool onOneCallback, DeferredListOptions o)
+      : ListStateBase<R>(n, o), results(n), fireOnOneCallback(onOneCallback) {}
+  ListState(Rescue, ListState& from)
+      : ListStateBase<R>(from.inputs.size(), from.options),
+        results(std::move(from.results)),
+        fireOnOneCallback(from.fireOnOneCallback) {
+    this->finished = from.finished;
+  }
+  ~ListState() { keepCancellable<R>(*this); }
+
+  std::vector<std::optional<Outcome<T>>> results;
+  bool fireOnOneCallback;
+
+  std::vector<Outcome<T>> takeAll() {
+    std::vector<Outcome<T>> out;
+    out.reserve(results.size());
+    for (auto& r : results) out.push_back(std::move(*r));
+    return out;
+  }
+
+  // cancel() found input i gone (every handle dropped before it fired): it
+  // can never deliver, so it counts as cancelled without a canceller.
+  void inputGone(std::size_t i) {
+    if (!this->called() && !results[i]) record(i, Failure(CancelledError()));
+  }
+
+  void record(std::size_t i, Outcome<T> o) {
+    ++this->finished;
+    if (this->called()) return;  // DL9: recorded by Twisted, but nobody can see it here
+    if constexpr (kOnOne) {
+      if (o.hasValue() && fireOnOneCallback) {
+        if constexpr (std::is_void_v<T>) {
+          this->fire(IndexedResult<void>{i});
+        } else {
+          this->fire(IndexedResult<T>{std::move(o).value(), i});
+        }
+        return;
+      }
+    }
+    if (o.isFailure() && this->options.fireOnOneErrback) {
+      this->fireFirstError(std::move(o).failure(), i);
+      return;
+    }
+    results[i].emplace(std::move(o));
+    if (this->finished == results.size()) this->fire(takeAll());
   }
 };
 
@@ -297,35 +310,24 @@ Deferred<R> makeDeferredList(std::vector<Deferred<T>> ds, bool fireOnOneCallback
 }
 
 template <typename... Ts>
-struct TupleListState {
+struct TupleListState : ListStateBase<std::tuple<Outcome<Ts>...>> {
   using Result = std::tuple<Outcome<Ts>...>;
-  explicit TupleListState(DeferredListOptions o) : inputs(sizeof...(Ts)), options(o) {}
+  explicit TupleListState(DeferredListOptions o)
+      : ListStateBase<Result>(sizeof...(Ts), o) {}
   TupleListState(Rescue, TupleListState& from)
-      : inputs(sizeof...(Ts)),
-        results(std::move(from.results)),
-        finished(from.finished),
-        options(from.options) {}
+      : ListStateBase<Result>(sizeof...(Ts), from.options),
+        results(std::move(from.results)) {
+    this->finished = from.finished;
+  }
   ~TupleListState() { keepCancellable<Result>(*this); }
 
-  InputSet inputs;
   std::tuple<std::optional<Outcome<Ts>>...> results;
-  std::size_t finished = 0;
-  bool fired = false;
-  DeferredListOptions options;
-  Deferred<Result> result = Access::adopt<Result>(nullptr);  // as ListState's
-
-  bool called() {
-    if (!fired && result && result.called()) {
-      fired = true;
-      auto drop = std::move(result);
-    }
-    return fired;
-  }
 
   // See ListState::inputGone.
   void inputGone(std::size_t i) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((I == i && !called() && !std::get<I>(results) ? record<I>(noResult<I>()) : void()),
+      ((I == i && !this->called() && !std::get<I>(results) ? record<I>(noResult<I>())
+                                                           : void()),
        ...);
     }
     (std::index_sequence_for<Ts...>());
@@ -338,19 +340,15 @@ struct TupleListState {
 
   template <std::size_t I, typename T>
   void record(Outcome<T> o) {
-    ++finished;
-    if (called()) return;
-    if (o.isFailure() && options.fireOnOneErrback) {
-      fired = true;
-      Deferred<Result> d = std::move(result);
-      d.errback(Failure(FirstError(std::move(o).failure(), I)));
+    ++this->finished;
+    if (this->called()) return;
+    if (o.isFailure() && this->options.fireOnOneErrback) {
+      this->fireFirstError(std::move(o).failure(), I);
       return;
     }
     std::get<I>(results).emplace(std::move(o));
-    if (finished == sizeof...(Ts)) {
-      fired = true;
-      Deferred<Result> d = std::move(result);
-      d.callback(
+    if (this->finished == sizeof...(Ts)) {
+      this->fire(
           std::apply([](auto&... r) { return Result(std::move(*r)...); }, results));
     }
   }
