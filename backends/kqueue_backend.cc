@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/dispatch_scope.h"
 #include "backends/interest.h"
+#include "backends/kevent_set.h"
 #include "backends/timeout.h"
 #include "base/system_error.h"
 
@@ -23,18 +24,6 @@ namespace {
 // The EVFILT_USER knote that wakeUp() triggers. Its ident lives in the
 // EVFILT_USER namespace, apart from the descriptors of READ/WRITE knotes.
 constexpr uintptr_t kWakeIdent = 0;
-
-// EV_SET with each argument converted to its field's type first. FreeBSD 12+
-// spells EV_SET as a compound literal, and C++ refuses narrowing inside its
-// braces (an int fd into the uintptr_t ident, an int flag expression into
-// the u_short flags); macOS's types differ again (intptr_t data).
-void evSet(struct kevent* ev, uintptr_t ident, int filter, unsigned flags,
-           unsigned fflags, std::int64_t data = 0, void* udata = nullptr) {
-  using E = struct kevent;
-  EV_SET(ev, ident, static_cast<decltype(E::filter)>(filter),
-         static_cast<decltype(E::flags)>(flags), static_cast<decltype(E::fflags)>(fflags),
-         static_cast<decltype(E::data)>(data), udata);
-}
 
 const char* filterName(short filter) {
   return filter == EVFILT_READ ? "EVFILT_READ" : "EVFILT_WRITE";

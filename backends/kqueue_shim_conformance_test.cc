@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/kevent_set.h"
 #include "gtest/gtest.h"
 #include "testing/descriptor_pair.h"
 
@@ -35,18 +36,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// EV_SET with each argument converted to its field's type first. FreeBSD 12+
-// spells EV_SET as a compound literal, and C++ refuses narrowing inside its
-// braces (an int fd into the uintptr_t ident, an int flag expression into
-// the u_short flags); macOS's types differ again (intptr_t data).
-void evSet(struct kevent* ev, uintptr_t ident, int filter, unsigned flags,
-           unsigned fflags, std::int64_t data = 0, void* udata = nullptr) {
-  using E = struct kevent;
-  EV_SET(ev, ident, static_cast<decltype(E::filter)>(filter),
-         static_cast<decltype(E::flags)>(flags), static_cast<decltype(E::fflags)>(fflags),
-         static_cast<decltype(E::data)>(data), udata);
-}
-
+using torsion::evSet;
 using torsion::testing::OwnedFd;
 using torsion::testing::Pipe;
 using torsion::testing::SocketPair;
