@@ -25,6 +25,21 @@ void TimerArena::grow() {
   bumpEnd = bump + size;
 }
 
+void TimerArena::reserve(std::size_t n) {
+  const std::size_t ready = freeNodes.size() + static_cast<std::size_t>(bumpEnd - bump);
+  if (n <= ready) return;
+  // The bump space left over is abandoned to the free list first, so the
+  // new chunk can become the whole bump space.
+  for (; bump != bumpEnd; ++bump) freeNodes.push_back(bump);
+  const std::size_t size = n - ready;
+  // Every node may come back at once (a queue cleared after n pending
+  // calls): releasing them then must not reallocate the list.
+  freeNodes.reserve(live + n);
+  chunks.push_back(std::make_unique<TimerNode[]>(size));
+  bump = chunks.back().get();
+  bumpEnd = bump + size;
+}
+
 void releaseTimerNode(TimerNode* node) {
   // The callable is already gone: it was moved out to run, or destroyed by
   // cancel() or clear(). Only the memory comes back.

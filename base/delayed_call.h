@@ -45,7 +45,7 @@ struct TimerArena;
 // by every DelayedCall handle naming it: returned to its arena (the queue's
 // node slab, below) when the last owner lets go.
 // Kept at 64 bytes on LP64 (the callable's 16 inline bytes included), so a
-// pending call costs one cache line plus its 8-byte heap slot.
+// pending call costs one cache line plus its 16-byte heap slot.
 struct TimerNode {
   // index_ values that are not heap positions.
   static constexpr std::int32_t kCalled = -1;
@@ -102,6 +102,9 @@ struct TimerArena {
     return bump++;
   }
   void grow();
+  // Makes sure `n` more nodes can be acquired without allocating: one
+  // chunk for what the free list and the bump space lack.
+  void reserve(std::size_t n);
 };
 
 // Gives an unreferenced node back to its arena.

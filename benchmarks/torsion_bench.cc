@@ -61,7 +61,12 @@ class TorsionLoop {
     readers_.erase(it);
   }
 
-  void reserveTimers(std::size_t n) { calls_.resize(n); }
+  // The peers' adapters allocate their timers here, untimed; torsion's
+  // equivalent is reserving the queue's nodes and heap slots.
+  void reserveTimers(std::size_t n) {
+    calls_.resize(n);
+    reactor_->reserveDelayedCalls(n);
+  }
 
   void startTimer(std::size_t slot, double delaySeconds, const Callback* cb) {
     calls_[slot] = reactor_->callLater(Seconds(delaySeconds), [cb] { (*cb)(); });

@@ -179,6 +179,14 @@ class Reactor : public ReactorTime {
 
   std::vector<DelayedCall> getDelayedCalls() const override { return timers_.pending(); }
 
+  // torsion extension, like std::vector::reserve: makes room for `n` pending
+  // calls (their nodes and heap slots) now, so that scheduling up to `n`
+  // allocates and page-faults nothing later. For programs that know their
+  // timer scale and keep allocation out of a latency-sensitive phase; libev,
+  // libuv and Asio users get the same by owning their timers' memory.
+  // Throws std::length_error past the queue's limit. Reactor thread only.
+  void reserveDelayedCalls(std::size_t n) { timers_.reserve(n); }
+
   // torsion extension: runs `f` at the start of the next pass, in FIFO
   // order with other callSoon calls, before that pass's due timers. Like
   // callLater(0, f) without a handle: cheaper (no node, no heap), and not

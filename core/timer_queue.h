@@ -10,7 +10,9 @@
 //   * schedule, cancel, reset and delay cost O(log n); a cancelled call
 //     leaves the heap at once and its callable is destroyed at once.
 // It is a 4-ary min-heap on (deadline, sequence) of intrusive,
-// reference-counted nodes that know their own heap index.
+// reference-counted nodes that know their own heap index. Each heap slot
+// carries its node's deadline beside the pointer (libev's trick), so
+// ordering reads the heap array, not the nodes scattered behind it.
 //
 //   torsion::internal::TimerQueue queue(clock);   // clock: a ReactorTime
 //   torsion::DelayedCall c = queue.schedule(clock.seconds() + 1.0, f);
@@ -86,8 +88,13 @@ class TimerQueue final : public TimerScheduler {
   // The earliest pending deadline, if any.
   std::optional<double> nextDeadline() const {
     if (heap_.empty()) return std::nullopt;
-    return heap_[0]->deadline;
+    return heap_[0].deadline;
   }
+
+  // Room for `n` pending calls: nodes (constructed, so their memory is
+  // touched now) and heap slots. Throws std::length_error past the limit
+  // schedule() enforces.
+  void reserve(std::size_t n);
 
   std::size_t size() const { return heap_.size(); }
   bool empty() const { return heap_.empty(); }
@@ -103,15 +110,24 @@ class TimerQueue final : public TimerScheduler {
   void reschedule(TimerNode* node, double deadline) override;
   double now() const override;
 
-  static bool before(const TimerNode* a, const TimerNode* b) {
-    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+  // A heap slot: the node and a copy of its deadline. Four slots fill one
+  // cache line, so picking the smallest child touches one line and no node;
+  // a node is read only to break a tie on equal deadlines.
+  struct Slot {
+    double deadline;
+    TimerNode* node;
+  };
+  static bool before(const Slot& a, const Slot& b) {
+    return a.deadline < b.deadline ||
+           (a.deadline == b.deadline && a.node->seq < b.node->seq);
   }
-  void place(TimerNode* node, std::size_t i) {
-    heap_[i] = node;
-    node->index = static_cast<std::int32_t>(i);
+  void place(const Slot& slot, std::size_t i) {
+    heap_[i] = slot;
+    slot.node->index = static_cast<std::int32_t>(i);
   }
-  void siftUp(std::size_t i, TimerNode* node);
-  void siftDown(std::size_t i, TimerNode* node);
+  static const Slot* earliestOf(const Slot* first, const Slot* end);
+  void siftUp(std::size_t i, Slot slot);
+  void siftDown(std::size_t i, Slot slot);
   // Takes `node` out of the heap; does not touch its state or references.
   void removeAt(std::size_t i);
   // removeAt(0), specialised for the pop of every fired call.
@@ -121,7 +137,7 @@ class TimerQueue final : public TimerScheduler {
 
   const ReactorTime& time_;
   TimerArena* arena_;  // see TimerArena for its lifetime
-  std::vector<TimerNode*> heap_;
+  std::vector<Slot> heap_;
   std::uint64_t nextSeq_ = 0;
 };
 

@@ -57,6 +57,22 @@ TEST_P(ReactorTimersTest, SelfReschedulingCallDoesNotStarve) {
   reactor().iterate();  // the spin scheduled in the stopping pass sees stop
 }
 
+// reserveDelayedCalls only makes room: the calls then scheduled run in
+// deadline order as any others, and a request past the queue's limit is
+// refused with the call's name. (That it allocates nothing afterwards is
+// core/timer_queue_reserve_test.cc's to show.)
+TEST_P(ReactorTimersTest, ReserveDelayedCallsThenScheduleAsUsual) {
+  reactor().reserveDelayedCalls(64);
+  Order order;
+  reactor().callLater(0.002s, [&] { order.push_back("late"); });
+  reactor().callLater(0s, [&] { order.push_back("soon"); });
+  reactor().callLater(0.004s, [&] { reactor().stop(); });
+  runReactor();
+  EXPECT_EQ(order, (Order{"soon", "late"}));
+  EXPECT_THROW(reactor().reserveDelayedCalls(std::numeric_limits<std::size_t>::max()),
+               std::length_error);
+}
+
 // Twisted DC13: an exception from a timed call is logged once and the loop
 // goes on with the other calls.
 TEST_P(ReactorTimersTest, TimedCallExceptionIsLogged) {
