@@ -311,11 +311,15 @@ double Reactor::seconds() const {
       .count();
 }
 
-DelayedCall Reactor::callLater(Seconds delay, absl::AnyInvocable<void()> f) {
+double Reactor::deadlineAfter(Seconds delay) const {
   if (std::isnan(delay.count())) {
     throw std::invalid_argument("callLater: the delay is NaN");
   }
-  return timers_.schedule(seconds() + std::max(delay.count(), 0.0), std::move(f));
+  return seconds() + std::max(delay.count(), 0.0);
+}
+
+DelayedCall Reactor::callLater(Seconds delay, absl::AnyInvocable<void()> f) {
+  return timers_.schedule(deadlineAfter(delay), std::move(f));
 }
 
 // ---- Threads -------------------------------------------------------------------

@@ -126,7 +126,7 @@ void TimerQueue::reserve(std::size_t n) {
   arena_->reserve(n - std::min(n, heap_.size()));
 }
 
-DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()>&& f) {
+TimerNode* TimerQueue::prepare(double deadline) {
   if (std::isnan(deadline)) {
     throw std::invalid_argument("callLater: the delay is NaN");
   }
@@ -140,10 +140,31 @@ DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()>&& f
   node->refs = 2;
   node->index = 0;
   node->arena = arena_;
-  node->fn = std::move(f);
-  heap_.push_back(Slot{deadline, node});
+  return node;
+}
+
+DelayedCall TimerQueue::push(TimerNode* node) {
+  try {
+    heap_.push_back(Slot{node->deadline, node});
+  } catch (...) {
+    discard(node);
+    throw;
+  }
   siftUp(heap_.size() - 1, heap_.back());
   return DelayedCall(node);
+}
+
+void TimerQueue::discard(TimerNode* node) noexcept {
+  node->fn = nullptr;
+  node->index = TimerNode::kCancelled;
+  node->refs = 1;
+  unrefTimerNode(node);
+}
+
+DelayedCall TimerQueue::schedule(double deadline, absl::AnyInvocable<void()>&& f) {
+  TimerNode* node = prepare(deadline);
+  node->fn = std::move(f);
+  return push(node);
 }
 
 void TimerQueue::cancel(TimerNode* node) {

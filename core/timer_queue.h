@@ -32,6 +32,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -71,6 +72,23 @@ class TimerQueue final : public TimerScheduler {
   // if `deadline` is NaN. Takes `f` by reference so the callable moves once,
   // into its node (a by-value parameter cost a move and a destroy more).
   DelayedCall schedule(double deadline, absl::AnyInvocable<void()>&& f);
+
+  // As schedule(), with the callable built in place in its node from `f`:
+  // no AnyInvocable is moved or destroyed on the way (Reactor::callLater's
+  // path for a lambda). If building it throws, nothing is scheduled.
+  template <typename F>
+  DelayedCall emplace(double deadline, F&& f) {
+    TimerNode* node = prepare(deadline);
+    std::destroy_at(&node->fn);
+    try {
+      std::construct_at(&node->fn, std::forward<F>(f));
+    } catch (...) {
+      std::construct_at(&node->fn);
+      discard(node);
+      throw;
+    }
+    return push(node);
+  }
 
   // Runs, in (deadline, sequence) order, every pending call whose deadline
   // is <= `now` (with kNextPass: and that was scheduled before this pass
@@ -125,6 +143,13 @@ class TimerQueue final : public TimerScheduler {
     heap_[i] = slot;
     slot.node->index = static_cast<std::int32_t>(i);
   }
+  // schedule() in three steps, so emplace() can build the callable between
+  // them. prepare: the checks and a node, not yet in the heap. push: into the
+  // heap (on failure the node is discarded). discard: back to the arena.
+  TimerNode* prepare(double deadline);
+  DelayedCall push(TimerNode* node);
+  void discard(TimerNode* node) noexcept;
+
   static const Slot* earliestOf(const Slot* first, const Slot* end);
   void siftUp(std::size_t i, Slot slot);
   void siftDown(std::size_t i, Slot slot);

@@ -38,6 +38,30 @@ class FakeTime : public ReactorTime {
 
 TEST(TimerQueueTest, NodeFitsOneCacheLine) { EXPECT_LE(sizeof(TimerNode), 64u); }
 
+// emplace() builds the callable in its node; if building it throws, nothing
+// is scheduled and the queue goes on as before.
+TEST(TimerQueueTest, EmplaceWhoseCallableThrowsSchedulesNothing) {
+  struct ThrowsWhenCopied {
+    ThrowsWhenCopied() = default;
+    ThrowsWhenCopied(const ThrowsWhenCopied&) { throw std::runtime_error("copy refused"); }
+    void operator()() const {}
+  };
+  FakeTime t;
+  int ran = 0;
+  t.queue_.emplace(1.0, [&] { ++ran; });
+  const ThrowsWhenCopied refuses;
+  EXPECT_THROW(t.queue_.emplace(0.5, refuses), std::runtime_error);
+  EXPECT_EQ(t.queue_.size(), 1u);
+  t.now_ = 2;
+  EXPECT_EQ(t.pass(), 1u);
+  EXPECT_EQ(ran, 1);
+  // The node it took went back and is reused.
+  t.queue_.emplace(3.0, [&] { ++ran; });
+  t.now_ = 3;
+  EXPECT_EQ(t.pass(), 1u);
+  EXPECT_EQ(ran, 2);
+}
+
 TEST(TimerQueueTest, RunsInDeadlineOrderAndEqualDeadlinesFifo) {
   FakeTime t;
   std::vector<int> order;
