@@ -11,8 +11,9 @@ namespace torsion {
 namespace {
 
 GIOCondition toGlib(Interest interest) {
-  return static_cast<GIOCondition>((hasInterest(interest, Interest::kRead) ? G_IO_IN : 0) |
-                                   (hasInterest(interest, Interest::kWrite) ? G_IO_OUT : 0));
+  return static_cast<GIOCondition>(
+      (hasInterest(interest, Interest::kRead) ? G_IO_IN : 0) |
+      (hasInterest(interest, Interest::kWrite) ? G_IO_OUT : 0));
 }
 
 std::uint8_t fromGlib(GIOCondition revents) {
@@ -54,9 +55,12 @@ struct GlibBackend::Source {
   static GSourceFuncs funcs;
 };
 
-GSourceFuncs GlibBackend::Source::funcs = {
-    &GlibBackend::Source::prepare, &GlibBackend::Source::check,
-    &GlibBackend::Source::dispatch, nullptr, nullptr, nullptr};
+GSourceFuncs GlibBackend::Source::funcs = {&GlibBackend::Source::prepare,
+                                           &GlibBackend::Source::check,
+                                           &GlibBackend::Source::dispatch,
+                                           nullptr,
+                                           nullptr,
+                                           nullptr};
 
 absl::StatusOr<std::unique_ptr<Backend>> GlibBackend::create() {
   absl::StatusOr<std::unique_ptr<GlibBackend>> b = create(nullptr);
@@ -65,8 +69,9 @@ absl::StatusOr<std::unique_ptr<Backend>> GlibBackend::create() {
 }
 
 absl::StatusOr<std::unique_ptr<GlibBackend>> GlibBackend::create(GMainContext* context) {
-  return std::unique_ptr<GlibBackend>(new GlibBackend(
-      context != nullptr ? g_main_context_ref(context) : g_main_context_ref_thread_default()));
+  return std::unique_ptr<GlibBackend>(
+      new GlibBackend(context != nullptr ? g_main_context_ref(context)
+                                         : g_main_context_ref_thread_default()));
 }
 
 GlibBackend::GlibBackend(GMainContext* context)

@@ -8,7 +8,8 @@
 // of the context (a GTK window's, a g_timeout_add's): that is the point of
 // the backend, and the one place a backend runs code that is not torsion's.
 //
-//   absl::StatusOr<std::unique_ptr<Backend>> b = GlibBackend::create();  // thread-default context
+//   absl::StatusOr<std::unique_ptr<Backend>> b = GlibBackend::create();  //
+//   thread-default context
 //   (*b)->setInterest(fd, Interest::kNone, Interest::kRead);
 //   (*b)->poll(std::chrono::milliseconds(5), sink);
 //
@@ -79,9 +80,9 @@ class GlibBackend final : public Backend {
   struct Source;  // the GSource and its callbacks (glib_backend.cc)
   struct FdState {
     Interest interest = Interest::kNone;
-    std::uint8_t mask = 0;  // internal::reportMask(interest)
-    gpointer tag = nullptr;  // g_source_add_unix_fd's
-    std::int32_t index = -1;  // in watched_
+    std::uint8_t mask = 0;               // internal::reportMask(interest)
+    gpointer tag = nullptr;              // g_source_add_unix_fd's
+    std::int32_t index = -1;             // in watched_
     std::uint64_t forgottenInRound = 0;  // == round_: drop its events
   };
   struct Watch {

@@ -17,7 +17,8 @@ absl::StatusOr<std::unique_ptr<Reactor>> createGlibReactor(GMainContext* context
                                       options.backend + "'; only 'glib' (or empty) fits");
   }
   if (options.threadPoolSize == 0) {
-    return absl::InvalidArgumentError("ReactorOptions::threadPoolSize must be at least 1");
+    return absl::InvalidArgumentError(
+        "ReactorOptions::threadPoolSize must be at least 1");
   }
   options.backend = "glib";
   absl::StatusOr<std::unique_ptr<GlibBackend>> backend = GlibBackend::create(context);

@@ -10,7 +10,8 @@
 //   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
 //   (*r)->startRunning();                               // startup triggers, thread pool
 //   (*r)->callLater(1s, [&] { g_main_loop_quit(loop); });
-//   g_main_loop_run(loop);                              // torsion's timers and I/O run here
+//   g_main_loop_run(loop);                              // torsion's timers and I/O run
+//   here
 //
 // or (*r)->run() as usual, which iterates the same context, so GLib and GTK
 // sources run inside it. docs/gui.md.
@@ -34,8 +35,8 @@ namespace torsion {
 // a g_main_loop_run() on that context drives as well as run() does.
 // InvalidArgument when options.backend names another backend or
 // options.threadPoolSize is 0.
-absl::StatusOr<std::unique_ptr<Reactor>> createGlibReactor(GMainContext* context = nullptr,
-                                                           ReactorOptions options = {});
+absl::StatusOr<std::unique_ptr<Reactor>> createGlibReactor(
+    GMainContext* context = nullptr, ReactorOptions options = {});
 
 }  // namespace torsion
 

@@ -111,7 +111,8 @@ TEST_P(EmbeddingTest, TcpEchoThroughTorsion) {
 // thread pool, and a stop() whose shutdown runs in a later step.
 TEST_P(EmbeddingTest, StartRunningAndStopUnderTheForeignLoop) {
   bool shutdownRan = false;
-  reactor().addSystemEventTrigger(Phase::kDuring, "shutdown", [&] { shutdownRan = true; });
+  reactor().addSystemEventTrigger(Phase::kDuring, "shutdown",
+                                  [&] { shutdownRan = true; });
   reactor().startRunning();
   ASSERT_TRUE(reactor().running());
   reactor().callInThread([&] { reactor().callFromThread([&] { reactor().stop(); }); });
@@ -119,8 +120,8 @@ TEST_P(EmbeddingTest, StartRunningAndStopUnderTheForeignLoop) {
   EXPECT_TRUE(shutdownRan);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, EmbeddingTest, ::testing::ValuesIn(availableBackends()),
-                         BackendName());
+INSTANTIATE_TEST_SUITE_P(AllBackends, EmbeddingTest,
+                         ::testing::ValuesIn(availableBackends()), BackendName());
 
 }  // namespace
 }  // namespace torsion::testing

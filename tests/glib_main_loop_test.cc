@@ -35,7 +35,8 @@ class GlibMainLoopTest : public ::testing::Test {
 
   void TearDown() override {
     if (reactor_) {
-      for (const std::string& problem : dirtyReactorReport(*reactor_)) ADD_FAILURE() << problem;
+      for (const std::string& problem : dirtyReactorReport(*reactor_))
+        ADD_FAILURE() << problem;
       cleanReactor(*reactor_);
       for (const log::Event& e : log_.flushErrors()) {
         ADD_FAILURE() << "unexpected logged error [" << e.system << "] " << e.message;
@@ -195,7 +196,8 @@ TEST_F(GlibMainLoopTest, ReactorRunRunsGlibSources) {
 }
 
 TEST(CreateGlibReactorTest, RefusesAnotherBackendOrAnEmptyPool) {
-  absl::StatusOr<std::unique_ptr<Reactor>> r = createGlibReactor(nullptr, {.backend = "epoll"});
+  absl::StatusOr<std::unique_ptr<Reactor>> r =
+      createGlibReactor(nullptr, {.backend = "epoll"});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(r.status().message()).find("epoll"), std::string::npos);
   ReactorOptions noPool;

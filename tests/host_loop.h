@@ -28,7 +28,8 @@ class HostLoop {
 
   // Runs the foreign loop until `done()` holds (checked after each step) or
   // `limit` has passed; false on the limit.
-  virtual bool runUntil(const std::function<bool()>& done, Seconds limit = Seconds(10)) = 0;
+  virtual bool runUntil(const std::function<bool()>& done,
+                        Seconds limit = Seconds(10)) = 0;
 
   // "poll(2)" or "libuv": which loop this binary drives the reactor from.
   virtual std::string_view name() const = 0;

@@ -33,9 +33,9 @@ class LibuvHostLoop final : public HostLoop {
   }
 
   ~LibuvHostLoop() override {
-    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&poll_),
-                           reinterpret_cast<uv_handle_t*>(&timer_),
-                           reinterpret_cast<uv_handle_t*>(&limit_)}) {
+    for (uv_handle_t* h :
+         {reinterpret_cast<uv_handle_t*>(&poll_), reinterpret_cast<uv_handle_t*>(&timer_),
+          reinterpret_cast<uv_handle_t*>(&limit_)}) {
       uv_close(h, nullptr);
     }
     uv_run(&loop_, UV_RUN_DEFAULT);  // runs the close callbacks
@@ -45,8 +45,8 @@ class LibuvHostLoop final : public HostLoop {
   bool runUntil(const std::function<bool()>& done, Seconds limit) override {
     timedOut_ = false;
     uv_update_time(&loop_);
-    uv_timer_start(&limit_, [](uv_timer_t* h) { self(h)->timedOut_ = true; },
-                   toMillis(limit), 0);
+    uv_timer_start(
+        &limit_, [](uv_timer_t* h) { self(h)->timedOut_ = true; }, toMillis(limit), 0);
     armTimer();  // the test may have scheduled calls before the loop ran
     done_ = &done;
     while (!done() && !timedOut_) uv_run(&loop_, UV_RUN_ONCE);
@@ -83,7 +83,8 @@ class LibuvHostLoop final : public HostLoop {
       uv_timer_stop(&timer_);
       return;
     }
-    uv_timer_start(&timer_, [](uv_timer_t* h) { self(h)->step(); }, toMillis(*t), 0);
+    uv_timer_start(
+        &timer_, [](uv_timer_t* h) { self(h)->step(); }, toMillis(*t), 0);
   }
 
   Reactor& reactor_;

@@ -24,8 +24,8 @@ bool pollsReadable(int fd, int timeoutMs) {
   return ::poll(&p, 1, timeoutMs) == 1 && (p.revents & POLLIN) != 0;
 }
 
-#define SKIP_WITHOUT_BACKEND_FILENO(fd)                                       \
-  absl::StatusOr<int> fd = reactor().backendFileno();                         \
+#define SKIP_WITHOUT_BACKEND_FILENO(fd)                                    \
+  absl::StatusOr<int> fd = reactor().backendFileno();                      \
   if (!fd.ok()) GTEST_SKIP() << "no pollable descriptor: " << fd.status(); \
   static_assert(true)
 

@@ -93,7 +93,8 @@ TEST_P(ReactorEmbeddingTest, StartRunningThenIterateUntilStopped) {
   EXPECT_FALSE(reactor().running());
   reactor().startRunning();
   EXPECT_TRUE(reactor().running());
-  EXPECT_EQ(seen, (std::vector<std::string>{"before startup", "after startup", "running"}));
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"before startup", "after startup", "running"}));
 
   reactor().callLater(0s, [&] { reactor().stop(); });
   ASSERT_TRUE(iterateUntil([&] { return !reactor().running(); }));
