@@ -45,6 +45,14 @@ class HostLoop {
 // reactor's error when its backend has none.
 absl::StatusOr<std::unique_ptr<HostLoop>> makeHostLoop(Reactor& reactor);
 
+// makeHostLoop's body: a `Loop(reactor, fd)` on the backend's descriptor.
+template <typename Loop>
+absl::StatusOr<std::unique_ptr<HostLoop>> hostLoopOnBackendFileno(Reactor& reactor) {
+  absl::StatusOr<int> fd = reactor.backendFileno();
+  if (!fd.ok()) return fd.status();
+  return std::make_unique<Loop>(reactor, *fd);
+}
+
 }  // namespace torsion::testing
 
 #endif  // TORSION_TESTS_HOST_LOOP_H_

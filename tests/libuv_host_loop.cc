@@ -99,9 +99,7 @@ class LibuvHostLoop final : public HostLoop {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HostLoop>> makeHostLoop(Reactor& reactor) {
-  absl::StatusOr<int> fd = reactor.backendFileno();
-  if (!fd.ok()) return fd.status();
-  return std::make_unique<LibuvHostLoop>(reactor, *fd);
+  return hostLoopOnBackendFileno<LibuvHostLoop>(reactor);
 }
 
 }  // namespace torsion::testing

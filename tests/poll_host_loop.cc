@@ -47,9 +47,7 @@ class PollHostLoop final : public HostLoop {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HostLoop>> makeHostLoop(Reactor& reactor) {
-  absl::StatusOr<int> fd = reactor.backendFileno();
-  if (!fd.ok()) return fd.status();
-  return std::make_unique<PollHostLoop>(reactor, *fd);
+  return hostLoopOnBackendFileno<PollHostLoop>(reactor);
 }
 
 }  // namespace torsion::testing
