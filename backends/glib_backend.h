@@ -72,8 +72,8 @@ class GlibBackend final : public Backend {
 
   GMainContext* context() const noexcept { return context_; }
 
-  // Lets a GLib main loop on context() drive the backend's owner; an empty
-  // LoopHost (the default) leaves poll() as the only driver.
+  // Lets a GLib main loop on context() drive the reactor that holds this
+  // backend; an empty LoopHost (the default) leaves poll() as the only driver.
   void setLoopHost(LoopHost host) { host_ = std::move(host); }
 
  private:
