@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -133,6 +134,23 @@ class Backend {
 
   // Rebuilds kernel state in a child process after fork().
   virtual absl::Status reinitializeAfterFork() { return absl::OkStatus(); }
+
+  // For a loop outside torsion (docs/embedding.md): a descriptor that polls
+  // readable whenever poll() would report something or wakeUp() was called,
+  // as epoll's own descriptor does (Python's epoll.fileno(), libuv's
+  // uv_backend_fd). Owned by the backend; do not read or close it.
+  // Unimplemented, naming the backend, when it has none (poll and select
+  // watch a list, not a kernel object).
+  virtual absl::StatusOr<int> fileno() const {
+    return absl::UnimplementedError(
+        std::string(name()) +
+        " backend has no pollable descriptor; the epoll backend has one "
+        "(docs/embedding.md)");
+  }
+
+  // True while poll() would report something that fileno() does not show
+  // (epoll's always-ready regular files): a foreign loop must not block.
+  virtual bool readyWithoutWaiting() const noexcept { return false; }
 
   // The completion port of a completion backend (features().completionModel);
   // nullptr for a readiness backend. poll() then hands finished operations

@@ -65,6 +65,7 @@ def _registration_source(name, row, header, preference, testonly):
         "    .preference = %d," % preference,
         "    .probe = %s," % ("&" + row.probe if row.probe else "nullptr"),
         "    .create = [] { return %s(); }," % row.factory,
+        "    .automatic = %s," % ("true" if row.automatic else "false"),
         "});",
         "",
         "}  // namespace",
@@ -127,10 +128,15 @@ def backend_library(
     )
 
 def backends_of_this_platform():
-    """The deps of //backends:all: every row's target where it builds."""
+    """The deps of //backends:all: every automatic row's target where it builds.
+
+    A by-name-only backend (glib) stays out, so that linking every backend
+    does not link a GUI toolkit's library.
+    """
     deps = []
     for row in BACKENDS:
-        deps = deps + _on(row.where, "//backends:" + row.target)
+        if row.automatic:
+            deps = deps + _on(row.where, "//backends:" + row.target)
     return deps
 
 def backend_test(name, srcs, deps, target_compatible_with = POSIX_ONLY, **kwargs):

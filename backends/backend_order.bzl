@@ -17,6 +17,9 @@ Columns:
   probe       optional: a static absl::Status() that says whether this
               machine can run the backend (cheap; ENOSYS from io_uring_setup,
               say); without one the backend is always available
+  automatic   optional, True by default: False keeps the backend out of the
+              automatic choice, so only its name selects it (glib: a GUI
+              toolkit's loop is something a program asks for)
 """
 
 # Where a backend builds. `oses` lists @platforms//os constraints; an empty
@@ -33,7 +36,7 @@ BSD_AND_MACOS = _where("FreeBSD, macOS, OpenBSD", [
 ])
 POSIX = _where("every platform but Windows", [])
 
-def _row(name, preference, where, target, factory, probe = None):
+def _row(name, preference, where, target, factory, probe = None, automatic = True):
     return struct(
         name = name,
         preference = preference,
@@ -41,6 +44,7 @@ def _row(name, preference, where, target, factory, probe = None):
         target = target,
         factory = factory,
         probe = probe,
+        automatic = automatic,
     )
 
 BACKENDS = [
@@ -54,6 +58,9 @@ BACKENDS = [
     _row("select",    30,   POSIX,          "select",     "SelectBackend::create"),
     # winsock select(), under the same name.
     _row("select",    30,   WINDOWS,        "win_select", "WinSelectBackend::create"),
+    # A GLib GMainContext (docs/gui.md): by name only, and not in //backends:all,
+    # so that only programs that ask for it link GLib.
+    _row("glib",      50,   LINUX,          "glib",       "GlibBackend::create",      automatic = False),
 ]
 
 # After every row: a test-only build of a backend registered here is never

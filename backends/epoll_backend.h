@@ -69,6 +69,9 @@ class EpollBackend final : public Backend {
                            ReadinessSink& sink) override;
   void wakeUp() const noexcept override { waker_.wakeUp(); }
   absl::Status reinitializeAfterFork() override;
+  // The epoll instance: readable when a watched fd is ready or after wakeUp().
+  absl::StatusOr<int> fileno() const override { return epfd_; }
+  bool readyWithoutWaiting() const noexcept override { return !alwaysReady_.empty(); }
 
   // Whether timeouts go to epoll_pwait2 (ns) or epoll_wait (ms, rounded up).
   bool usesEpollPwait2() const noexcept { return usePwait2_; }

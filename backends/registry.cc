@@ -25,6 +25,7 @@ struct Entry {
   int preference;
   absl::Status (*probe)();
   absl::StatusOr<std::unique_ptr<Backend>> (*create)();
+  bool automatic;
 };
 
 struct Registry {
@@ -96,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Backend>> createNamed(const std::vector<Entry>& e
 bool registerBackend(const BackendRegistration& registration) {
   if (registration.name.empty() || registration.create == nullptr) return false;
   Entry entry{std::string(registration.name), registration.preference, registration.probe,
-              registration.create};
+              registration.create, registration.automatic};
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   for (const Entry& e : r.entries) {
@@ -134,6 +135,7 @@ absl::StatusOr<std::unique_ptr<Backend>> createBackend(std::string_view name) {
   }
   std::vector<std::string> reasons;
   for (const Entry& e : entries) {
+    if (!e.automatic) continue;  // by name only
     absl::Status status = probe(e);
     if (status.ok()) {
       absl::StatusOr<std::unique_ptr<Backend>> backend = e.create();

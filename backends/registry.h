@@ -8,7 +8,8 @@
 //
 // Choice, in order: an explicit name (ReactorOptions::backend), else the
 // environment variable TORSION_BACKEND, else the first available backend in
-// preference order (epoll, io_uring, poll, select on Linux). An explicit or
+// preference order (epoll, io_uring, poll, select on Linux) that is not
+// by-name-only (glib). An explicit or
 // environment name that is unknown or unavailable is an error whose message
 // lists the available backends; skipping an unavailable backend during the
 // automatic choice is logged with its reason.
@@ -34,6 +35,9 @@ struct BackendRegistration {
   // saying why not (ENOSYS from io_uring_setup, say). Must be cheap.
   absl::Status (*probe)() = nullptr;
   absl::StatusOr<std::unique_ptr<Backend>> (*create)() = nullptr;
+  // False: only created by name (a GUI toolkit's loop, such as "glib"),
+  // never by the automatic choice.
+  bool automatic = true;
 };
 
 // Adds a backend. Called from a static initializer in the backend's .cc.

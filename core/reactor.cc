@@ -117,6 +117,20 @@ void Reactor::run(bool installSignalHandlers) {
   mainLoop();
 }
 
+void Reactor::startRunning() {
+  if (started_ || inLoop_) {
+    throw ReactorAlreadyRunning(
+        "ReactorAlreadyRunning: startRunning() on a reactor that is already "
+        "started or inside its loop");
+  }
+  ioThread_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  started_ = true;
+  stopRequested_ = false;
+  justStopped_ = false;
+  wantSignalHandlers_ = false;
+  events_.fire("startup", [this] { reallyStartRunning(); });
+}
+
 void Reactor::reallyStartRunning() {
   running_ = true;
   if (wantSignalHandlers_ && !ownsSignalHandlers_) {
@@ -283,6 +297,13 @@ std::optional<std::chrono::nanoseconds> Reactor::computeTimeout() const {
   if (!(wait > 0)) return std::chrono::nanoseconds(0);
   // Round up: waking before the deadline would only make us loop.
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(wait * 1e9)));
+}
+
+std::optional<Seconds> Reactor::timeout() const {
+  if (backend_->readyWithoutWaiting()) return Seconds(0);
+  const std::optional<std::chrono::nanoseconds> wait = computeTimeout();
+  if (!wait) return std::nullopt;
+  return std::chrono::duration_cast<Seconds>(*wait);
 }
 
 void Reactor::doIteration(std::optional<std::chrono::nanoseconds> timeout) {

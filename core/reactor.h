@@ -119,9 +119,43 @@ class Reactor : public ReactorTime {
   void crash();
 
   // One pass and one poll that blocks at most `delay` (less if a timer is
-  // due sooner). For tests and for embedding in another loop. Throws
-  // ReactorAlreadyRunning when called from inside the loop.
+  // due sooner): the thread calls, call-soon calls and timers due, then the
+  // I/O that is ready. iterate() (delay 0) never blocks: the step a foreign
+  // loop calls (docs/embedding.md). Work that this pass schedules waits for
+  // the next one, which timeout() then says is due at once. Throws
+  // ReactorAlreadyRunning when called from inside the loop (from a
+  // callback that iterate() or run() is running).
   void iterate(Seconds delay = Seconds(0));
+
+  // ---- Embedding in another loop (docs/embedding.md) -------------------------
+  // A game loop, SDL or libuv program that owns the thread drives the
+  // reactor with three calls: wait until backendFileno() polls readable or
+  // timeout() has passed, then iterate() (delay 0: never blocks). All three
+  // belong to the reactor's thread; only callFromThread and callInThread may
+  // be called from others, and they make backendFileno() readable.
+
+  // Fires "startup" (running() turns true, the thread pool may start) and
+  // returns at once, for a loop that then calls iterate() instead of run()
+  // (Twisted's startRunning, as its GUI reactors use it). No signal
+  // handlers: the embedding program owns them. stop() later fires
+  // "shutdown" during a coming iterate(); running() is false once it ran.
+  // Throws ReactorAlreadyRunning when started, or from inside the loop.
+  void startRunning();
+
+  // Readable whenever iterate() has I/O, a wake-up or thread calls to
+  // handle (libuv's uv_backend_fd): the backend's own descriptor, not to be
+  // read or closed. Unimplemented, naming the backend, when it has none
+  // (poll, select, kqueue, io_uring, IOCP): docs/embedding.md. Changes after
+  // Backend::reinitializeAfterFork().
+  absl::StatusOr<int> backendFileno() const { return backend_->fileno(); }
+
+  // How long a foreign loop may wait on backendFileno() before it calls
+  // iterate() (Twisted's ReactorBase.timeout; libuv's uv_backend_timeout):
+  // nullopt when no timer is pending, zero when work is already waiting
+  // (callSoon, callFromThread, a stop, a ready file the descriptor cannot
+  // show), else until the earliest timer. Round it up when converting to a
+  // coarser unit: waking early only costs an empty iterate().
+  std::optional<Seconds> timeout() const;
 
   // True from "during startup" until "during shutdown" (Twisted's
   // reactor.running).

@@ -6,6 +6,9 @@ Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
   NAME_kqueue_shim  the same over the test-only kqueue emulation, running the
                     */kqueue instances only (Linux; tested against epoll
                     underneath, not a BSD kernel: docs/kqueue.md)
+  NAME_glib         the same over the GLib backend, running the */glib
+                    instances only (Linux; glib is by name only, so it is not
+                    among NAME's backends: docs/gui.md)
   NAME_wine         srcs alone, cross-built for Windows and run under Wine 8,
                     not Windows (docs/windows.md); omitted when wine = False
 
@@ -43,6 +46,15 @@ def conformance_test(
         args = ["--gtest_filter=*/kqueue"],
         target_compatible_with = ["@platforms//os:linux"],
         deps = deps + posix_deps + ["//backends:kqueue_on_shim"],
+    )
+    cc_test(
+        name = name + "_glib",
+        size = size,
+        srcs = srcs + posix_srcs,
+        args = ["--gtest_filter=*/glib"],
+        shard_count = shard_count,
+        target_compatible_with = ["@platforms//os:linux"],
+        deps = deps + posix_deps + ["//backends:glib"],
     )
     if wine:
         cc_test(

@@ -18,6 +18,10 @@ class ReactorCoreTest : public ReactorTest {};
 // Threads and wake-ups (reactor_threads_test.cc, *_posix_test.cc).
 class ReactorThreadsTest : public ReactorTest {};
 
+// Driving the reactor from another loop: startRunning, timeout,
+// backendFileno (reactor_embedding_test.cc, *_posix_test.cc).
+class ReactorEmbeddingTest : public ReactorTest {};
+
 }  // namespace torsion::testing
 
 #endif  // TORSION_TESTS_REACTOR_SUITES_H_

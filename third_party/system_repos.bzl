@@ -7,6 +7,8 @@ workspace that pulls the real abseil, GoogleTest or Google Benchmark can depend
 on torsion unchanged.
 """
 
+load("//third_party:glib.bzl", "glib_repository")
+
 def _system_repo_impl(ctx):
     for label, package in ctx.attr.build_files.items():
         ctx.symlink(label, package + "/BUILD.bazel" if package else "BUILD.bazel")
@@ -66,5 +68,7 @@ def system_deps():
     _add(existing, "com_github_google_benchmark", {Label("//third_party:benchmark.BUILD"): ""})
     _add(existing, "system_peers", {Label("//third_party:peers.BUILD"): ""})
     _add(existing, "liburing", {Label("//third_party:liburing.BUILD"): ""})
+    if "glib" not in existing:
+        glib_repository(name = "glib")
     if "remote_coverage_tools" not in existing:
         _coverage_stub(name = "remote_coverage_tools")
