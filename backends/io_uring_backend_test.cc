@@ -48,7 +48,8 @@ class IoUringBackendTest : public ::testing::Test {
 TEST(IoUringUserDataTest, RoundTripsKindFdAndGeneration) {
   using internal::UserDataKind;
   for (UserDataKind kind : {UserDataKind::kPoll, UserDataKind::kModify,
-                            UserDataKind::kCancel, UserDataKind::kWaker}) {
+                            UserDataKind::kCancel, UserDataKind::kWaker,
+                            UserDataKind::kOperation}) {
     for (int fd : {0, 7, 1 << 20, 0x7fffffff}) {
       for (std::uint32_t gen : {0u, 1u, internal::kGenerationMask}) {
         for (std::uint8_t epoch : {0, 1, 255}) {

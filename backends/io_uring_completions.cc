@@ -1,0 +1,194 @@
+// The io_uring backend's completion port (io_uring_port.h): the operation
+// table, its requests and their completions, and the probe that decides
+// whether the port is offered.
+#include <errno.h>
+
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_split.h"
+#include "backends/io_uring_backend.h"
+#include "backends/io_uring_user_data.h"
+#include "base/log.h"
+
+namespace torsion {
+namespace {
+
+using internal::makeUserData;
+using internal::UserDataKind;
+
+// The requests the stream transports send. Present since Linux 5.6; probed
+// rather than assumed, since a seccomp policy or a hardened kernel may
+// refuse single opcodes (io_uring_register(IORING_REGISTER_RESTRICTIONS)).
+constexpr int kNeededOps[] = {IORING_OP_SEND, IORING_OP_SENDMSG, IORING_OP_RECV,
+                              IORING_OP_ASYNC_CANCEL};
+
+// Whether TORSION_IO_URING_OFF (a comma-separated list) names `feature`.
+// An unknown name is an error in the environment, reported once.
+bool switchedOff(std::string_view feature) {
+  const char* env = std::getenv("TORSION_IO_URING_OFF");
+  if (env == nullptr) return false;
+  bool off = false;
+  for (absl::string_view name : absl::StrSplit(env, ',', absl::SkipEmpty())) {
+    if (name == "completions") {
+      off = off || feature == "completions";
+    } else {
+      static const bool reported = [&] {
+        log::err("io_uring", "TORSION_IO_URING_OFF: unknown feature '" +
+                                 std::string(name) + "' (known: completions)");
+        return true;
+      }();
+      (void)reported;
+    }
+  }
+  return off;
+}
+
+// Why the completion port cannot be offered here, or "" when it can.
+// Asked once per process; the answer is logged once when it is "no".
+std::string completionsMissing(io_uring& ring) {
+  if (switchedOff("completions")) return "switched off by TORSION_IO_URING_OFF";
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring);
+  if (probe == nullptr) return "IORING_REGISTER_PROBE failed (Linux 5.6+)";
+  std::string missing;
+  for (int op : kNeededOps) {
+    if (!io_uring_opcode_supported(probe, op)) {
+      missing += (missing.empty() ? "opcode " : ", ") + std::to_string(op);
+    }
+  }
+  io_uring_free_probe(probe);
+  return missing.empty() ? std::string() : "the kernel lacks " + missing;
+}
+
+std::uint32_t errorOf(int res) { return res < 0 ? static_cast<std::uint32_t>(-res) : 0; }
+std::uint32_t bytesOf(int res) { return res > 0 ? static_cast<std::uint32_t>(res) : 0; }
+
+}  // namespace
+
+bool IoUringBackend::completionsAvailable(io_uring& ring) {
+  static const std::string* const missing = new std::string(completionsMissing(ring));
+  if (!missing->empty()) {
+    static const bool logged = [] {
+      log::msg("io_uring", "completion transports off (" + *missing +
+                               "): sockets use readiness, as on epoll");
+      return true;
+    }();
+    (void)logged;
+  }
+  return missing->empty();
+}
+
+std::string IoUringBackend::featureSummary() const {
+  if (!completions_) return "readiness";
+  return "send,sendmsg,recv";
+}
+
+std::uint64_t IoUringBackend::start(std::unique_ptr<IoUringOperation> op,
+                                    absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept {
+  std::uint32_t slot;
+  if (!freeOps_.empty()) {
+    slot = freeOps_.back();
+    freeOps_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(ops_.size());
+    try {
+      ops_.emplace_back();
+      finished_.reserve(ops_.size());  // running them never allocates
+    } catch (...) {
+      // Out of memory: there is no slot to fail it through. Dropping the
+      // operation unrun is what a reactor going away does too.
+      return 0;
+    }
+  }
+  OpSlot& s = ops_[slot];
+  s.op = std::move(op);
+  s.gen = internal::nextGeneration(s.gen);
+  const std::uint64_t id = makeUserData(UserDataKind::kOperation, epoch_,
+                                        static_cast<int>(slot), s.gen);
+  io_uring_sqe* sqe = getSqe();
+  if (sqe == nullptr) {
+    // The kernel refused to take a full queue: fail it on the next poll,
+    // never inside this call.
+    finished_.push_back(Finished{slot, s.gen, -EBUSY, 0});
+    return id;
+  }
+  prepare(*sqe);
+  io_uring_sqe_set_data64(sqe, id);
+  return id;
+}
+
+void IoUringBackend::cancel(std::uint64_t id) noexcept {
+  if (internal::userDataKind(id) != UserDataKind::kOperation) return;
+  const std::uint32_t slot = static_cast<std::uint32_t>(internal::userDataFd(id));
+  if (slot >= ops_.size() || ops_[slot].op == nullptr ||
+      ops_[slot].gen != internal::userDataGen(id)) {
+    return;  // done already
+  }
+  io_uring_sqe* sqe = getSqe();
+  if (sqe == nullptr) return;  // it completes by itself, or when the ring goes
+  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_sqe_set_data64(sqe, makeUserData(UserDataKind::kCancel, epoch_, 0, 0));
+  sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+void IoUringBackend::gatherOperation(const io_uring_cqe& cqe) noexcept {
+  const std::uint64_t ud = cqe.user_data;
+  const std::uint32_t slot = static_cast<std::uint32_t>(internal::userDataFd(ud));
+  if (slot >= ops_.size() || ops_[slot].op == nullptr ||
+      ops_[slot].gen != internal::userDataGen(ud)) {
+    return;  // stale
+  }
+  // Reserved in start(): one final CQE per live operation, and multishot
+  // ones are run before the next gather.
+  finished_.push_back(Finished{slot, internal::userDataGen(ud), cqe.res, cqe.flags});
+}
+
+int IoUringBackend::runOperations() noexcept {
+  int ran = 0;
+  // A completion may start or cancel operations: index afresh each time.
+  for (std::size_t i = 0; i < finished_.size(); ++i) {
+    const Finished f = finished_[i];
+    OpSlot& s = ops_[f.slot];
+    if (s.op == nullptr || s.gen != f.gen) continue;
+    ++ran;
+    if ((f.flags & IORING_CQE_F_MORE) != 0) {
+      s.op->setCqeFlags(f.flags);
+      deliverAndKeep(*s.op, errorOf(f.res), bytesOf(f.res));
+      continue;
+    }
+    std::unique_ptr<IoUringOperation> op = std::move(s.op);
+    freeOps_.push_back(f.slot);  // reserved: never more than ops_.size()
+    op->setCqeFlags(f.flags);
+    deliver(std::move(op), errorOf(f.res), bytesOf(f.res));
+  }
+  finished_.clear();
+  return ran;
+}
+
+void IoUringBackend::cancelOperations() noexcept {
+  for (OpSlot& s : ops_) {
+    if (s.op == nullptr) continue;
+    if (io_uring_sqe* sqe = getSqe(); sqe != nullptr) {
+      io_uring_prep_cancel64(
+          sqe,
+          makeUserData(UserDataKind::kOperation, epoch_,
+                       static_cast<int>(&s - ops_.data()), s.gen),
+          0);
+      io_uring_sqe_set_data64(sqe, makeUserData(UserDataKind::kCancel, epoch_, 0, 0));
+      sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+    }
+  }
+}
+
+void IoUringBackend::failOperationsAfterFork() noexcept {
+  // Their requests live in the parent's ring: here they end, cancelled.
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    if (ops_[i].op != nullptr) {
+      finished_.push_back(
+          Finished{static_cast<std::uint32_t>(i), ops_[i].gen, -ECANCELED, 0});
+    }
+  }
+}
+
+}  // namespace torsion
