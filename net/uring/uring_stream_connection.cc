@@ -1,0 +1,234 @@
+#include "net/uring/uring_stream_connection.h"
+
+#include <errno.h>
+
+#include <string>
+#include <utility>
+
+#include "core/errors.h"
+#include "net/errors.h"
+#include "net/socket_address.h"
+#include "net/socket_ops.h"
+
+namespace torsion::net::internal {
+namespace {
+
+LostReason lostFromErrno(const char* call, std::uint32_t e) {
+  return std::make_exception_ptr(ConnectionLost(
+      "ConnectionLost: " + std::string(call) + ": " + socketErrorText(static_cast<int>(e))));
+}
+
+}  // namespace
+
+UringStreamConnection::UringStreamConnection(Reactor& reactor, IoUringPort& port, int fd,
+                                             std::shared_ptr<Protocol> protocol,
+                                             StreamKind kind)
+    : StreamTransport(reactor, std::move(protocol), kind), port_(port), fd_(fd) {}
+
+UringStreamConnection::~UringStreamConnection() {
+  // Reached with an open socket only when start() never ran or the reactor
+  // went away first: no request can be live (each one holds us).
+  if (fd_ >= 0) closeSocket(fd_);
+}
+
+absl::Status UringStreamConnection::beginIo() {
+  shutdownHook_.arm(reactor_, [weak = std::weak_ptr<UringStreamConnection>(shared())] {
+    if (auto c = weak.lock()) {
+      c->shutdownHook_.fired();
+      c->closeNow(std::make_exception_ptr(ConnectionLost()));
+    }
+  });
+  return absl::OkStatus();
+}
+
+std::string UringStreamConnection::logPrefix() const {
+  return std::string(kind_ == StreamKind::kTcp ? "TCP" : "UNIX") +
+         "Connection(io_uring, fd=" + std::to_string(fd_) + ")";
+}
+
+std::uint64_t UringStreamConnection::startOp(
+    void (UringStreamConnection::*done)(std::uint32_t, std::uint32_t),
+    absl::FunctionRef<void(io_uring_sqe&)> prepare) {
+  ++inFlight_;
+  return port_.start(std::make_unique<IoUringOperation>(
+                         *this,
+                         [self = shared(), done](std::uint32_t error, std::uint32_t bytes) {
+                           --self->inFlight_;
+                           ((*self).*done)(error, bytes);
+                         }),
+                     prepare);
+}
+
+// ---- Reading ---------------------------------------------------------------------
+
+void UringStreamConnection::startRead() {
+  if (reading_ || lost_ || fd_ < 0 || readPaused_ || held_ || readDisconnected_ ||
+      disconnecting_ || aborting_) {
+    return;
+  }
+  if (!readBuffer_) readBuffer_.reset(new char[kReadSize]);
+  reading_ = true;
+  readId_ = startOp(&UringStreamConnection::readDone, [this](io_uring_sqe& sqe) {
+    io_uring_prep_recv(&sqe, fd_, readBuffer_.get(), kReadSize, 0);
+  });
+}
+
+void UringStreamConnection::readDone(std::uint32_t error, std::uint32_t bytes) {
+  reading_ = false;
+  // After close every completion counts as aborted, whatever it carries.
+  if (lost_ || fd_ < 0) return;
+  if (readPaused_) {
+    // Paused while the receive was out: keep its result (the bytes stay in
+    // readBuffer_, which nothing else uses) until resumeProducing.
+    held_ = true;
+    heldError_ = error;
+    heldBytes_ = bytes;
+    return;
+  }
+  deliver(error, bytes);
+}
+
+void UringStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
+  // loseConnection()/abortConnection() stop reading.
+  if (lost_ || disconnecting_ || aborting_) return;
+  if (error == EINTR || error == EAGAIN) {  // nothing came: ask again
+    startRead();
+    return;
+  }
+  if (error != 0) {
+    closeNow(lostFromErrno("recv", error));
+    return;
+  }
+  if (bytes == 0) {
+    if (peerResetAtEof(fd_)) {
+      closeNow(lostFromErrno("recv", kConnectionReset));
+      return;
+    }
+    // The peer shut down its write side. Should readConnectionLost throw,
+    // the completion policy disconnects with that reason.
+    if (protocol_->halfCloseable()) {
+      readDisconnected_ = true;
+      protocol_->readConnectionLost();
+      return;
+    }
+    closeNow(std::make_exception_ptr(ConnectionDone()));
+    return;
+  }
+  // A throw skips startRead: the completion policy disconnects us.
+  protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
+  startRead();
+}
+
+void UringStreamConnection::resumeReading() {
+  if (held_) {
+    // Never re-entrantly: the held result (maybe EOF) comes next pass.
+    callSoonFor(reactor_, shared(), [self = shared()] {
+      if (!self->held_ || self->readPaused_) return;
+      self->held_ = false;
+      self->deliver(self->heldError_, self->heldBytes_);
+    });
+    return;
+  }
+  startRead();
+}
+
+// ---- Writing ---------------------------------------------------------------------
+
+void UringStreamConnection::send(const std::string_view* pieces, std::size_t count,
+                                 std::size_t total) {
+  if (overHardLimit(total)) return;
+  // Appending never moves bytes already in flight: WriteBuffer only fills
+  // a chunk within the capacity it reserved, or starts a new one.
+  for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
+  startSend();
+  producer_.bufferGrew(buffer_.size(), limits_);
+}
+
+void UringStreamConnection::startSend() {
+  if (sending_ || buffer_.empty() || lost_ || fd_ < 0) return;
+  const int n = buffer_.gather(sendPieces_, kMaxPieces);
+  sending_ = true;
+  sendId_ = startOp(&UringStreamConnection::sendDone, [&](io_uring_sqe& sqe) {
+    // The common case, one piece, takes the cheaper SEND.
+    if (n == 1) {
+      io_uring_prep_send(&sqe, fd_, sendPieces_[0].iov_base, sendPieces_[0].iov_len,
+                         MSG_NOSIGNAL);
+      return;
+    }
+    sendHeader_ = msghdr{};
+    sendHeader_.msg_iov = sendPieces_;
+    sendHeader_.msg_iovlen = static_cast<std::size_t>(n);
+    io_uring_prep_sendmsg(&sqe, fd_, &sendHeader_, MSG_NOSIGNAL);
+  });
+}
+
+void UringStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
+  sending_ = false;
+  if (lost_ || fd_ < 0 || aborting_) {
+    // The bytes were in flight until now; they may go.
+    buffer_.clear();
+    return;
+  }
+  if (error == EINTR || error == EAGAIN) {  // nothing went: send again
+    startSend();
+    return;
+  }
+  if (error != 0) {
+    closeNow(lostFromErrno("sendmsg", error));
+    return;
+  }
+  buffer_.consume(bytes);
+  if (!buffer_.empty()) {
+    startSend();
+    producer_.bufferShrank(buffer_.size(), limits_);
+    return;
+  }
+  drained();
+}
+
+void UringStreamConnection::drained() {
+  // The buffer is empty and nothing is in flight.
+  if (LostReason done = afterDrain()) closeNow(done);
+}
+
+void UringStreamConnection::scheduleDrainCheck() {
+  // A send in flight ends in sendDone, which checks the same things.
+  if (sending_ || !buffer_.empty() || drainCheckScheduled_) return;
+  drainCheckScheduled_ = true;
+  callSoonFor(reactor_, shared(), [self = shared()] {
+    self->drainCheckScheduled_ = false;
+    if (self->lost_ || self->aborting_ || self->sending_ || !self->buffer_.empty()) {
+      return;
+    }
+    self->drained();
+  });
+}
+
+void UringStreamConnection::shutdownWriteSide() { shutdownWrite(fd_); }
+
+// ---- Closing ---------------------------------------------------------------------
+
+void UringStreamConnection::closeIo() {
+  shutdownHook_.disarm();
+  if (fd_ >= 0) {
+    if (reading_ || sending_) {
+      // A live request holds the file: without this, close() would leave
+      // the connection open until the request ended.
+      if (reading_) port_.cancel(readId_);
+      if (sending_) port_.cancel(sendId_);
+      port_.flush();
+    }
+    if (sendReset_) {
+      // SO_LINGER {on, 0}: close() sends RST and drops unsent data.
+      linger l{1, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    closeSocket(fd_);
+    fd_ = -1;
+  }
+  // Bytes of a send in flight stay until its (cancelled) completion.
+  if (!sending_) buffer_.clear();
+  held_ = false;
+}
+
+}  // namespace torsion::net::internal
