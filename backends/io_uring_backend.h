@@ -159,7 +159,7 @@ class IoUringBackend final : public Backend, public IoUringPort {
   void cancelOperations() noexcept;
   void failOperationsAfterFork() noexcept;
   // Whether the kernel has every request the port sends (probed once per
-  // process on `ring`; TORSION_IO_URING_OFF may switch it off).
+  // process on `ring`) and TORSION_IO_URING_OFF does not name "completions".
   static bool completionsAvailable(io_uring& ring);
 
   io_uring ring_;

@@ -45,10 +45,8 @@ bool switchedOff(std::string_view feature) {
   return off;
 }
 
-// Why the completion port cannot be offered here, or "" when it can.
-// Asked once per process; the answer is logged once when it is "no".
+// Why the kernel cannot serve the completion port, or "" when it can.
 std::string completionsMissing(io_uring& ring) {
-  if (switchedOff("completions")) return "switched off by TORSION_IO_URING_OFF";
   io_uring_probe* probe = io_uring_get_probe_ring(&ring);
   if (probe == nullptr) return "IORING_REGISTER_PROBE failed (Linux 5.6+)";
   std::string missing;
@@ -67,6 +65,9 @@ std::uint32_t bytesOf(int res) { return res > 0 ? static_cast<std::uint32_t>(res
 }  // namespace
 
 bool IoUringBackend::completionsAvailable(io_uring& ring) {
+  // Read at every creation, so that a test can switch it off for one reactor.
+  if (switchedOff("completions")) return false;
+  // The kernel's answer is asked once per process, and logged once if "no".
   static const std::string* const missing = new std::string(completionsMissing(ring));
   if (!missing->empty()) {
     static const bool logged = [] {
