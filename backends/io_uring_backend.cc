@@ -68,6 +68,14 @@ absl::StatusOr<std::unique_ptr<Backend>> IoUringBackend::create(const Options& o
         "sqEntries=",
         options.sqEntries, ", cqEntries=", options.cqEntries));
   }
+  if (options.recvBuffers > 32768 ||
+      (options.recvBuffers & (options.recvBuffers - 1)) != 0 ||
+      (options.recvBuffers != 0 && options.recvBufferSize == 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "io_uring backend: recvBuffers must be 0 or a power of two up to 32768, with "
+        "recvBufferSize > 0; got recvBuffers=",
+        options.recvBuffers, ", recvBufferSize=", options.recvBufferSize));
+  }
   absl::StatusOr<internal::Waker> waker = internal::Waker::create();
   if (!waker.ok()) return waker.status();
   absl::StatusOr<internal::PooledRing> ring =
@@ -112,6 +120,7 @@ IoUringBackend::~IoUringBackend() {
   }
   io_uring_submit_and_get_events(&ring_);
   io_uring_cq_advance(&ring_, io_uring_cq_ready(&ring_));
+  tearDownBuffers();
   internal::releaseRing({ring_, epoch_}, options_.sqEntries, options_.cqEntries);
 }
 
@@ -467,6 +476,8 @@ absl::Status IoUringBackend::reinitializeAfterFork() {
       internal::acquireRing(options_.sqEntries, options_.cqEntries);
   if (!ring.ok()) return ring.status();
   io_uring_queue_exit(&ring_);  // unmaps and closes this process's view only
+  tearDownBuffers();            // registered with the parent's ring: set up anew
+  buffers_ = Buffers::kNotYet;
   ring_ = ring->ring;
   epoch_ = ring->epoch;
   owner_ = ::getpid();

@@ -76,6 +76,13 @@ class IoUringBackend final : public Backend, public IoUringPort {
     // (IORING_FEAT_NODROP, required) and ends multishot polls that overflow;
     // both are handled, a larger ring just avoids the slow path.
     unsigned cqEntries = 4096;
+    // Provided receive buffers shared by every connection's multishot
+    // receive: how many (a power of two, at most 32768; 0: none, each
+    // connection receives into its own buffer) and how large. Set up at
+    // the first receive. When they run out the kernel ends the receive
+    // (ENOBUFS) and the connection asks again: nothing is lost.
+    unsigned recvBuffers = 64;
+    unsigned recvBufferSize = 16 * 1024;
     // Offer the completion port when the kernel has what it needs. False
     // keeps every socket on readiness (as TORSION_IO_URING_OFF=completions).
     bool completions = true;
@@ -106,17 +113,23 @@ class IoUringBackend final : public Backend, public IoUringPort {
   }
 
   // ---- IoUringPort (io_uring_completions.cc) -------------------------------------
-  std::uint64_t start(std::unique_ptr<IoUringOperation> op,
+  std::uint64_t start(std::unique_ptr<CompletionOperation> op,
                       absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept override;
   void cancel(std::uint64_t id) noexcept override;
   void flush() noexcept override { submitNow(); }
+  std::uint32_t cqeFlags() const noexcept override { return cqeFlags_; }
+  int receiveBufferGroup() noexcept override;
+  std::string_view receivedBytes(std::uint32_t cqeFlags,
+                                 std::uint32_t bytes) const noexcept override;
+  void releaseBuffer(std::uint32_t cqeFlags) noexcept override;
+  void multishotRefused() noexcept override;
   std::string featureSummary() const override;
 
  private:
   // An operation of the port: its slot in ops_ goes into user_data with a
   // generation, so that a CQE for a slot since reused is recognised.
   struct OpSlot {
-    std::unique_ptr<IoUringOperation> op;  // null: free
+    std::unique_ptr<CompletionOperation> op;  // null: free
     std::uint32_t gen = 0;
   };
   // A CQE for an operation, gathered, then run after the readiness events.
@@ -161,6 +174,8 @@ class IoUringBackend final : public Backend, public IoUringPort {
   // Whether the kernel has every request the port sends (probed once per
   // process on `ring`) and TORSION_IO_URING_OFF does not name "completions".
   static bool completionsAvailable(io_uring& ring);
+  void setUpBuffers() noexcept;
+  void tearDownBuffers() noexcept;
 
   io_uring ring_;
   std::uint8_t epoch_;  // the ring's epoch, in every user_data
@@ -180,6 +195,11 @@ class IoUringBackend final : public Backend, public IoUringPort {
   std::vector<OpSlot> ops_;
   std::vector<std::uint32_t> freeOps_;
   std::vector<Finished> finished_;
+  std::uint32_t cqeFlags_ = 0;  // of the completion being delivered
+  enum class Buffers : std::uint8_t { kNotYet, kReady, kOff };
+  Buffers buffers_ = Buffers::kNotYet;
+  io_uring_buf_ring* bufferRing_ = nullptr;  // page-aligned, shared with the kernel
+  std::unique_ptr<char[]> bufferMemory_;      // recvBuffers * recvBufferSize
 };
 
 }  // namespace torsion

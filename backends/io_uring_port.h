@@ -11,7 +11,7 @@
 //
 //   IoUringPort* port = ioUringPortOf(reactor.completionPort());  // or nullptr
 //   std::uint64_t id = port->start(
-//       std::make_unique<IoUringOperation>(owner, [](std::uint32_t err, std::uint32_t n) {...}),
+//       std::make_unique<CompletionOperation>(owner, [](std::uint32_t err, std::uint32_t n) {...}),
 //       [&](io_uring_sqe& sqe) { io_uring_prep_recv(&sqe, fd, buf, size, 0); });
 //   ...
 //   port->cancel(id);      // before closing fd: the request holds the file
@@ -30,26 +30,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "backends/completion_port.h"
 
 namespace torsion {
-
-// One request: a CompletionOperation plus what its CQE carried besides the
-// result (IORING_CQE_F_MORE for a multishot request that goes on).
-class IoUringOperation : public CompletionOperation {
- public:
-  using CompletionOperation::CompletionOperation;
-
-  // The flags of the CQE being delivered.
-  std::uint32_t cqeFlags() const noexcept { return cqeFlags_; }
-  void setCqeFlags(std::uint32_t flags) noexcept { cqeFlags_ = flags; }
-
- private:
-  std::uint32_t cqeFlags_ = 0;
-};
 
 class IoUringPort : public CompletionPort {
  public:
@@ -62,7 +49,7 @@ class IoUringPort : public CompletionPort {
   // operation until then (a multishot request's callback runs once per CQE
   // while IORING_CQE_F_MORE is set). The completion never runs inside this
   // call. Returns an id for cancel().
-  virtual std::uint64_t start(std::unique_ptr<IoUringOperation> op,
+  virtual std::uint64_t start(std::unique_ptr<CompletionOperation> op,
                               absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept = 0;
 
   // Queues an IORING_OP_ASYNC_CANCEL of request `id`; its completion then
@@ -74,8 +61,29 @@ class IoUringPort : public CompletionPort {
   // close(2), since a live request keeps the file (and the connection) open.
   virtual void flush() noexcept = 0;
 
+  // The flags of the CQE being delivered, read from inside a completion:
+  // IORING_CQE_F_MORE (a multishot request goes on), IORING_CQE_F_BUFFER
+  // and the provided buffer's id.
+  virtual std::uint32_t cqeFlags() const noexcept = 0;
+
+  // ---- Provided receive buffers (a buffer ring, Linux 5.19) -------------------
+  // The buffer group a multishot receive names (IOSQE_BUFFER_SELECT,
+  // sqe.buf_group), set up at the first call; -1 when there is none (the
+  // kernel refused the ring or a multishot receive, or it is switched
+  // off): receive into a buffer of your own, one request at a time.
+  virtual int receiveBufferGroup() noexcept = 0;
+  // The bytes the kernel put in the buffer that `cqeFlags` names.
+  virtual std::string_view receivedBytes(std::uint32_t cqeFlags,
+                                         std::uint32_t bytes) const noexcept = 0;
+  // Hands that buffer back to the kernel (no system call); a no-op when
+  // `cqeFlags` names no buffer. Every buffer delivered must come back.
+  virtual void releaseBuffer(std::uint32_t cqeFlags) noexcept = 0;
+  // The kernel refused a multishot receive (EINVAL: before Linux 6.0):
+  // receiveBufferGroup() is -1 from now on. Logged once.
+  virtual void multishotRefused() noexcept = 0;
+
   // What the port uses, for logs and the benchmark report:
-  // "send,recv" and so on (docs/io_uring.md).
+  // "send,sendmsg,recv_multishot(64x16384)" and so on (docs/io_uring.md).
   virtual std::string featureSummary() const = 0;
 
  protected:

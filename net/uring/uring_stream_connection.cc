@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -50,7 +51,7 @@ std::uint64_t UringStreamConnection::startOp(
     void (UringStreamConnection::*done)(std::uint32_t, std::uint32_t),
     absl::FunctionRef<void(io_uring_sqe&)> prepare) {
   ++inFlight_;
-  return port_.start(std::make_unique<IoUringOperation>(
+  return port_.start(std::make_unique<CompletionOperation>(
                          *this,
                          [self = shared(), done](std::uint32_t error, std::uint32_t bytes) {
                            --self->inFlight_;
@@ -66,40 +67,80 @@ void UringStreamConnection::startRead() {
       disconnecting_ || aborting_) {
     return;
   }
-  if (!readBuffer_) readBuffer_.reset(new char[kReadSize]);
   reading_ = true;
+  const int group = port_.receiveBufferGroup();
+  multishot_ = group >= 0;
+  if (multishot_) {
+    // Goes on until it fails, the peer closes, or the shared buffers run
+    // out (ENOBUFS: asked again at once, the bytes wait in the socket).
+    readId_ = startOp(&UringStreamConnection::readDone, [&](io_uring_sqe& sqe) {
+      io_uring_prep_recv_multishot(&sqe, fd_, nullptr, 0, 0);
+      sqe.flags |= IOSQE_BUFFER_SELECT;
+      sqe.buf_group = static_cast<std::uint16_t>(group);
+    });
+    return;
+  }
+  if (!readBuffer_) readBuffer_.reset(new char[kReadSize]);
   readId_ = startOp(&UringStreamConnection::readDone, [this](io_uring_sqe& sqe) {
     io_uring_prep_recv(&sqe, fd_, readBuffer_.get(), kReadSize, 0);
   });
 }
 
 void UringStreamConnection::readDone(std::uint32_t error, std::uint32_t bytes) {
-  reading_ = false;
+  const std::uint32_t flags = port_.cqeFlags();
+  // A provided buffer goes back to the kernel when this returns, however.
+  struct Release {
+    IoUringPort& port;
+    std::uint32_t flags;
+    ~Release() { port.releaseBuffer(flags); }
+  } release{port_, flags};
+  const bool more = multishot_ && (flags & IORING_CQE_F_MORE) != 0;
+  if (!more) {
+    reading_ = false;
+    cancelling_ = false;
+  }
   // After close every completion counts as aborted, whatever it carries.
   if (lost_ || fd_ < 0) return;
-  if (readPaused_) {
-    // Paused while the receive was out: keep its result (the bytes stay in
-    // readBuffer_, which nothing else uses) until resumeProducing.
-    held_ = true;
-    heldError_ = error;
-    heldBytes_ = bytes;
-    return;
-  }
-  deliver(error, bytes);
-}
-
-void UringStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
-  // loseConnection()/abortConnection() stop reading.
-  if (lost_ || disconnecting_ || aborting_) return;
-  if (error == EINTR || error == EAGAIN) {  // nothing came: ask again
+  if (!more && (error == ECANCELED || error == ENOBUFS || error == EINTR ||
+                error == EAGAIN)) {
+    // Ended without a result (paused, buffers ran out): ask again, if
+    // reading is still wanted.
     startRead();
     return;
   }
+  if (multishot_ && error == EINVAL) {
+    port_.multishotRefused();  // from now on one receive at a time
+    startRead();
+    return;
+  }
+  const std::string_view data =
+      error != 0 ? std::string_view()
+      : multishot_ ? port_.receivedBytes(flags, bytes)
+                   : std::string_view(readBuffer_.get(), bytes);
+  const bool end = error != 0 || bytes == 0;
+  if (readPaused_ || held_) {
+    // Paused while a receive was out: keep what it brought, in order,
+    // until resumeProducing.
+    heldData_.append(data);
+    heldEnd_ = end;
+    heldError_ = error;
+    held_ = true;
+    return;
+  }
+  deliver(error, data);
+  // A multishot receive that goes on needs nothing; one that ended after
+  // data (or a single-shot one) is asked again.
+  if (!end && !more) startRead();
+}
+
+void UringStreamConnection::deliver(std::uint32_t error, std::string_view data) {
+  // loseConnection()/abortConnection() stop reading.
+  if (lost_ || disconnecting_ || aborting_) return;
   if (error != 0) {
     closeNow(lostFromErrno("recv", error));
     return;
   }
-  if (bytes == 0) {
+  if (data.empty()) {
     if (peerResetAtEof(fd_)) {
       closeNow(lostFromErrno("recv", kConnectionReset));
       return;
@@ -114,19 +155,50 @@ void UringStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
     closeNow(std::make_exception_ptr(ConnectionDone()));
     return;
   }
-  // A throw skips startRead: the completion policy disconnects us.
-  protocol_->dataReceived(std::string_view(readBuffer_.get(), bytes));
-  startRead();
+  // A throw stops here: the completion policy disconnects us.
+  protocol_->dataReceived(data);
+}
+
+void UringStreamConnection::stopReading() {
+  // A multishot receive would go on filling buffers: end it. What it
+  // brings until then is held. A single-shot one brings at most one result,
+  // also held.
+  if (reading_ && multishot_ && !cancelling_) {
+    cancelling_ = true;
+    port_.cancel(readId_);
+  }
 }
 
 void UringStreamConnection::resumeReading() {
   if (held_) {
-    // Never re-entrantly: the held result (maybe EOF) comes next pass.
+    // Never re-entrantly: the held bytes (maybe then EOF) come next pass.
     callSoonFor(reactor_, shared(), [self = shared()] {
-      if (!self->held_ || self->readPaused_) return;
-      self->held_ = false;
-      self->deliver(self->heldError_, self->heldBytes_);
+      if (self->held_ && !self->readPaused_) self->deliverHeld();
     });
+    return;
+  }
+  startRead();
+}
+
+void UringStreamConnection::deliverHeld() {
+  // A multishot receive may have brought much more than one read before its
+  // cancellation took effect. Hand it over a read's worth at a time and
+  // stop as soon as the protocol pauses again, as a readiness transport
+  // stops reading: its write buffer's backlog stays as bounded there.
+  while (heldOffset_ < heldData_.size()) {
+    if (lost_ || readPaused_) return;  // the rest waits for the next resume
+    const std::size_t n = std::min(kReadSize, heldData_.size() - heldOffset_);
+    const std::string_view piece(heldData_.data() + heldOffset_, n);
+    heldOffset_ += n;
+    deliver(0, piece);
+  }
+  if (lost_ || readPaused_) return;
+  heldData_.clear();
+  heldOffset_ = 0;
+  held_ = false;
+  if (heldEnd_) {
+    heldEnd_ = false;
+    deliver(heldError_, {});
     return;
   }
   startRead();
@@ -229,6 +301,8 @@ void UringStreamConnection::closeIo() {
   // Bytes of a send in flight stay until its (cancelled) completion.
   if (!sending_) buffer_.clear();
   held_ = false;
+  heldData_.clear();
+  heldOffset_ = 0;
 }
 
 }  // namespace torsion::net::internal

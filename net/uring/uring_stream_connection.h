@@ -2,8 +2,9 @@
 // (TCP or Unix) whose bytes move through io_uring completions (internal).
 //
 // The counterpart of net/iocp/iocp_stream_connection.h on the io_uring
-// backend's port (backends/io_uring_port.h): one IORING_OP_RECV into the
-// connection's buffer outstanding at a time (none while paused), one
+// backend's port (backends/io_uring_port.h): a multishot IORING_OP_RECV
+// into the port's provided buffers (or, without them, one IORING_OP_RECV
+// into the connection's own buffer at a time), none while paused, and one
 // IORING_OP_SEND (SENDMSG for several pieces) of the write buffer's front.
 // Both are queued and reach the kernel with the reactor's next
 // io_uring_enter, the one that waits: no system call per read or write.
@@ -46,8 +47,9 @@ namespace torsion::net::internal {
 
 class UringStreamConnection final : public StreamTransport, public CompletionOwner {
  public:
-  // Bytes asked of one receive: the connection's own buffer, since the
-  // kernel fills it while other connections run.
+  // Bytes asked of one single-shot receive (without provided buffers):
+  // the connection's own buffer, since the kernel fills it while other
+  // connections run.
   static constexpr std::size_t kReadSize = 64 * 1024;
   // Pieces of the write buffer handed to one SENDMSG.
   static constexpr int kMaxPieces = 64;
@@ -75,9 +77,9 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   absl::Status beginIo() override;
   void afterConnectionMade() override { startRead(); }
   void resumeReading() override;
-  // A receive in flight is not taken back: startRead() starts no other and
-  // readDone() holds what it brings until resumeProducing.
-  void stopReading() override {}
+  // Cancels a multishot receive; what comes in meanwhile is held until
+  // resumeProducing (as a single-shot receive's one result is).
+  void stopReading() override;
   void send(const std::string_view* pieces, std::size_t count,
             std::size_t total) override;
   void drainThenCheck() override { scheduleDrainCheck(); }
@@ -94,7 +96,9 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
                         absl::FunctionRef<void(io_uring_sqe&)> prepare);
   void startRead();
   void readDone(std::uint32_t error, std::uint32_t bytes);
-  void deliver(std::uint32_t error, std::uint32_t bytes);
+  // One result for the protocol: bytes, end of file (empty) or an error.
+  void deliver(std::uint32_t error, std::string_view data);
+  void deliverHeld();
   void startSend();
   void sendDone(std::uint32_t error, std::uint32_t bytes);
   void drained();
@@ -113,11 +117,16 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   std::uint64_t readId_ = 0;  // the receive in flight (reading_)
   std::uint64_t sendId_ = 0;  // the send in flight (sending_)
   bool reading_ = false;
+  bool multishot_ = false;   // the receive in flight is multishot
+  bool cancelling_ = false;  // and stopReading() cancelled it
   bool sending_ = false;
-  // A receive that completed while paused: delivered on resume.
+  // What receives brought while paused, in order, then maybe the end (EOF
+  // or an error): delivered on resume.
   bool held_ = false;
+  std::string heldData_;
+  std::size_t heldOffset_ = 0;  // delivered already
+  bool heldEnd_ = false;
   std::uint32_t heldError_ = 0;
-  std::uint32_t heldBytes_ = 0;
   bool drainCheckScheduled_ = false;
 };
 
