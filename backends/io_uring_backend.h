@@ -199,7 +199,7 @@ class IoUringBackend final : public Backend, public IoUringPort {
   enum class Buffers : std::uint8_t { kNotYet, kReady, kOff };
   Buffers buffers_ = Buffers::kNotYet;
   io_uring_buf_ring* bufferRing_ = nullptr;  // page-aligned, shared with the kernel
-  std::unique_ptr<char[]> bufferMemory_;      // recvBuffers * recvBufferSize
+  std::unique_ptr<char[]> bufferMemory_;     // recvBuffers * recvBufferSize
 };
 
 }  // namespace torsion

@@ -40,7 +40,8 @@ bool switchedOff(std::string_view feature) {
     } else {
       static const bool reported = [&] {
         log::err("io_uring", "TORSION_IO_URING_OFF: unknown feature '" +
-                                 std::string(name) + "' (known: completions, recv_multishot)");
+                                 std::string(name) +
+                                 "' (known: completions, recv_multishot)");
         return true;
       }();
       (void)reported;
@@ -90,13 +91,15 @@ bool IoUringBackend::completionsAvailable(io_uring& ring) {
 std::string IoUringBackend::featureSummary() const {
   if (!completions_) return "readiness";
   if (buffers_ == Buffers::kOff) return "send,sendmsg,recv";
-  if (buffers_ == Buffers::kNotYet) return "send,sendmsg,recv_multishot (set up at the first receive)";
+  if (buffers_ == Buffers::kNotYet)
+    return "send,sendmsg,recv_multishot (set up at the first receive)";
   return "send,sendmsg,recv_multishot(" + std::to_string(options_.recvBuffers) + "x" +
          std::to_string(options_.recvBufferSize) + ")";
 }
 
-std::uint64_t IoUringBackend::start(std::unique_ptr<CompletionOperation> op,
-                                    absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept {
+std::uint64_t IoUringBackend::start(
+    std::unique_ptr<CompletionOperation> op,
+    absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept {
   std::uint32_t slot;
   if (!freeOps_.empty()) {
     slot = freeOps_.back();
@@ -115,8 +118,8 @@ std::uint64_t IoUringBackend::start(std::unique_ptr<CompletionOperation> op,
   OpSlot& s = ops_[slot];
   s.op = std::move(op);
   s.gen = internal::nextGeneration(s.gen);
-  const std::uint64_t id = makeUserData(UserDataKind::kOperation, epoch_,
-                                        static_cast<int>(slot), s.gen);
+  const std::uint64_t id =
+      makeUserData(UserDataKind::kOperation, epoch_, static_cast<int>(slot), s.gen);
   io_uring_sqe* sqe = getSqe();
   if (sqe == nullptr) {
     // The kernel refused to take a full queue: fail it on the next poll,
@@ -189,11 +192,10 @@ void IoUringBackend::cancelOperations() noexcept {
   for (OpSlot& s : ops_) {
     if (s.op == nullptr) continue;
     if (io_uring_sqe* sqe = getSqe(); sqe != nullptr) {
-      io_uring_prep_cancel64(
-          sqe,
-          makeUserData(UserDataKind::kOperation, epoch_,
-                       static_cast<int>(&s - ops_.data()), s.gen),
-          0);
+      io_uring_prep_cancel64(sqe,
+                             makeUserData(UserDataKind::kOperation, epoch_,
+                                          static_cast<int>(&s - ops_.data()), s.gen),
+                             0);
       io_uring_sqe_set_data64(sqe, makeUserData(UserDataKind::kCancel, epoch_, 0, 0));
       sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
     }
@@ -239,8 +241,8 @@ void IoUringBackend::setUpBuffers() noexcept {
   const int mask = io_uring_buf_ring_mask(n);
   for (unsigned i = 0; i < n; ++i) {
     io_uring_buf_ring_add(bufferRing_, bufferMemory_.get() + i * size,
-                          static_cast<unsigned>(size), static_cast<unsigned short>(i), mask,
-                          static_cast<int>(i));
+                          static_cast<unsigned>(size), static_cast<unsigned short>(i),
+                          mask, static_cast<int>(i));
   }
   io_uring_buf_ring_advance(bufferRing_, static_cast<int>(n));
   buffers_ = Buffers::kReady;

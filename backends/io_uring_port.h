@@ -11,7 +11,8 @@
 //
 //   IoUringPort* port = ioUringPortOf(reactor.completionPort());  // or nullptr
 //   std::uint64_t id = port->start(
-//       std::make_unique<CompletionOperation>(owner, [](std::uint32_t err, std::uint32_t n) {...}),
+//       std::make_unique<CompletionOperation>(owner, [](std::uint32_t err, std::uint32_t
+//       n) {...}),
 //       [&](io_uring_sqe& sqe) { io_uring_prep_recv(&sqe, fd, buf, size, 0); });
 //   ...
 //   port->cancel(id);      // before closing fd: the request holds the file
@@ -49,8 +50,9 @@ class IoUringPort : public CompletionPort {
   // operation until then (a multishot request's callback runs once per CQE
   // while IORING_CQE_F_MORE is set). The completion never runs inside this
   // call. Returns an id for cancel().
-  virtual std::uint64_t start(std::unique_ptr<CompletionOperation> op,
-                              absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept = 0;
+  virtual std::uint64_t start(
+      std::unique_ptr<CompletionOperation> op,
+      absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept = 0;
 
   // Queues an IORING_OP_ASYNC_CANCEL of request `id`; its completion then
   // reports ECANCELED (or its real result, if it had already finished). An

@@ -29,10 +29,10 @@
 namespace torsion::internal {
 
 enum class UserDataKind : std::uint8_t {
-  kPoll = 0,    // a multishot POLL_ADD: its CQEs carry readiness
-  kModify = 1,  // a POLL_UPDATE: a CQE only when it failed
-  kCancel = 2,  // an ASYNC_CANCEL: a CQE only when it failed
-  kWaker = 3,   // the waker's POLL_ADD
+  kPoll = 0,       // a multishot POLL_ADD: its CQEs carry readiness
+  kModify = 1,     // a POLL_UPDATE: a CQE only when it failed
+  kCancel = 2,     // an ASYNC_CANCEL: a CQE only when it failed
+  kWaker = 3,      // the waker's POLL_ADD
   kOperation = 4,  // a completion port operation (send, recv): fd = its slot
 };
 

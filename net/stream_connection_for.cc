@@ -16,8 +16,8 @@ std::shared_ptr<StreamTransport> streamConnectionFor(Reactor& reactor, int fd,
                                                      StreamKind kind) {
 #ifdef __linux__
   if (IoUringPort* port = ioUringPortOf(reactor.completionPort())) {
-    return std::make_shared<UringStreamConnection>(reactor, *port, fd, std::move(protocol),
-                                                   kind);
+    return std::make_shared<UringStreamConnection>(reactor, *port, fd,
+                                                   std::move(protocol), kind);
   }
 #endif
   return std::make_shared<StreamConnection>(reactor, fd, std::move(protocol), kind);

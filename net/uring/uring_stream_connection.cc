@@ -15,8 +15,9 @@ namespace torsion::net::internal {
 namespace {
 
 LostReason lostFromErrno(const char* call, std::uint32_t e) {
-  return std::make_exception_ptr(ConnectionLost(
-      "ConnectionLost: " + std::string(call) + ": " + socketErrorText(static_cast<int>(e))));
+  return std::make_exception_ptr(ConnectionLost("ConnectionLost: " + std::string(call) +
+                                                ": " +
+                                                socketErrorText(static_cast<int>(e))));
 }
 
 }  // namespace
@@ -51,13 +52,14 @@ std::uint64_t UringStreamConnection::startOp(
     void (UringStreamConnection::*done)(std::uint32_t, std::uint32_t),
     absl::FunctionRef<void(io_uring_sqe&)> prepare) {
   ++inFlight_;
-  return port_.start(std::make_unique<CompletionOperation>(
-                         *this,
-                         [self = shared(), done](std::uint32_t error, std::uint32_t bytes) {
-                           --self->inFlight_;
-                           ((*self).*done)(error, bytes);
-                         }),
-                     prepare);
+  return port_.start(
+      std::make_unique<CompletionOperation>(
+          *this,
+          [self = shared(), done](std::uint32_t error, std::uint32_t bytes) {
+            --self->inFlight_;
+            ((*self).*done)(error, bytes);
+          }),
+      prepare);
 }
 
 // ---- Reading ---------------------------------------------------------------------
@@ -101,8 +103,8 @@ void UringStreamConnection::readDone(std::uint32_t error, std::uint32_t bytes) {
   }
   // After close every completion counts as aborted, whatever it carries.
   if (lost_ || fd_ < 0) return;
-  if (!more && (error == ECANCELED || error == ENOBUFS || error == EINTR ||
-                error == EAGAIN)) {
+  if (!more &&
+      (error == ECANCELED || error == ENOBUFS || error == EINTR || error == EAGAIN)) {
     // Ended without a result (paused, buffers ran out): ask again, if
     // reading is still wanted.
     startRead();
@@ -113,10 +115,9 @@ void UringStreamConnection::readDone(std::uint32_t error, std::uint32_t bytes) {
     startRead();
     return;
   }
-  const std::string_view data =
-      error != 0 ? std::string_view()
-      : multishot_ ? port_.receivedBytes(flags, bytes)
-                   : std::string_view(readBuffer_.get(), bytes);
+  const std::string_view data = error != 0   ? std::string_view()
+                                : multishot_ ? port_.receivedBytes(flags, bytes)
+                                             : std::string_view(readBuffer_.get(), bytes);
   const bool end = error != 0 || bytes == 0;
   if (readPaused_ || held_) {
     // Paused while a receive was out: keep what it brought, in order,

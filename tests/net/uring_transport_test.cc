@@ -188,8 +188,7 @@ TEST_P(UringTransportTest, PeerResetMidSendLosesTheConnection) {
   ::close(c);  // RST
   ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
   EXPECT_EQ(server->lostCount, 1);
-  EXPECT_TRUE(server->reason.check<ConnectionLost>())
-      << server->reason.getErrorMessage();
+  EXPECT_TRUE(server->reason.check<ConnectionLost>()) << server->reason.getErrorMessage();
 }
 
 // dataReceived throwing inside a completion: logged, and the connection is
@@ -197,9 +196,7 @@ TEST_P(UringTransportTest, PeerResetMidSendLosesTheConnection) {
 TEST_P(UringTransportTest, ThrowingDataReceivedLosesTheConnection) {
   auto serverFactory = std::make_shared<TestFactory>([&] {
     auto s = std::make_shared<RecordingProtocol>();
-    s->onData = [](RecordingProtocol&, std::string_view) {
-      throw Boom();
-    };
+    s->onData = [](RecordingProtocol&, std::string_view) { throw Boom(); };
     return s;
   });
   auto p = listen(serverFactory);
