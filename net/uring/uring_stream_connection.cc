@@ -25,7 +25,9 @@ LostReason lostFromErrno(const char* call, std::uint32_t e) {
 UringStreamConnection::UringStreamConnection(Reactor& reactor, IoUringPort& port, int fd,
                                              std::shared_ptr<Protocol> protocol,
                                              StreamKind kind)
-    : StreamTransport(reactor, std::move(protocol), kind), port_(port), fd_(fd) {}
+    : CompletionStreamTransport(reactor, std::move(protocol), kind),
+      port_(port),
+      fd_(fd) {}
 
 UringStreamConnection::~UringStreamConnection() {
   // Reached with an open socket only when start() never ran or the reactor
@@ -250,31 +252,7 @@ void UringStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
     closeNow(lostFromErrno("sendmsg", error));
     return;
   }
-  buffer_.consume(bytes);
-  if (!buffer_.empty()) {
-    startSend();
-    producer_.bufferShrank(buffer_.size(), limits_);
-    return;
-  }
-  drained();
-}
-
-void UringStreamConnection::drained() {
-  // The buffer is empty and nothing is in flight.
-  if (LostReason done = afterDrain()) closeNow(done);
-}
-
-void UringStreamConnection::scheduleDrainCheck() {
-  // A send in flight ends in sendDone, which checks the same things.
-  if (sending_ || !buffer_.empty() || drainCheckScheduled_) return;
-  drainCheckScheduled_ = true;
-  callSoonFor(reactor_, shared(), [self = shared()] {
-    self->drainCheckScheduled_ = false;
-    if (self->lost_ || self->aborting_ || self->sending_ || !self->buffer_.empty()) {
-      return;
-    }
-    self->drained();
-  });
+  sendSucceeded(bytes);
 }
 
 void UringStreamConnection::shutdownWriteSide() { shutdownWrite(fd_); }

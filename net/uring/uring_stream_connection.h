@@ -39,13 +39,14 @@
 #include "absl/status/status.h"
 #include "backends/io_uring_port.h"
 #include "core/reactor.h"
+#include "net/completion_stream_transport.h"
 #include "net/completion_support.h"
 #include "net/protocol.h"
 #include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 
-class UringStreamConnection final : public StreamTransport, public CompletionOwner {
+class UringStreamConnection final : public CompletionStreamTransport {
  public:
   // Bytes asked of one single-shot receive (without provided buffers):
   // the connection's own buffer, since the kernel fills it while other
@@ -61,9 +62,6 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
 
   // ---- CompletionOwner (and StreamTransport) -----------------------------------
   std::string logPrefix() const override;
-  // A completion threw (dataReceived, readConnectionLost, a producer's
-  // resumeProducing, ...): connectionLost with that reason.
-  void completionFailed(std::exception_ptr error) override { closeNow(error); }
 
   // ---- For white-box tests -----------------------------------------------------
   // Requests started and not yet completed.
@@ -82,7 +80,6 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   void stopReading() override;
   void send(const std::string_view* pieces, std::size_t count,
             std::size_t total) override;
-  void drainThenCheck() override { scheduleDrainCheck(); }
   // Closing the socket (closeIo, on the next pass) cancels what is in flight.
   void cancelIo() override {}
   void closeIo() override;
@@ -99,10 +96,8 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   // One result for the protocol: bytes, end of file (empty) or an error.
   void deliver(std::uint32_t error, std::string_view data);
   void deliverHeld();
-  void startSend();
+  void startSend() override;
   void sendDone(std::uint32_t error, std::uint32_t bytes);
-  void drained();
-  void scheduleDrainCheck();
 
   IoUringPort& port_;
   int fd_;
@@ -119,7 +114,6 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   bool reading_ = false;
   bool multishot_ = false;   // the receive in flight is multishot
   bool cancelling_ = false;  // and stopReading() cancelled it
-  bool sending_ = false;
   // What receives brought while paused, in order, then maybe the end (EOF
   // or an error): delivered on resume.
   bool held_ = false;
@@ -127,7 +121,6 @@ class UringStreamConnection final : public StreamTransport, public CompletionOwn
   std::size_t heldOffset_ = 0;  // delivered already
   bool heldEnd_ = false;
   std::uint32_t heldError_ = 0;
-  bool drainCheckScheduled_ = false;
 };
 
 }  // namespace torsion::net::internal
