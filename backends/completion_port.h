@@ -105,6 +105,13 @@ class CompletionPort {
  protected:
   ~CompletionPort() = default;
 
+  // Hands one result of an operation that goes on (a multishot request) to
+  // the sink, keeping the operation.
+  void deliverAndKeep(CompletionOperation& op, std::uint32_t error,
+                      std::uint32_t bytes) noexcept {
+    if (sink_ != nullptr) sink_->onComplete(op, error, bytes);
+  }
+
  private:
   CompletionSink* sink_ = nullptr;
 };

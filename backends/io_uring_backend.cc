@@ -68,6 +68,14 @@ absl::StatusOr<std::unique_ptr<Backend>> IoUringBackend::create(const Options& o
         "sqEntries=",
         options.sqEntries, ", cqEntries=", options.cqEntries));
   }
+  if (options.recvBuffers > 32768 ||
+      (options.recvBuffers & (options.recvBuffers - 1)) != 0 ||
+      (options.recvBuffers != 0 && options.recvBufferSize == 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "io_uring backend: recvBuffers must be 0 or a power of two up to 32768, with "
+        "recvBufferSize > 0; got recvBuffers=",
+        options.recvBuffers, ", recvBufferSize=", options.recvBufferSize));
+  }
   absl::StatusOr<internal::Waker> waker = internal::Waker::create();
   if (!waker.ok()) return waker.status();
   absl::StatusOr<internal::PooledRing> ring =
@@ -84,6 +92,7 @@ IoUringBackend::IoUringBackend(const internal::PooledRing& ring, internal::Waker
       waker_(std::move(waker)),
       options_(options) {
   armWaker();  // cannot fail on an empty SQ; submitted with the first poll()
+  completions_ = options.completions && completionsAvailable(ring_);
 }
 
 IoUringBackend::~IoUringBackend() {
@@ -99,6 +108,9 @@ IoUringBackend::~IoUringBackend() {
   for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
     if (fds_[fd].armed) queueCancel(static_cast<int>(fd), fds_[fd]);
   }
+  // Operations still in flight are freed unrun with ops_, after their
+  // requests are cancelled here.
+  cancelOperations();
   if (wakerArmed_) {
     if (io_uring_sqe* sqe = getSqe(); sqe != nullptr) {
       io_uring_prep_cancel64(sqe, makeUserData(UserDataKind::kWaker, epoch_, 0, 0), 0);
@@ -108,6 +120,7 @@ IoUringBackend::~IoUringBackend() {
   }
   io_uring_submit_and_get_events(&ring_);
   io_uring_cq_advance(&ring_, io_uring_cq_ready(&ring_));
+  tearDownBuffers();
   internal::releaseRing({ring_, epoch_}, options_.sqEntries, options_.cqEntries);
 }
 
@@ -279,13 +292,16 @@ absl::StatusOr<int> IoUringBackend::poll(std::optional<std::chrono::nanoseconds>
   while (true) {
     requeueTouched();
     if (!wakerArmed_) armWaker();
+    // Operations that ended without a CQE (after fork, a full queue) run
+    // in this round: do not block.
+    if (!finished_.empty()) wait = std::chrono::nanoseconds(0);
     const int rc = enter(wait);
     if (rc < 0 && rc != -EINTR && rc != -ETIME && rc != -EBUSY && rc != -EAGAIN) {
       return statusFromErrno(-rc, absl::StrCat("io_uring_enter(fd=", ring_.ring_fd, ")"));
     }
     bool woken = false;
     const unsigned completions = gather(woken);
-    const int reported = dispatch(sink);
+    const int reported = dispatch(sink) + runOperations();
     // Done: something reported, a wake-up, a signal or the timeout, or a
     // return without CQEs (a signal or the timeout, which the kernel does not
     // name when it also submitted requests).
@@ -391,6 +407,9 @@ void IoUringBackend::handleCompletion(const io_uring_cqe& cqe, bool& woken) noex
       return;
     case UserDataKind::kCancel:
       return;  // ENOENT: the poll had already ended, which is all we wanted
+    case UserDataKind::kOperation:
+      gatherOperation(cqe);
+      return;
     case UserDataKind::kModify:
     case UserDataKind::kPoll:
       break;
@@ -457,12 +476,15 @@ absl::Status IoUringBackend::reinitializeAfterFork() {
       internal::acquireRing(options_.sqEntries, options_.cqEntries);
   if (!ring.ok()) return ring.status();
   io_uring_queue_exit(&ring_);  // unmaps and closes this process's view only
+  tearDownBuffers();            // registered with the parent's ring: set up anew
+  buffers_ = Buffers::kNotYet;
   ring_ = ring->ring;
   epoch_ = ring->epoch;
   owner_ = ::getpid();
   waker_ = *std::move(waker);
   wakerArmed_ = false;
   armWaker();
+  failOperationsAfterFork();
   touched_.clear();
   for (std::size_t fd = 0; fd < fds_.size(); ++fd) {
     FdState& slot = fds_[fd];

@@ -37,6 +37,13 @@
 // it with the reason logged, when io_uring_setup is refused (ENOSYS, EPERM
 // from seccomp or kernel.io_uring_disabled) or the kernel predates 5.17.
 //
+// Completions: completionPort() is an IoUringPort (io_uring_port.h) when the
+// kernel has IORING_OP_SEND, SENDMSG, RECV and ASYNC_CANCEL (probed once per
+// process); the stream transports then move bytes with those requests
+// (docs/io_uring.md). Without them, or with Options::completions false or
+// TORSION_IO_URING_OFF=completions, it is nullptr (logged once) and the
+// readiness transports serve this backend as they serve epoll.
+//
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 // poll(), setInterest() and forget() should come from one thread at a time;
 // if that thread exits, the kernel cancels its requests and the next poll()
@@ -53,12 +60,13 @@
 
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
+#include "backends/io_uring_port.h"
 #include "backends/io_uring_ring.h"
 #include "backends/waker.h"
 
 namespace torsion {
 
-class IoUringBackend final : public Backend {
+class IoUringBackend final : public Backend, public IoUringPort {
  public:
   struct Options {
     // Submission queue size. When it fills up between two polls the queued
@@ -68,6 +76,16 @@ class IoUringBackend final : public Backend {
     // (IORING_FEAT_NODROP, required) and ends multishot polls that overflow;
     // both are handled, a larger ring just avoids the slow path.
     unsigned cqEntries = 4096;
+    // Provided receive buffers shared by every connection's multishot
+    // receive: how many (a power of two, at most 32768; 0: none, each
+    // connection receives into its own buffer) and how large. Set up at
+    // the first receive. When they run out the kernel ends the receive
+    // (ENOBUFS) and the connection asks again: nothing is lost.
+    unsigned recvBuffers = 64;
+    unsigned recvBufferSize = 16 * 1024;
+    // Offer the completion port when the kernel has what it needs. False
+    // keeps every socket on readiness (as TORSION_IO_URING_OFF=completions).
+    bool completions = true;
   };
 
   // Creates a ring and its waker. Errors name the failing call
@@ -90,8 +108,37 @@ class IoUringBackend final : public Backend {
                            ReadinessSink& sink) override;
   void wakeUp() const noexcept override { waker_.wakeUp(); }
   absl::Status reinitializeAfterFork() override;
+  CompletionPort* completionPort() noexcept override {
+    return completions_ ? this : nullptr;
+  }
+
+  // ---- IoUringPort (io_uring_completions.cc) -------------------------------------
+  std::uint64_t start(std::unique_ptr<CompletionOperation> op,
+                      absl::FunctionRef<void(io_uring_sqe&)> prepare) noexcept override;
+  void cancel(std::uint64_t id) noexcept override;
+  void flush() noexcept override { submitNow(); }
+  std::uint32_t cqeFlags() const noexcept override { return cqeFlags_; }
+  int receiveBufferGroup() noexcept override;
+  std::string_view receivedBytes(std::uint32_t cqeFlags,
+                                 std::uint32_t bytes) const noexcept override;
+  void releaseBuffer(std::uint32_t cqeFlags) noexcept override;
+  void multishotRefused() noexcept override;
+  std::string featureSummary() const override;
 
  private:
+  // An operation of the port: its slot in ops_ goes into user_data with a
+  // generation, so that a CQE for a slot since reused is recognised.
+  struct OpSlot {
+    std::unique_ptr<CompletionOperation> op;  // null: free
+    std::uint32_t gen = 0;
+  };
+  // A CQE for an operation, gathered, then run after the readiness events.
+  struct Finished {
+    std::uint32_t slot;
+    std::uint32_t gen;
+    int res;
+    std::uint32_t flags;
+  };
   struct FdState {
     Interest interest = Interest::kNone;
     std::uint8_t mask = 0;           // reportMask(interest), cached for dispatch
@@ -120,6 +167,15 @@ class IoUringBackend final : public Backend {
   unsigned gather(bool& woken) noexcept;
   void handleCompletion(const io_uring_cqe& cqe, bool& woken) noexcept;
   int dispatch(ReadinessSink& sink);
+  void gatherOperation(const io_uring_cqe& cqe) noexcept;
+  int runOperations() noexcept;
+  void cancelOperations() noexcept;
+  void failOperationsAfterFork() noexcept;
+  // Whether the kernel has every request the port sends (probed once per
+  // process on `ring`) and TORSION_IO_URING_OFF does not name "completions".
+  static bool completionsAvailable(io_uring& ring);
+  void setUpBuffers() noexcept;
+  void tearDownBuffers() noexcept;
 
   io_uring ring_;
   std::uint8_t epoch_;  // the ring's epoch, in every user_data
@@ -135,6 +191,15 @@ class IoUringBackend final : public Backend {
   // Fds with a current CQE in the last gathered batch, in arrival order:
   // dispatched from here, then re-checked or re-armed at the next poll().
   std::vector<int> touched_;
+  bool completions_ = false;  // completionPort() is this
+  std::vector<OpSlot> ops_;
+  std::vector<std::uint32_t> freeOps_;
+  std::vector<Finished> finished_;
+  std::uint32_t cqeFlags_ = 0;  // of the completion being delivered
+  enum class Buffers : std::uint8_t { kNotYet, kReady, kOff };
+  Buffers buffers_ = Buffers::kNotYet;
+  io_uring_buf_ring* bufferRing_ = nullptr;  // page-aligned, shared with the kernel
+  std::unique_ptr<char[]> bufferMemory_;     // recvBuffers * recvBufferSize
 };
 
 }  // namespace torsion

@@ -5,15 +5,18 @@
 // skips, naming the reason, where io_uring_setup is refused.
 #include "backends/io_uring_backend.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backends/io_uring_port.h"
 #include "backends/io_uring_user_data.h"
 #include "backends/registry.h"
 #include "gmock/gmock.h"
@@ -47,8 +50,9 @@ class IoUringBackendTest : public ::testing::Test {
 
 TEST(IoUringUserDataTest, RoundTripsKindFdAndGeneration) {
   using internal::UserDataKind;
-  for (UserDataKind kind : {UserDataKind::kPoll, UserDataKind::kModify,
-                            UserDataKind::kCancel, UserDataKind::kWaker}) {
+  for (UserDataKind kind :
+       {UserDataKind::kPoll, UserDataKind::kModify, UserDataKind::kCancel,
+        UserDataKind::kWaker, UserDataKind::kOperation}) {
     for (int fd : {0, 7, 1 << 20, 0x7fffffff}) {
       for (std::uint32_t gen : {0u, 1u, internal::kGenerationMask}) {
         for (std::uint8_t epoch : {0, 1, 255}) {
@@ -262,6 +266,123 @@ TEST_F(IoUringBackendTest, ErrorsNameTheBackendAndTheFd) {
   absl::Status s = b->setInterest(fd, Interest::kNone, Interest::kRead);
   EXPECT_THAT(std::string(s.message()), HasSubstr("io_uring"));
   EXPECT_THAT(std::string(s.message()), HasSubstr("fd=" + std::to_string(fd)));
+}
+
+// ---- The completion port (io_uring_port.h) ---------------------------------------
+
+// Owns the operations a test starts by hand.
+class TestOwner final : public CompletionOwner {
+ public:
+  std::string logPrefix() const override { return "TestOwner"; }
+  void completionFailed(std::exception_ptr) override { ++failures; }
+  int failures = 0;
+};
+
+// Runs every finished operation at once (the reactor's dispatcher does it
+// under its exception policy).
+class RunningSink final : public CompletionSink {
+ public:
+  void onComplete(CompletionOperation& op, std::uint32_t error,
+                  std::uint32_t bytes) noexcept override {
+    op.complete(error, bytes);
+  }
+};
+
+struct Result {
+  int runs = 0;
+  std::uint32_t error = 99;
+  std::uint32_t bytes = 0;
+};
+
+std::unique_ptr<CompletionOperation> recording(TestOwner& owner, Result& r) {
+  return std::make_unique<CompletionOperation>(owner,
+                                               [&r](std::uint32_t e, std::uint32_t n) {
+                                                 ++r.runs;
+                                                 r.error = e;
+                                                 r.bytes = n;
+                                               });
+}
+
+TEST_F(IoUringBackendTest, PortRunsARequestFromPollNeverFromStart) {
+  std::unique_ptr<Backend> b = make();
+  IoUringPort* port = ioUringPortOf(b->completionPort());
+  ASSERT_NE(port, nullptr);
+  RunningSink sink;
+  port->setSink(&sink);
+  SocketPair pair = SocketPair::make();
+  ASSERT_EQ(::send(pair.b.get(), "hello", 5, 0), 5);
+  TestOwner owner;
+  Result r;
+  char buf[16];
+  port->start(recording(owner, r), [&](io_uring_sqe& sqe) {
+    io_uring_prep_recv(&sqe, pair.a.get(), buf, sizeof buf, 0);
+  });
+  EXPECT_EQ(r.runs, 0);  // queued only: it goes with the next poll
+  for (int i = 0; i < 10 && r.runs == 0; ++i) pollNow(*b);
+  ASSERT_EQ(r.runs, 1);
+  EXPECT_EQ(r.error, 0u);
+  EXPECT_EQ(std::string(buf, r.bytes), "hello");
+}
+
+TEST_F(IoUringBackendTest, PortCancelReportsECanceledOnce) {
+  std::unique_ptr<Backend> b = make();
+  IoUringPort* port = ioUringPortOf(b->completionPort());
+  ASSERT_NE(port, nullptr);
+  RunningSink sink;
+  port->setSink(&sink);
+  SocketPair pair = SocketPair::make();
+  TestOwner owner;
+  Result r;
+  char buf[16];
+  const std::uint64_t id = port->start(recording(owner, r), [&](io_uring_sqe& sqe) {
+    io_uring_prep_recv(&sqe, pair.a.get(), buf, sizeof buf, 0);
+  });
+  pollNow(*b);  // the receive waits in the kernel now
+  EXPECT_EQ(r.runs, 0);
+  port->cancel(id);
+  for (int i = 0; i < 10 && r.runs == 0; ++i) pollNow(*b);
+  ASSERT_EQ(r.runs, 1);
+  EXPECT_EQ(r.error, static_cast<std::uint32_t>(ECANCELED));
+  port->cancel(id);  // done already: ignored
+  for (int i = 0; i < 3; ++i) pollNow(*b);
+  EXPECT_EQ(r.runs, 1);
+}
+
+// A backend destroyed with a request in flight cancels it and frees the
+// operation unrun (what it captured is released).
+TEST_F(IoUringBackendTest, PortFreesOperationsInFlightUnrun) {
+  SocketPair pair = SocketPair::make();
+  TestOwner owner;
+  auto captured = std::make_shared<int>(0);
+  std::weak_ptr<int> weak = captured;
+  bool ran = false;
+  char buf[16];
+  {
+    std::unique_ptr<Backend> b = make();
+    IoUringPort* port = ioUringPortOf(b->completionPort());
+    ASSERT_NE(port, nullptr);
+    port->start(std::make_unique<CompletionOperation>(
+                    owner, [&ran, c = std::move(captured)](
+                               std::uint32_t, std::uint32_t) { ran = true; }),
+                [&](io_uring_sqe& sqe) {
+                  io_uring_prep_recv(&sqe, pair.a.get(), buf, sizeof buf, 0);
+                });
+    pollNow(*b);
+  }
+  EXPECT_FALSE(ran);
+  EXPECT_TRUE(weak.expired());
+  // The request is gone: the socket's data stays unread.
+  ASSERT_EQ(::send(pair.b.get(), "x", 1, 0), 1);
+  char byte;
+  EXPECT_EQ(::recv(pair.a.get(), &byte, 1, MSG_DONTWAIT), 1);
+}
+
+TEST_F(IoUringBackendTest, CompletionsCanBeSwitchedOffByOption) {
+  IoUringBackend::Options options;
+  options.completions = false;
+  std::unique_ptr<Backend> b = make(options);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->completionPort(), nullptr);
 }
 
 }  // namespace

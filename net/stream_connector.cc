@@ -10,6 +10,7 @@
 #endif
 #include "net/resolve.h"
 #include "net/socket_ops.h"
+#include "net/stream_connection_for.h"
 
 namespace torsion::net::internal {
 namespace {
@@ -184,10 +185,10 @@ void StreamConnector::finish() {
     fail(noProtocolFailure());
     return;
   }
-  auto conn =
-      std::make_shared<StreamConnection>(reactor_, fd, std::move(protocol), target_.kind);
+  std::shared_ptr<StreamTransport> conn =
+      streamConnectionFor(reactor_, fd, std::move(protocol), target_.kind);
   conn->setOnLost(connected(conn));
-  absl::Status s = StreamConnection::start(conn);
+  absl::Status s = StreamTransport::start(conn);
   if (!s.ok()) {
     connection_.reset();
     fail(Failure(ConnectError("ConnectError: " + std::string(s.message()))));

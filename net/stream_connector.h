@@ -32,7 +32,7 @@
 #include "net/connector_base.h"
 #include "net/protocol.h"
 #include "net/socket_address.h"
-#include "net/stream_connection.h"
+#include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
+#include "net/stream_connection_for.h"
 #include "net/stream_transport.h"
 
 namespace torsion::net::internal {
@@ -82,9 +83,9 @@ LostReason StreamPort::doRead() {
       closeSocket(fd);
       continue;
     }
-    auto conn =
-        std::make_shared<StreamConnection>(reactor_, fd, std::move(protocol), kind_);
-    absl::Status s = StreamConnection::start(conn);
+    std::shared_ptr<StreamTransport> conn =
+        streamConnectionFor(reactor_, fd, std::move(protocol), kind_);
+    absl::Status s = StreamTransport::start(conn);
     if (!s.ok()) {
       log::err("net", logPrefix() +
                           ": cannot serve a new connection: " + std::string(s.message()));

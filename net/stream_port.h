@@ -29,7 +29,7 @@
 #include "core/reactor.h"
 #include "net/port.h"
 #include "net/protocol.h"
-#include "net/stream_connection.h"
+#include "net/stream_transport.h"
 
 namespace torsion::net::internal {
 

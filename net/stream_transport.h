@@ -11,8 +11,9 @@
 //   readiness (net/stream_connection.h): reading and writing are
 //     registrations with the reactor (addReader / addWriter); a write is
 //     tried at once and the rest waits for writability.
-//   completion (net/iocp/iocp_stream_connection.h): one overlapped receive
-//     and one overlapped send in flight; a closed socket cancels them.
+//   completion (net/completion_stream_transport.h; IOCP in net/iocp/,
+//     io_uring in net/uring/): one receive and one send in flight; closing
+//     cancels them.
 //
 // Lifetime: start() makes the transport hold itself until connectionLost
 // has run; the protocol is released right after its connectionLost returns

@@ -21,7 +21,7 @@ constexpr int kMaxPieces = 64;
 IocpStreamConnection::IocpStreamConnection(Reactor& reactor, SOCKET s,
                                            std::shared_ptr<Protocol> protocol,
                                            bool skipOnSuccess)
-    : StreamTransport(reactor, std::move(protocol), StreamKind::kTcp),
+    : CompletionStreamTransport(reactor, std::move(protocol), StreamKind::kTcp),
       socket_(s),
       skipOnSuccess_(skipOnSuccess) {}
 
@@ -191,30 +191,7 @@ void IocpStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
     closeNow(lostFromError("WSASend", error));
     return;
   }
-  buffer_.consume(bytes);
-  if (!buffer_.empty()) {
-    startSend();
-    producer_.bufferShrank(buffer_.size(), limits_);
-    return;
-  }
-  drained();
-}
-
-void IocpStreamConnection::drained() {
-  // The buffer is empty and nothing is in flight.
-  if (LostReason done = afterDrain()) closeNow(done);
-}
-
-void IocpStreamConnection::scheduleDrainCheck() {
-  // A send in flight ends in sendDone, which checks the same things.
-  if (sending_ || !buffer_.empty() || drainCheckScheduled_) return;
-  drainCheckScheduled_ = true;
-  callSoonFor(reactor_, shared(), [self = shared()] {
-    self->drainCheckScheduled_ = false;
-    if (self->lost_ || self->aborting_ || self->sending_ || !self->buffer_.empty())
-      return;
-    self->drained();
-  });
+  sendSucceeded(bytes);
 }
 
 // ---- Closing ---------------------------------------------------------------------

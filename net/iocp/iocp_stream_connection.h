@@ -36,11 +36,11 @@
 #include "core/reactor.h"
 #include "net/iocp/iocp_support.h"
 #include "net/protocol.h"
-#include "net/stream_transport.h"
+#include "net/completion_stream_transport.h"
 
 namespace torsion::net::internal {
 
-class IocpStreamConnection final : public StreamTransport, public CompletionOwner {
+class IocpStreamConnection final : public CompletionStreamTransport {
  public:
   // Bytes asked of one WSARecv (the connection's own buffer: a pending
   // receive needs memory that no other connection touches).
@@ -54,9 +54,6 @@ class IocpStreamConnection final : public StreamTransport, public CompletionOwne
 
   // ---- CompletionOwner (and StreamTransport) -----------------------------------
   std::string logPrefix() const override;
-  // A completion threw (dataReceived, readConnectionLost, a producer's
-  // resumeProducing, ...): connectionLost with that reason.
-  void completionFailed(std::exception_ptr error) override { closeNow(error); }
 
   // ---- For white-box tests -----------------------------------------------------
   // Operations started and not yet completed (queued in the port, or
@@ -76,7 +73,6 @@ class IocpStreamConnection final : public StreamTransport, public CompletionOwne
   void stopReading() override {}
   void send(const std::string_view* pieces, std::size_t count,
             std::size_t total) override;
-  void drainThenCheck() override { scheduleDrainCheck(); }
   // Closing the socket (closeIo) cancels what is in flight.
   void cancelIo() override {}
   void closeIo() override;
@@ -88,10 +84,8 @@ class IocpStreamConnection final : public StreamTransport, public CompletionOwne
   void startRead();
   void readDone(std::uint32_t error, std::uint32_t bytes);
   void deliver(std::uint32_t error, std::uint32_t bytes);
-  void startSend();
+  void startSend() override;
   void sendDone(std::uint32_t error, std::uint32_t bytes);
-  void drained();
-  void scheduleDrainCheck();
 
   SOCKET socket_;
   bool skipOnSuccess_;
@@ -100,12 +94,10 @@ class IocpStreamConnection final : public StreamTransport, public CompletionOwne
 
   int inFlight_ = 0;
   bool reading_ = false;  // a WSARecv is outstanding
-  bool sending_ = false;  // a WSASend is outstanding
   // A receive that completed while paused: delivered on resume.
   bool held_ = false;
   std::uint32_t heldError_ = 0;
   std::uint32_t heldBytes_ = 0;
-  bool drainCheckScheduled_ = false;
 };
 
 }  // namespace torsion::net::internal

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "base/system_error.h"
-#include "core/completion_dispatch.h"
 #include "core/errors.h"
 
 namespace torsion::net::internal {
@@ -50,13 +49,6 @@ std::optional<std::uint32_t> startOperation(
   return std::nullopt;
 }
 
-void callSoonFor(Reactor& reactor, std::shared_ptr<CompletionOwner> owner,
-                 absl::AnyInvocable<void()> work) {
-  reactor.callSoon([owner = std::move(owner), work = std::move(work)]() mutable {
-    torsion::internal::runForOwner(*owner, [&] { work(); });
-  });
-}
-
 bool peerResetAtEof(SOCKET s) {
   WSAPOLLFD p{};
   p.fd = s;
@@ -87,23 +79,6 @@ void cancelAndClose(SOCKET& s, bool reset) {
   CancelIoEx(reinterpret_cast<HANDLE>(s), nullptr);
   ::closesocket(s);
   s = INVALID_SOCKET;
-}
-
-void ShutdownHook::arm(Reactor& reactor, absl::AnyInvocable<void()> onShutdown) {
-  disarm();
-  reactor_ = &reactor;
-  id_ = reactor.addSystemEventTrigger(Phase::kDuring, "shutdown", std::move(onShutdown));
-}
-
-void ShutdownHook::disarm() {
-  if (!id_) return;
-  const TriggerId id = *id_;
-  id_.reset();
-  try {
-    reactor_->removeSystemEventTrigger(id);
-  } catch (const std::invalid_argument&) {
-    // Already ran (the shutdown is firing right now): nothing to remove.
-  }
 }
 
 }  // namespace torsion::net::internal

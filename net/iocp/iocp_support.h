@@ -1,8 +1,9 @@
 // torsion/net/iocp/iocp_support.h: what the IOCP transports share (internal):
 // the SOCKET <-> int cast, associating a socket with the reactor's
 // completion port and FILE_SKIP_COMPLETION_PORT_ON_SUCCESS, starting an
-// overlapped call whatever way it ends, the reactor-shutdown hook, and Win32
-// errors as ConnectionLost reasons.
+// overlapped call whatever way it ends, and Win32 errors as ConnectionLost
+// reasons. callSoonFor and the reactor-shutdown hook, which every completion
+// family needs, come from net/completion_support.h.
 //
 // Mirrors the plumbing of twisted.internet.iocpreactor (abstract.py's
 // FileHandle bookkeeping, reactor.py's handle registration); nothing here
@@ -37,7 +38,7 @@
 #include "base/system_error.h"  // win32ErrorTextAndNumber, for every user
 #include "core/file_descriptor.h"
 #include "core/reactor.h"
-#include "core/system_events.h"
+#include "net/completion_support.h"  // callSoonFor, ShutdownHook
 
 namespace torsion::net::internal {
 
@@ -90,33 +91,6 @@ LostReason lostFromError(const char* call, std::uint32_t error);
 // `reset`, SO_LINGER {1, 0} first so the peer gets RST. Sets s to
 // INVALID_SOCKET.
 void cancelAndClose(SOCKET& s, bool reset = false);
-
-// Runs `work` for `owner` on the next reactor pass, under the completion
-// policy: what a completion would have done next, had there been one (a
-// drain check after a send the kernel took inline, a held receive).
-void callSoonFor(Reactor& reactor, std::shared_ptr<CompletionOwner> owner,
-                 absl::AnyInvocable<void()> work);
-
-// A "during shutdown" trigger owned by one transport: Reactor shutdown
-// must disconnect IOCP transports as FdDispatcher::disconnectAll does for
-// readiness ones (Twisted's IOCPReactor keeps its handles for the same
-// reason). arm() adds it, disarm() removes it if it has not run.
-class ShutdownHook {
- public:
-  ShutdownHook() = default;
-  ShutdownHook(const ShutdownHook&) = delete;
-  ShutdownHook& operator=(const ShutdownHook&) = delete;
-  ~ShutdownHook() = default;  // the owner disarms; the reactor may be gone
-
-  void arm(Reactor& reactor, absl::AnyInvocable<void()> onShutdown);
-  void disarm();
-  // Call first thing from the trigger: it has run, nothing to remove.
-  void fired() { id_.reset(); }
-
- private:
-  Reactor* reactor_ = nullptr;
-  std::optional<TriggerId> id_;
-};
 
 }  // namespace torsion::net::internal
 
