@@ -1,0 +1,160 @@
+#include "core/signals.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/log.h"
+#include "core/file_descriptor.h"
+#include "core/signal_table.h"
+
+namespace torsion {
+namespace internal {
+
+// The reactor side of one watch: the read end of its self-pipe.
+class SignalWatchReader final : public FileDescriptor,
+                                public std::enable_shared_from_this<SignalWatchReader> {
+ public:
+  SignalWatchReader(Reactor& reactor, int signo, absl::AnyInvocable<void(int)> f)
+      : reactor_(reactor), signo_(signo), f_(std::move(f)) {}
+
+  ~SignalWatchReader() override { stop(); }
+
+  absl::Status start() {
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+      const int e = errno;
+      return absl::InternalError(std::string("watchSignal: pipe2: ") + std::strerror(e));
+    }
+    readFd_ = fds[0];
+    writeFd_ = fds[1];
+    if (absl::Status s = acquireSignal(signo_); !s.ok()) {
+      closePipe();
+      return absl::Status(s.code(), "watchSignal: " + std::string(s.message()));
+    }
+    acquired_ = true;
+    slot_ = addSubscriber(signo_, writeFd_);
+    if (slot_ < 0) {
+      stop();
+      return absl::ResourceExhaustedError("watchSignal: too many signal watches");
+    }
+    if (absl::Status s = reactor_.addReader(this); !s.ok()) {
+      stop();
+      return s;
+    }
+    registered_ = true;
+    return absl::OkStatus();
+  }
+
+  void stop() {
+    if (registered_) reactor_.removeReader(this);
+    registered_ = false;
+    if (rearm_) {
+      try {
+        reactor_.removeSystemEventTrigger(*rearm_);
+      } catch (const std::invalid_argument&) {
+        // It ran already: it holds only a weak pointer, nothing to undo.
+      }
+      rearm_.reset();
+    }
+    if (slot_ >= 0) removeSubscriber(slot_);
+    slot_ = -1;
+    if (acquired_) releaseSignal(signo_);
+    acquired_ = false;
+    closePipe();
+  }
+
+  int fileno() const override { return readFd_; }
+
+  LostReason doRead() override {
+    char bytes[64];
+    bool any = false;
+    while (::read(readFd_, bytes, sizeof bytes) > 0) any = true;
+    if (!any) return nullptr;
+    try {
+      f_(signo_);
+    } catch (...) {
+      log::err("signals", "Unhandled error in the handler of signal " +
+                              std::to_string(signo_),
+               std::current_exception());
+    }
+    return nullptr;
+  }
+
+  // Only reactor shutdown (disconnectAll) gets here: the pipe is fine, so
+  // the watch resumes when the reactor runs again.
+  void connectionLost(const LostReason&) override {
+    registered_ = false;
+    if (readFd_ < 0) return;
+    std::weak_ptr<SignalWatchReader> weak = weak_from_this();
+    rearm_ = reactor_.callWhenRunning([weak] {
+      if (auto self = weak.lock()) self->rearm();
+    });
+  }
+
+  std::string logPrefix() const override {
+    return "SignalWatch(" + std::to_string(signo_) + ")";
+  }
+
+ private:
+  void rearm() {
+    rearm_.reset();
+    if (readFd_ < 0 || registered_) return;
+    if (absl::Status s = reactor_.addReader(this); !s.ok()) {
+      log::err("signals", logPrefix() + ": cannot watch again: " + std::string(s.message()));
+      return;
+    }
+    registered_ = true;
+  }
+
+  void closePipe() {
+    if (readFd_ >= 0) ::close(readFd_);
+    if (writeFd_ >= 0) ::close(writeFd_);
+    readFd_ = writeFd_ = -1;
+  }
+
+  Reactor& reactor_;
+  const int signo_;
+  absl::AnyInvocable<void(int)> f_;
+  int readFd_ = -1;
+  int writeFd_ = -1;
+  int slot_ = -1;
+  bool acquired_ = false;
+  bool registered_ = false;
+  std::optional<TriggerId> rearm_;
+};
+
+}  // namespace internal
+
+SignalWatch::SignalWatch(std::shared_ptr<internal::SignalWatchReader> reader)
+    : reader_(std::move(reader)) {}
+SignalWatch::SignalWatch(SignalWatch&&) noexcept = default;
+SignalWatch& SignalWatch::operator=(SignalWatch&& other) noexcept {
+  if (this != &other) {
+    stop();
+    reader_ = std::move(other.reader_);
+  }
+  return *this;
+}
+SignalWatch::~SignalWatch() { stop(); }
+
+void SignalWatch::stop() {
+  if (reader_ == nullptr) return;
+  reader_->stop();
+  reader_.reset();
+}
+
+absl::StatusOr<SignalWatch> watchSignal(Reactor& reactor, int signo,
+                                        absl::AnyInvocable<void(int)> f) {
+  auto reader =
+      std::make_shared<internal::SignalWatchReader>(reactor, signo, std::move(f));
+  if (absl::Status s = reader->start(); !s.ok()) return s;
+  return SignalWatch(std::move(reader));
+}
+
+}  // namespace torsion
