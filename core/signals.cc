@@ -76,6 +76,9 @@ class SignalWatchReader final : public FileDescriptor,
     bool any = false;
     while (::read(readFd_, bytes, sizeof bytes) > 0) any = true;
     if (!any) return nullptr;
+    // The callable may stop the last watch of this reader (a reaper whose
+    // last child it reaped): stay alive until it returns.
+    std::shared_ptr<SignalWatchReader> keep = shared_from_this();
     try {
       f_(signo_);
     } catch (...) {
