@@ -139,7 +139,7 @@ class PidfdReaper final : public ChildReaper, public FileDescriptor {
 // ---- SIGCHLD ------------------------------------------------------------------------
 
 // One per reactor with children to reap, shared by their ChildReapers.
-class SigchldWatch {
+class SigchldWatch : public std::enable_shared_from_this<SigchldWatch> {
  public:
   void add(int pid, ChildReaper::OnExit* onExit) { children_[pid] = onExit; }
   void remove(int pid) { children_.erase(pid); }
@@ -153,6 +153,8 @@ class SigchldWatch {
 
  private:
   void reapSome() {
+    // A callback may let go of the last reaper holding this watch.
+    std::shared_ptr<SigchldWatch> keep = shared_from_this();
     std::vector<std::pair<ChildReaper::OnExit*, std::optional<int>>> exited;
     for (auto it = children_.begin(); it != children_.end();) {
       std::optional<int> status;
@@ -200,13 +202,16 @@ class SigchldReaper final : public ChildReaper {
  public:
   explicit SigchldReaper(std::shared_ptr<SigchldWatch> watch) : watch_(std::move(watch)) {}
   ~SigchldReaper() override {
-    if (pid_ > 0) watch_->remove(pid_);
+    if (watch_ && pid_ > 0) watch_->remove(pid_);
   }
 
   absl::Status watch(int pid, OnExit onExit) override {
     pid_ = pid;
     onExit_ = [this, f = std::move(onExit)](std::optional<int> status) mutable {
       reaped_ = true;
+      // Nothing left to reap: the last child of its reactor stops the
+      // SIGCHLD watch now, not when the transport is released.
+      std::shared_ptr<SigchldWatch> done = std::move(watch_);
       f(status);
     };
     watch_->add(pid, &onExit_);
