@@ -192,6 +192,9 @@ void PipeWriter::writePieces(const std::string_view* pieces, std::size_t count) 
     piece.remove_prefix(skip);
     if (!piece.empty()) buffer_.append(piece);
   }
+  // Watching for the reader's close and for writability at once confuses
+  // kqueue (a read filter on a pipe's write end): one at a time, as Twisted.
+  setReading(false);
   setWriting(true);
   producer_.bufferGrew(buffer_.size(), limits_);
 }
@@ -211,6 +214,7 @@ LostReason PipeWriter::doWrite() {
     }
   }
   setWriting(false);
+  setReading(true);
   if (producer_.bufferEmptied()) return nullptr;
   if (disconnecting_ && !producer_.registered()) {
     return std::make_exception_ptr(ConnectionDone());
