@@ -24,6 +24,8 @@
 #include "net/process_reaper.h"
 #include "tests/reactor_test_base.h"
 
+using namespace std::chrono_literals;
+
 namespace torsion::testing {
 namespace {
 
@@ -504,6 +506,33 @@ TEST_P(ProcessTest, PauseProducingStopsReading) {
   (*t)->resumeProducing();
   ASSERT_TRUE(iterateUntil([&] { return p->ended.has_value(); }));
   EXPECT_EQ(p->out(), "hi\n");
+}
+
+// Reactor shutdown disconnects every descriptor (the pipes, as in
+// Twisted), but reaping goes on when the reactor runs again: no lost exit.
+TEST_P(ProcessTest, ReapingSurvivesReactorShutdown) {
+  auto p = std::make_shared<Recorder>();
+  auto t = net::spawnProcess(reactor(), p, "/bin/sh", {"sh", "-c", "sleep 0.2; exit 5"});
+  ASSERT_TRUE(t.ok()) << t.status();
+  reactor().callWhenRunning([&] { reactor().stop(); });
+  runReactor();
+  EXPECT_GE(p->indexOf("childConnectionLost 1"), 0);
+  EXPECT_FALSE(p->ended.has_value());
+  reactor().callWhenRunning([&] {
+    // Poll until the child was reaped, then stop.
+    auto check = std::make_shared<std::function<void()>>();
+    *check = [&, check] {
+      if (p->ended) {
+        reactor().stop();
+      } else {
+        reactor().callLater(0.01s, [check] { (*check)(); });
+      }
+    };
+    (*check)();
+  });
+  runReactor();
+  ASSERT_TRUE(p->ended.has_value());
+  EXPECT_EQ(exitCodeOf(*p->ended), 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllBackends, ProcessTest,
