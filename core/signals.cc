@@ -5,23 +5,22 @@
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <utility>
 
 #include "base/log.h"
-#include "core/file_descriptor.h"
+#include "core/persistent_reader.h"
 #include "core/signal_table.h"
 
 namespace torsion {
 namespace internal {
 
 // The reactor side of one watch: the read end of its self-pipe.
-class SignalWatchReader final : public FileDescriptor,
+class SignalWatchReader final : public PersistentReader,
                                 public std::enable_shared_from_this<SignalWatchReader> {
  public:
   SignalWatchReader(Reactor& reactor, int signo, absl::AnyInvocable<void(int)> f)
-      : reactor_(reactor), signo_(signo), f_(std::move(f)) {}
+      : PersistentReader(reactor), signo_(signo), f_(std::move(f)) {}
 
   ~SignalWatchReader() override { stop(); }
 
@@ -43,25 +42,15 @@ class SignalWatchReader final : public FileDescriptor,
       stop();
       return absl::ResourceExhaustedError("watchSignal: too many signal watches");
     }
-    if (absl::Status s = reactor_.addReader(this); !s.ok()) {
+    if (absl::Status s = startWatching(); !s.ok()) {
       stop();
       return s;
     }
-    registered_ = true;
     return absl::OkStatus();
   }
 
   void stop() {
-    if (registered_) reactor_.removeReader(this);
-    registered_ = false;
-    if (rearm_) {
-      try {
-        reactor_.removeSystemEventTrigger(*rearm_);
-      } catch (const std::invalid_argument&) {
-        // It ran already: it holds only a weak pointer, nothing to undo.
-      }
-      rearm_.reset();
-    }
+    stopWatching();
     if (slot_ >= 0) removeSubscriber(slot_);
     slot_ = -1;
     if (acquired_) releaseSignal(signo_);
@@ -89,47 +78,23 @@ class SignalWatchReader final : public FileDescriptor,
     return nullptr;
   }
 
-  // Only reactor shutdown (disconnectAll) gets here: the pipe is fine, so
-  // the watch resumes when the reactor runs again.
-  void connectionLost(const LostReason&) override {
-    registered_ = false;
-    if (readFd_ < 0) return;
-    std::weak_ptr<SignalWatchReader> weak = weak_from_this();
-    rearm_ = reactor_.callWhenRunning([weak] {
-      if (auto self = weak.lock()) self->rearm();
-    });
-  }
-
   std::string logPrefix() const override {
     return "SignalWatch(" + std::to_string(signo_) + ")";
   }
 
  private:
-  void rearm() {
-    rearm_.reset();
-    if (readFd_ < 0 || registered_) return;
-    if (absl::Status s = reactor_.addReader(this); !s.ok()) {
-      log::err("signals", logPrefix() + ": cannot watch again: " + std::string(s.message()));
-      return;
-    }
-    registered_ = true;
-  }
-
   void closePipe() {
     if (readFd_ >= 0) ::close(readFd_);
     if (writeFd_ >= 0) ::close(writeFd_);
     readFd_ = writeFd_ = -1;
   }
 
-  Reactor& reactor_;
   const int signo_;
   absl::AnyInvocable<void(int)> f_;
   int readFd_ = -1;
   int writeFd_ = -1;
   int slot_ = -1;
   bool acquired_ = false;
-  bool registered_ = false;
-  std::optional<TriggerId> rearm_;
 };
 
 }  // namespace internal

@@ -86,12 +86,7 @@ class Process final : public ProcessTransport,
     }
     openPipes_ = static_cast<int>(pipes_.size());
     self_ = shared_from_this();
-    try {
-      protocol_->makeConnection(this);
-    } catch (...) {
-      log::err("process", logPrefix() + ": unhandled error in makeConnection",
-               std::current_exception());
-    }
+    tellProtocol("makeConnection", [this](ProcessProtocol& p) { p.makeConnection(this); });
     return absl::OkStatus();
   }
 
@@ -179,20 +174,26 @@ class Process final : public ProcessTransport,
 
   void childConnectionLost(int childFD, const LostReason&) override {
     --openPipes_;
-    if (protocol_) {
-      try {
-        protocol_->childConnectionLost(childFD);
-      } catch (...) {
-        log::err("process", logPrefix() + ": unhandled error in childConnectionLost",
-                 std::current_exception());
-      }
-    }
+    tellProtocol("childConnectionLost",
+                 [childFD](ProcessProtocol& p) { p.childConnectionLost(childFD); });
     maybeCallProcessEnded();
   }
 
  private:
   std::string logPrefix() const {
     return "Process(" + (pid_ ? std::to_string(*pid_) : std::string("reaped")) + ")";
+  }
+
+  // Calls `f(protocol)`, logging what it throws (Twisted's log.err).
+  template <typename F>
+  void tellProtocol(const char* callback, F f) {
+    if (!protocol_) return;
+    try {
+      f(*protocol_);
+    } catch (...) {
+      log::err("process", logPrefix() + ": unhandled error in " + callback,
+               std::current_exception());
+    }
   }
 
   // The pipe mapped "w" for childFD, open or not; null if there is none.
@@ -206,14 +207,7 @@ class Process final : public ProcessTransport,
     pid_.reset();
     reason_ = exitReason(status);
     exited_ = true;
-    if (protocol_) {
-      try {
-        protocol_->processExited(reason_);
-      } catch (...) {
-        log::err("process", logPrefix() + ": unexpected error in processExited",
-                 std::current_exception());
-      }
-    }
+    tellProtocol("processExited", [this](ProcessProtocol& p) { p.processExited(reason_); });
     maybeCallProcessEnded();
   }
 
@@ -222,15 +216,9 @@ class Process final : public ProcessTransport,
   void maybeCallProcessEnded() {
     if (openPipes_ > 0 || !exited_ || ended_) return;
     ended_ = true;
-    if (std::shared_ptr<ProcessProtocol> p = std::move(protocol_)) {
-      try {
-        p->processEnded(reason_);
-      } catch (...) {
-        log::err("process", logPrefix() + ": unexpected error in processEnded",
-                 std::current_exception());
-      }
-      p->detachTransport();
-    }
+    tellProtocol("processEnded", [this](ProcessProtocol& p) { p.processEnded(reason_); });
+    if (protocol_) protocol_->detachTransport();
+    protocol_.reset();
     // Released on the next pass: we may be inside a pipe's or the reaper's
     // callback, which must return first.
     reactor_.callSoon([self = std::move(self_)] {});

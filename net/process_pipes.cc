@@ -70,30 +70,21 @@ std::string ProcessPipe::logPrefix() const {
   return "ProcessPipe(child fd " + std::to_string(childFD_) + ")";
 }
 
-void ProcessPipe::setReading(bool on) {
-  if (on == reading_) return;
+void ProcessPipe::setInterest(bool on, bool& flag, bool reading) {
+  if (on == flag) return;
   if (on) {
-    if (absl::Status s = reactor_.addReader(this); !s.ok()) {
-      log::err("process", logPrefix() + ": cannot read: " + std::string(s.message()));
+    absl::Status s = reading ? reactor_.addReader(this) : reactor_.addWriter(this);
+    if (!s.ok()) {
+      log::err("process", logPrefix() + (reading ? ": cannot read: " : ": cannot write: ") +
+                              std::string(s.message()));
       return;
     }
-  } else {
+  } else if (reading) {
     reactor_.removeReader(this);
-  }
-  reading_ = on;
-}
-
-void ProcessPipe::setWriting(bool on) {
-  if (on == writing_) return;
-  if (on) {
-    if (absl::Status s = reactor_.addWriter(this); !s.ok()) {
-      log::err("process", logPrefix() + ": cannot write: " + std::string(s.message()));
-      return;
-    }
   } else {
     reactor_.removeWriter(this);
   }
-  writing_ = on;
+  flag = on;
 }
 
 void ProcessPipe::closeSoon(LostReason reason) {

@@ -68,13 +68,16 @@ class ProcessPipe : public FileDescriptor {
  protected:
   // Unregisters now and reports `reason` on the next pass (once).
   void closeSoon(LostReason reason);
-  void setReading(bool on);
-  void setWriting(bool on);
+  void setReading(bool on) { setInterest(on, reading_, /*reading=*/true); }
+  void setWriting(bool on) { setInterest(on, writing_, /*reading=*/false); }
   // What a subclass drops when the pipe closes.
   virtual void released() {}
 
   Reactor& reactor_;
   PipeOwner& owner_;
+  // Registers or unregisters one interest, keeping `flag` in step; a
+  // registration the reactor refuses is logged and leaves it off.
+  void setInterest(bool on, bool& flag, bool reading);
   const int childFD_;
   int fd_;
   bool reading_ = false;

@@ -15,7 +15,7 @@
 
 #include "base/log.h"
 #include "base/system_error.h"
-#include "core/file_descriptor.h"
+#include "core/persistent_reader.h"
 #include "core/signals.h"
 
 namespace torsion::net::internal {
@@ -56,17 +56,17 @@ int pidfdOpen(int pid) {
 
 // ---- pidfd ------------------------------------------------------------------------
 
-class PidfdReaper final : public ChildReaper, public FileDescriptor {
+class PidfdReaper final : public ChildReaper, public torsion::internal::PersistentReader {
  public:
-  explicit PidfdReaper(Reactor& reactor) : reactor_(reactor) {}
-  ~PidfdReaper() override { stopWatching(); }
+  explicit PidfdReaper(Reactor& reactor) : PersistentReader(reactor) {}
+  ~PidfdReaper() override { stopWatchingAndClose(); }
 
   absl::Status watch(int pid, OnExit onExit) override {
     pid_ = pid;
     onExit_ = std::move(onExit);
     fd_ = pidfdOpen(pid);
     if (fd_ < 0) return statusFromErrno(errno, "pidfd_open(" + std::to_string(pid) + ")");
-    return arm();
+    return startWatching();
   }
 
   int sendSignal(int signo) override {
@@ -84,56 +84,24 @@ class PidfdReaper final : public ChildReaper, public FileDescriptor {
   LostReason doRead() override {
     std::optional<int> status;
     if (!tryReap(pid_, status)) return nullptr;
-    stopWatching();
+    stopWatchingAndClose();
     OnExit onExit = std::move(onExit_);
     onExit(status);  // last: it may release whoever owns us (on a later pass)
     return nullptr;
   }
 
-  // Reactor shutdown disconnects every descriptor: watch again when the
-  // reactor next runs (the pidfd stays readable once the child exited).
-  void connectionLost(const LostReason&) override {
-    registered_ = false;
-    if (fd_ < 0) return;
-    rearm_ = reactor_.callWhenRunning([this, alive = std::weak_ptr<bool>(alive_)] {
-      if (alive.expired()) return;
-      rearm_.reset();
-      if (absl::Status s = arm(); !s.ok()) {
-        log::err("process", logPrefix() + ": cannot watch again: " + std::string(s.message()));
-      }
-    });
-  }
-
   std::string logPrefix() const override { return "Process(" + std::to_string(pid_) + ")"; }
 
  private:
-  absl::Status arm() {
-    if (absl::Status s = reactor_.addReader(this); !s.ok()) return s;
-    registered_ = true;
-    return absl::OkStatus();
-  }
-
-  void stopWatching() {
-    if (registered_) reactor_.removeReader(this);
-    registered_ = false;
-    if (rearm_) {
-      try {
-        reactor_.removeSystemEventTrigger(*rearm_);
-      } catch (const std::invalid_argument&) {
-      }
-      rearm_.reset();
-    }
+  void stopWatchingAndClose() {
+    stopWatching();
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
 
-  Reactor& reactor_;
   int pid_ = -1;
   int fd_ = -1;
-  bool registered_ = false;
   OnExit onExit_;
-  std::optional<TriggerId> rearm_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // ---- SIGCHLD ------------------------------------------------------------------------
