@@ -34,7 +34,8 @@ void PersistentReader::connectionLost(const LostReason&) {
     rearm_.reset();
     if (fileno() < 0) return;
     if (absl::Status s = startWatching(); !s.ok()) {
-      log::err("reactor", logPrefix() + ": cannot watch again: " + std::string(s.message()));
+      log::err("reactor",
+               logPrefix() + ": cannot watch again: " + std::string(s.message()));
     }
   });
 }

@@ -71,8 +71,8 @@ class SignalWatchReader final : public PersistentReader,
     try {
       f_(signo_);
     } catch (...) {
-      log::err("signals", "Unhandled error in the handler of signal " +
-                              std::to_string(signo_),
+      log::err("signals",
+               "Unhandled error in the handler of signal " + std::to_string(signo_),
                std::current_exception());
     }
     return nullptr;

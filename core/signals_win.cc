@@ -20,7 +20,8 @@ SignalWatch::~SignalWatch() = default;
 void SignalWatch::stop() { reader_.reset(); }
 
 absl::StatusOr<SignalWatch> watchSignal(Reactor&, int, absl::AnyInvocable<void(int)>) {
-  return absl::UnimplementedError("watchSignal: signal watches are not available on Windows");
+  return absl::UnimplementedError(
+      "watchSignal: signal watches are not available on Windows");
 }
 
 }  // namespace torsion

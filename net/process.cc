@@ -49,7 +49,8 @@ int signalNamed(std::string_view name) {
   for (const auto& [n, s] : kNames) {
     if (n == name) return s;
   }
-  throw std::invalid_argument("signalProcess: unknown signal name \"" + std::string(name) +
+  throw std::invalid_argument("signalProcess: unknown signal name \"" +
+                              std::string(name) +
                               "\" (use HUP, INT, KILL, TERM, ... or a number)");
 }
 
@@ -86,7 +87,8 @@ class Process final : public ProcessTransport,
     }
     openPipes_ = static_cast<int>(pipes_.size());
     self_ = shared_from_this();
-    tellProtocol("makeConnection", [this](ProcessProtocol& p) { p.makeConnection(this); });
+    tellProtocol("makeConnection",
+                 [this](ProcessProtocol& p) { p.makeConnection(this); });
     return absl::OkStatus();
   }
 
@@ -207,7 +209,8 @@ class Process final : public ProcessTransport,
     pid_.reset();
     reason_ = exitReason(status);
     exited_ = true;
-    tellProtocol("processExited", [this](ProcessProtocol& p) { p.processExited(reason_); });
+    tellProtocol("processExited",
+                 [this](ProcessProtocol& p) { p.processExited(reason_); });
     maybeCallProcessEnded();
   }
 
@@ -252,14 +255,16 @@ class Process final : public ProcessTransport,
   std::shared_ptr<Process> self_;  // alive until processEnded
 };
 
-absl::Status checkArguments(const ProcessProtocol* protocol, const std::string& executable,
+absl::Status checkArguments(const ProcessProtocol* protocol,
+                            const std::string& executable,
                             const std::vector<std::string>& args,
-                            const std::optional<Environment>& env, const std::string& path,
-                            const ChildFDs& childFDs) {
+                            const std::optional<Environment>& env,
+                            const std::string& path, const ChildFDs& childFDs) {
   if (protocol == nullptr) {
     return absl::InvalidArgumentError("spawnProcess: the protocol is null");
   }
-  if (executable.empty()) return absl::InvalidArgumentError("spawnProcess: empty executable");
+  if (executable.empty())
+    return absl::InvalidArgumentError("spawnProcess: empty executable");
   if (absl::Status s = checkNoNul("executable", executable); !s.ok()) return s;
   for (const std::string& a : args) {
     if (absl::Status s = checkNoNul("argument", a); !s.ok()) return s;
@@ -277,14 +282,13 @@ absl::Status checkArguments(const ProcessProtocol* protocol, const std::string& 
   }
   for (const auto& [childFD, what] : childFDs) {
     if (childFD < 0) {
-      return absl::InvalidArgumentError("spawnProcess: child fd " + std::to_string(childFD) +
-                                        " is negative");
+      return absl::InvalidArgumentError("spawnProcess: child fd " +
+                                        std::to_string(childFD) + " is negative");
     }
     if (what.kind() == ChildFD::Kind::kInherit && ::fcntl(what.parentFD(), F_GETFD) < 0) {
-      return absl::InvalidArgumentError("spawnProcess: child fd " + std::to_string(childFD) +
-                                        " maps to parent fd " +
-                                        std::to_string(what.parentFD()) +
-                                        ", which is not open");
+      return absl::InvalidArgumentError(
+          "spawnProcess: child fd " + std::to_string(childFD) + " maps to parent fd " +
+          std::to_string(what.parentFD()) + ", which is not open");
     }
   }
   return absl::OkStatus();
@@ -352,7 +356,8 @@ absl::StatusOr<std::shared_ptr<ProcessTransport>> spawnProcess(
       continue;
     }
     int ends[2];
-    if (::pipe2(ends, O_CLOEXEC) != 0) return statusFromErrno(errno, "spawnProcess: pipe2");
+    if (::pipe2(ends, O_CLOEXEC) != 0)
+      return statusFromErrno(errno, "spawnProcess: pipe2");
     const bool parentReads = what.kind() == ChildFD::Kind::kRead;
     const int parentEnd = parentReads ? ends[0] : ends[1];
     const int childEnd = parentReads ? ends[1] : ends[0];

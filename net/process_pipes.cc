@@ -75,7 +75,8 @@ void ProcessPipe::setInterest(bool on, bool& flag, bool reading) {
   if (on) {
     absl::Status s = reading ? reactor_.addReader(this) : reactor_.addWriter(this);
     if (!s.ok()) {
-      log::err("process", logPrefix() + (reading ? ": cannot read: " : ": cannot write: ") +
+      log::err("process", logPrefix() +
+                              (reading ? ": cannot read: " : ": cannot write: ") +
                               std::string(s.message()));
       return;
     }
@@ -117,8 +118,8 @@ LostReason PipeReader::doRead() {
   const std::span<char> buffer = readBuffer();
   const ssize_t n = ::read(fd_, buffer.data(), buffer.size());
   if (n > 0) {
-    owner_.childDataReceived(childFD_,
-                             std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    owner_.childDataReceived(
+        childFD_, std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     return nullptr;
   }
   if (n == 0) return std::make_exception_ptr(ConnectionDone());

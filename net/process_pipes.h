@@ -7,8 +7,9 @@
 // (WriteBuffer, ProducerSlot), and notices the child closing its end even
 // while it has nothing to write (it watches the pipe for reading, which
 // only reports the error of a pipe without readers: Twisted's
-// "enableReadHack"; while it has bytes to write, a failing write tells). Both tell the owner once when they are lost, always
-// from the reactor, never from inside write() or loseConnection().
+// "enableReadHack"; while it has bytes to write, a failing write tells). Both tell the
+// owner once when they are lost, always from the reactor, never from inside write() or
+// loseConnection().
 //
 //   PipeReader out(reactor, owner, /*childFD=*/1, readEnd);
 //   out.start();

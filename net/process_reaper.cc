@@ -36,9 +36,10 @@ bool tryReap(int pid, std::optional<int>& status) {
     return true;
   }
   if (r < 0 && errno == ECHILD) {
-    log::warn("process", "child " + std::to_string(pid) +
-                             " was reaped by other code (waitpid(-1) or SIGCHLD ignored): "
-                             "its exit status is lost");
+    log::warn("process",
+              "child " + std::to_string(pid) +
+                  " was reaped by other code (waitpid(-1) or SIGCHLD ignored): "
+                  "its exit status is lost");
     status.reset();
     return true;
   }
@@ -90,7 +91,9 @@ class PidfdReaper final : public ChildReaper, public torsion::internal::Persiste
     return nullptr;
   }
 
-  std::string logPrefix() const override { return "Process(" + std::to_string(pid_) + ")"; }
+  std::string logPrefix() const override {
+    return "Process(" + std::to_string(pid_) + ")";
+  }
 
  private:
   void stopWatchingAndClose() {
@@ -168,7 +171,8 @@ absl::StatusOr<std::shared_ptr<SigchldWatch>> sigchldWatchFor(Reactor& reactor) 
 
 class SigchldReaper final : public ChildReaper {
  public:
-  explicit SigchldReaper(std::shared_ptr<SigchldWatch> watch) : watch_(std::move(watch)) {}
+  explicit SigchldReaper(std::shared_ptr<SigchldWatch> watch)
+      : watch_(std::move(watch)) {}
   ~SigchldReaper() override {
     if (watch_ && pid_ > 0) watch_->remove(pid_);
   }
@@ -209,7 +213,8 @@ absl::StatusOr<std::unique_ptr<ChildReaper>> ChildReaper::prepare(Reactor& react
     if (fd >= 0) ::close(fd);
     return fd >= 0;
   }();
-  if (kernelHasPidfd && pidfdAllowed.load()) return std::make_unique<PidfdReaper>(reactor);
+  if (kernelHasPidfd && pidfdAllowed.load())
+    return std::make_unique<PidfdReaper>(reactor);
   auto watch = sigchldWatchFor(reactor);
   if (!watch.ok()) return watch.status();
   return std::make_unique<SigchldReaper>(*std::move(watch));

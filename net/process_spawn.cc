@@ -98,8 +98,8 @@ bool isExecutableFile(const std::string& file) {
 
 }  // namespace
 
-absl::StatusOr<std::string> resolveExecutable(const std::string& executable,
-                                              const std::optional<std::string>& pathVariable) {
+absl::StatusOr<std::string> resolveExecutable(
+    const std::string& executable, const std::optional<std::string>& pathVariable) {
   if (executable.find('/') != std::string::npos) return executable;
   const std::string search =
       pathVariable && !pathVariable->empty() ? *pathVariable : "/bin:/usr/bin";

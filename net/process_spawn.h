@@ -44,8 +44,8 @@ struct SpawnRequest {
 // `executable` if it holds a '/', else the first executable file named so
 // in `pathVariable`'s directories (":"-separated; empty: /bin:/usr/bin).
 // NotFound naming both when there is none.
-absl::StatusOr<std::string> resolveExecutable(const std::string& executable,
-                                              const std::optional<std::string>& pathVariable);
+absl::StatusOr<std::string> resolveExecutable(
+    const std::string& executable, const std::optional<std::string>& pathVariable);
 
 // Starts the child; its pid, or the failing step ("chdir(/x)", "execve(...)")
 // with errno's status once the child reported it (the child is reaped then).

@@ -114,8 +114,8 @@ TEST_P(SignalsTest, WatchOfSigtermCoexistsWithTheStopHandlers) {
   EXPECT_EQ(currentAction(SIGTERM).sa_handler, before.sa_handler);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, SignalsTest, ::testing::ValuesIn(availableBackends()),
-                         BackendName());
+INSTANTIATE_TEST_SUITE_P(AllBackends, SignalsTest,
+                         ::testing::ValuesIn(availableBackends()), BackendName());
 
 }  // namespace
 }  // namespace torsion::testing

@@ -200,8 +200,7 @@ TEST_P(ProcessTest, EchoThroughCat) {
 TEST_P(ProcessTest, LargeOutputOnBothStreamsWithoutDeadlock) {
   constexpr std::size_t kSize = 2 * 1024 * 1024;
   auto p = std::make_shared<Recorder>();
-  auto t = net::spawnProcess(reactor(), p, "/bin/sh",
-                             {"sh", "-c", "tee /dev/stderr"});
+  auto t = net::spawnProcess(reactor(), p, "/bin/sh", {"sh", "-c", "tee /dev/stderr"});
   ASSERT_TRUE(t.ok()) << t.status();
   std::string payload(kSize, '\0');
   for (std::size_t i = 0; i < kSize; ++i) payload[i] = static_cast<char>('a' + i % 26);
@@ -312,9 +311,9 @@ TEST_P(ProcessTest, HundredConcurrentChildren) {
   std::vector<std::shared_ptr<Recorder>> protocols;
   for (int i = 0; i < kChildren; ++i) {
     auto p = std::make_shared<Recorder>();
-    auto t = net::spawnProcess(
-        reactor(), p, "/bin/sh",
-        {"sh", "-c", "echo $0; exit $(($0 % 7))", std::to_string(i)});
+    auto t =
+        net::spawnProcess(reactor(), p, "/bin/sh",
+                          {"sh", "-c", "echo $0; exit $(($0 % 7))", std::to_string(i)});
     ASSERT_TRUE(t.ok()) << i << ": " << t.status();
     protocols.push_back(p);
   }
@@ -351,12 +350,13 @@ TEST_P(ProcessTest, MissingExecutable) {
                                     net::Environment{{"PATH", "/bin:/usr/bin"}});
   ASSERT_FALSE(searched.ok());
   EXPECT_EQ(searched.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(searched.status().message().find("torsion-no-such-program"), std::string::npos);
+  EXPECT_NE(searched.status().message().find("torsion-no-such-program"),
+            std::string::npos);
 
   // Not executable by anyone (root included): no x bit at all.
   const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::string plain = std::string(tmp != nullptr ? tmp : "/tmp") + "/torsion-plain-" +
-                            std::to_string(::getpid());
+  const std::string plain = std::string(tmp != nullptr ? tmp : "/tmp") +
+                            "/torsion-plain-" + std::to_string(::getpid());
   const int fd = ::open(plain.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
   ::close(fd);
@@ -366,10 +366,11 @@ TEST_P(ProcessTest, MissingExecutable) {
   EXPECT_EQ(notExecutable.status().code(), absl::StatusCode::kPermissionDenied)
       << notExecutable.status();
 
-  auto badDirectory =
-      net::spawnProcess(reactor(), p, "/bin/true", {"true"}, std::nullopt, "/no/such/dir");
+  auto badDirectory = net::spawnProcess(reactor(), p, "/bin/true", {"true"}, std::nullopt,
+                                        "/no/such/dir");
   ASSERT_FALSE(badDirectory.ok());
-  EXPECT_NE(badDirectory.status().message().find("chdir(/no/such/dir)"), std::string::npos)
+  EXPECT_NE(badDirectory.status().message().find("chdir(/no/such/dir)"),
+            std::string::npos)
       << badDirectory.status();
   EXPECT_TRUE(p->events.empty());
   // No zombie left behind: the failed children were reaped.
@@ -480,7 +481,8 @@ TEST_P(ProcessTest, HardLimitClosesStdin) {
   auto p = std::make_shared<Recorder>();
   auto t = net::spawnProcess(reactor(), p, "/bin/sleep", {"sleep", "10"});
   ASSERT_TRUE(t.ok()) << t.status();
-  (*t)->setWriteBufferLimits({.highWater = 1024, .lowWater = 512, .hardLimit = 200 * 1024});
+  (*t)->setWriteBufferLimits(
+      {.highWater = 1024, .lowWater = 512, .hardLimit = 200 * 1024});
   (*t)->write(std::string(100 * 1024, 'x'));
   (*t)->write(std::string(200 * 1024, 'x'));
   ASSERT_TRUE(iterateUntil([&] { return p->indexOf("childConnectionLost 0") >= 0; }));
