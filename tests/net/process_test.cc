@@ -520,18 +520,15 @@ TEST_P(ProcessTest, ReapingSurvivesReactorShutdown) {
   runReactor();
   EXPECT_GE(p->indexOf("childConnectionLost 1"), 0);
   EXPECT_FALSE(p->ended.has_value());
-  reactor().callWhenRunning([&] {
-    // Poll until the child was reaped, then stop.
-    auto check = std::make_shared<std::function<void()>>();
-    *check = [&, check] {
-      if (p->ended) {
-        reactor().stop();
-      } else {
-        reactor().callLater(0.01s, [check] { (*check)(); });
-      }
-    };
-    (*check)();
-  });
+  // Poll until the child was reaped, then stop.
+  std::function<void()> check = [&] {
+    if (p->ended) {
+      reactor().stop();
+    } else {
+      reactor().callLater(0.01s, [&] { check(); });
+    }
+  };
+  reactor().callWhenRunning([&] { check(); });
   runReactor();
   ASSERT_TRUE(p->ended.has_value());
   EXPECT_EQ(exitCodeOf(*p->ended), 5);
