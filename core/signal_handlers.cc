@@ -3,7 +3,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cerrno>
+
+#include "core/signal_table.h"
 
 namespace torsion::internal {
 namespace {
@@ -13,14 +14,15 @@ static_assert(std::atomic<const Backend*>::is_always_lock_free);
 
 std::atomic<int> pendingSignal{0};
 std::atomic<const Backend*> owner{nullptr};
-struct sigaction savedInt;
-struct sigaction savedTerm;
 
-extern "C" void onStopSignal(int signo) {
-  const int savedErrno = errno;
+// Runs inside the shared handler (core/signal_table.h) for every signal
+// torsion catches; only SIGINT and SIGTERM, and only with an owner, stop.
+void onStopSignal(int signo) {
+  if (signo != SIGINT && signo != SIGTERM) return;
+  const Backend* b = owner.load(std::memory_order_acquire);
+  if (b == nullptr) return;
   pendingSignal.store(signo, std::memory_order_relaxed);
-  if (const Backend* b = owner.load(std::memory_order_acquire)) b->wakeUp();
-  errno = savedErrno;
+  b->wakeUp();
 }
 
 }  // namespace
@@ -28,19 +30,17 @@ extern "C" void onStopSignal(int signo) {
 bool installStopSignalHandlers(const Backend* backend) {
   const Backend* expected = nullptr;
   if (!owner.compare_exchange_strong(expected, backend)) return false;
-  struct sigaction sa = {};
-  sa.sa_handler = onStopSignal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, &savedInt);
-  sigaction(SIGTERM, &sa, &savedTerm);
+  setStopHook(onStopSignal);
+  // Both are catchable, so acquiring cannot fail but for sigaction itself.
+  (void)acquireSignal(SIGINT);
+  (void)acquireSignal(SIGTERM);
   return true;
 }
 
 void uninstallStopSignalHandlers(const Backend* backend) {
   if (owner.load() != backend) return;
-  sigaction(SIGINT, &savedInt, nullptr);
-  sigaction(SIGTERM, &savedTerm, nullptr);
+  releaseSignal(SIGINT);
+  releaseSignal(SIGTERM);
   owner.store(nullptr, std::memory_order_release);
 }
 

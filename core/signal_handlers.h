@@ -9,6 +9,9 @@
 // The handler is async-signal-safe: it stores the signal number in a
 // lock-free atomic and calls Backend::wakeUp() (documented signal-safe); the
 // reactor notices the number at the start of its next pass and calls stop().
+// On POSIX the handler is the one shared handler of core/signal_table.h, so
+// user watches of SIGINT/SIGTERM (core/signals.h) still hear them while a
+// reactor owns them, and the reactor still stops.
 //
 //   if (internal::installStopSignalHandlers(&backend)) { ...run...
 //     internal::uninstallStopSignalHandlers(&backend); }
