@@ -165,6 +165,7 @@ absl::Status socketErrorStatus(int error, std::string_view message) {
 std::string describe(const Address& address) {
   switch (address.kind) {
     case Address::Kind::kIPv4:
+    case Address::Kind::kHostname:
       return address.host + ":" + std::to_string(address.port);
     case Address::Kind::kIPv6:
       return "[" + address.host + "]:" + std::to_string(address.port);
