@@ -2,18 +2,7 @@
 
 #include <utility>
 
-#include "net/transport.h"
-
 namespace torsion::net::internal {
-namespace {
-
-// A connection that came in after the race was decided (two sockets
-// ready in one pass): nobody wants it, so it is closed, not leaked.
-void closeLateWinner(const std::shared_ptr<Protocol>& protocol) {
-  if (protocol && protocol->transport()) protocol->transport()->abortConnection();
-}
-
-}  // namespace
 
 std::vector<Address> interleaveFamilies(const std::vector<Address>& addresses) {
   std::vector<const Address*> v6;
@@ -60,15 +49,11 @@ void ConnectionRace::startNext() {
   } catch (...) {
     attempt = fail<std::shared_ptr<Protocol>>(Failure::current());
   }
-  // Weak: an attempt outliving the race (it cannot, cancel() ends them
-  // all) must not keep it alive.
+  // Weak: the race holds the attempt, not the other way round (cancel()
+  // ends every attempt before the owner drops the race).
   Deferred<void> tail = attempt.addBoth(
       [weak = weak_from_this(), id, address](Outcome<std::shared_ptr<Protocol>> outcome) {
-        if (auto self = weak.lock()) {
-          self->ended(id, address, std::move(outcome));
-        } else if (!outcome.isFailure()) {
-          closeLateWinner(outcome.value());
-        }
+        if (auto self = weak.lock()) self->ended(id, address, std::move(outcome));
       });
   for (Running& r : running_) {
     if (r.id == id) r.attempt = std::move(tail);
@@ -78,16 +63,14 @@ void ConnectionRace::startNext() {
 void ConnectionRace::ended(std::uint64_t id, const Address& address,
                            Outcome<std::shared_ptr<Protocol>> outcome) {
   std::erase_if(running_, [id](const Running& r) { return r.id == id; });
+  // Decided: an attempt stopEverything() cancelled. It cancels them all at
+  // once, so none can connect after the decision.
+  if (decided_) return;
   if (!outcome.isFailure()) {
-    if (decided_) {
-      closeLateWinner(outcome.value());
-      return;
-    }
     stopEverything();
     outcomes_.won(std::move(outcome).value());
     return;
   }
-  if (decided_) return;  // an attempt we cancelled
   failures_.push_back({address, outcome.failure()});
   // RFC 8305 section 5: the latest attempt failed, so waiting for the
   // delay would only waste time.
