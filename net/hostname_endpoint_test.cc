@@ -69,6 +69,12 @@ struct Fixture {
     spec.bindAddress = std::move(bindAddress);
     return HostnameEndpoint(network, clock, resolver, spec);
   }
+  // connect() to example.com:80, the resolver answering `addresses`.
+  Deferred<std::shared_ptr<Protocol>> connectResolvingTo(std::vector<Address> addresses) {
+    auto d = endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
+    resolver->calls.at(0).answer.callback(std::move(addresses));
+    return d;
+  }
   // The hosts of the attempts made so far, in order.
   std::vector<std::string> attempts() const {
     std::vector<std::string> hosts;
@@ -213,9 +219,7 @@ TEST(HostnameEndpointTests, BadHostFailsAtOnce) {
 // none has connected or failed.
 TEST(HostnameEndpointTests, AttemptOrderAndSpacing) {
   Fixture f;
-  auto d = f.endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
-  f.resolver->calls.at(0).answer.callback(
-      {v4("1.1.1.1"), v4("2.2.2.2"), v6("::a"), v6("::b")});
+  auto d = f.connectResolvingTo({v4("1.1.1.1"), v4("2.2.2.2"), v6("::a"), v6("::b")});
   EXPECT_EQ(f.attempts(), std::vector<std::string>{"::a"});
   f.clock.advance(0.249);
   EXPECT_EQ(f.attempts().size(), 1u);
@@ -237,8 +241,7 @@ TEST(HostnameEndpointTests, AttemptOrderAndSpacing) {
 // at once, and the next delay counts from there.
 TEST(HostnameEndpointTests, FailureStartsTheNextAttemptAtOnce) {
   Fixture f;
-  auto d = f.endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
-  f.resolver->calls.at(0).answer.callback({v6("::a"), v4("1.1.1.1"), v4("2.2.2.2")});
+  auto d = f.connectResolvingTo({v6("::a"), v4("1.1.1.1"), v4("2.2.2.2")});
   f.clock.advance(0.1);
   f.refuseAttempt(0);
   EXPECT_EQ(f.attempts(), (std::vector<std::string>{"::a", "1.1.1.1"}));
@@ -254,8 +257,7 @@ TEST(HostnameEndpointTests, FailureStartsTheNextAttemptAtOnce) {
 // The failure of an older attempt does not hurry the next one.
 TEST(HostnameEndpointTests, OlderFailureKeepsTheSchedule) {
   Fixture f;
-  auto d = f.endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
-  f.resolver->calls.at(0).answer.callback({v6("::a"), v4("1.1.1.1"), v4("2.2.2.2")});
+  auto d = f.connectResolvingTo({v6("::a"), v4("1.1.1.1"), v4("2.2.2.2")});
   f.clock.advance(0.25);
   ASSERT_EQ(f.attempts().size(), 2u);
   f.refuseAttempt(0);
@@ -270,9 +272,7 @@ TEST(HostnameEndpointTests, OlderFailureKeepsTheSchedule) {
 // (test_endpoints.py IPv4AndIPv6Tests.test_IPv4IsFaster).
 TEST(HostnameEndpointTests, SlowIPv6LosesToIPv4) {
   Fixture f;
-  auto factory = Factory::forProtocol<TestProtocol>();
-  auto d = f.endpoint("example.com").connect(factory);
-  f.resolver->calls.at(0).answer.callback({v4("1.1.1.1"), v6("::a")});
+  auto d = f.connectResolvingTo({v4("1.1.1.1"), v6("::a")});
   f.clock.advance(0.25);
   ASSERT_EQ(f.attempts(), (std::vector<std::string>{"::a", "1.1.1.1"}));
   f.connectAttempt(1);
@@ -291,8 +291,7 @@ TEST(HostnameEndpointTests, SlowIPv6LosesToIPv4) {
 // error, in the order they came (Twisted gives only the last one).
 TEST(HostnameEndpointTests, AllAttemptsFail) {
   Fixture f;
-  auto d = f.endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
-  f.resolver->calls.at(0).answer.callback({v4("1.1.1.1"), v6("::a")});
+  auto d = f.connectResolvingTo({v4("1.1.1.1"), v6("::a")});
   f.refuseAttempt(0);  // ::a; 1.1.1.1 starts at once
   ASSERT_EQ(f.attempts().size(), 2u);
   EXPECT_FALSE(d.called());
@@ -335,8 +334,7 @@ TEST(HostnameEndpointTests, CancelWhileResolving) {
 // starts.
 TEST(HostnameEndpointTests, CancelMidRace) {
   Fixture f;
-  auto d = f.endpoint("example.com").connect(Factory::forProtocol<TestProtocol>());
-  f.resolver->calls.at(0).answer.callback({v4("1.1.1.1"), v6("::a"), v4("2.2.2.2")});
+  auto d = f.connectResolvingTo({v4("1.1.1.1"), v6("::a"), v4("2.2.2.2")});
   f.clock.advance(0.25);
   ASSERT_EQ(f.attempts().size(), 2u);
   d.cancel();

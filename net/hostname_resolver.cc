@@ -16,16 +16,6 @@
 namespace torsion::net {
 namespace {
 
-std::string gaiText(int rc) {
-#ifdef _WIN32
-  // gai_strerror is not thread-safe on Windows; getaddrinfo's codes are
-  // WSA errors there.
-  return internal::socketErrorText(rc);
-#else
-  return gai_strerror(rc);
-#endif
-}
-
 int toAf(AddressFamily family) {
   switch (family) {
     case AddressFamily::kIPv4:
@@ -112,7 +102,7 @@ std::vector<Address> getAddrInfo(const std::string& host, std::uint16_t port,
   const std::string service = std::to_string(port);
   const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) {
-    throw DNSLookupError("DNSLookupError: address '" + host + "' not found: " + gaiText(rc));
+    throw DNSLookupError("DNSLookupError: address '" + host + "' not found: " + internal::resolverErrorText(rc));
   }
   std::vector<Address> addresses;
   for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {

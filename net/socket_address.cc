@@ -143,6 +143,14 @@ std::string socketErrorText(int error) {
 #endif
 }
 
+std::string resolverErrorText(int rc) {
+#ifdef _WIN32
+  return socketErrorText(rc);
+#else
+  return gai_strerror(rc);
+#endif
+}
+
 absl::StatusCode socketErrorCode(int error) {
 #ifdef _WIN32
   // Below WSABASEERR: a CRT errno (listenTCP passes EINVAL), or 0.

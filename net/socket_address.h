@@ -62,6 +62,11 @@ Address peerAddress(int fd, const char* type);
 // win32ErrorText on Windows.
 std::string socketErrorText(int error);
 
+// getaddrinfo's error `rc` in words: gai_strerror on POSIX; on Windows,
+// where getaddrinfo's codes are WSA errors and gai_strerror is not
+// thread-safe, socketErrorText.
+std::string resolverErrorText(int rc);
+
 // A Status for a socket error: the code base/system_error.h gives `error`
 // (on Windows, a CRT errno below WSABASEERR maps as absl::ErrnoToStatusCode
 // maps it) and the message "message: <socketErrorText(error)>", as
