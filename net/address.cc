@@ -13,7 +13,8 @@ std::string Address::toString() const {
     case Kind::kUnix:
       return "UNIXAddress('" + path + "')";
     case Kind::kHostname:
-      return "HostnameAddress(hostname=b'" + host + "', port=" + std::to_string(port) + ")";
+      return "HostnameAddress(hostname=b'" + host + "', port=" + std::to_string(port) +
+             ")";
   }
   return "Address(?)";
 }

@@ -46,8 +46,7 @@ class ConnectionRace : public std::enable_shared_from_this<ConnectionRace> {
  public:
   // Connects to one address; the Deferred fires with the connected
   // protocol or fails, and cancel() on it stops the attempt.
-  using Attempt =
-      absl::AnyInvocable<Deferred<std::shared_ptr<Protocol>>(const Address&)>;
+  using Attempt = absl::AnyInvocable<Deferred<std::shared_ptr<Protocol>>(const Address&)>;
   struct Outcomes {
     // The first attempt to connect; every other one is cancelled first.
     absl::AnyInvocable<void(std::shared_ptr<Protocol>)> won;
@@ -88,8 +87,8 @@ class ConnectionRace : public std::enable_shared_from_this<ConnectionRace> {
   std::vector<Address> addresses_;
   Attempt attempt_;
   Outcomes outcomes_;
-  std::size_t next_ = 0;         // index of the next address to try
-  std::uint64_t latestId_ = 0;   // id of the latest attempt started
+  std::size_t next_ = 0;        // index of the next address to try
+  std::uint64_t latestId_ = 0;  // id of the latest attempt started
   std::vector<Running> running_;
   std::vector<AttemptFailure> failures_;
   DelayedCall timer_;

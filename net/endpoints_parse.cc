@@ -258,8 +258,7 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
   }
   spec.host = *b["host"];
   if (absl::Status s = checkName(description, "host", spec.host); !s.ok()) return s;
-  if (!b["port"])
-    return invalid(description, "missing the port " + example);
+  if (!b["port"]) return invalid(description, "missing the port " + example);
   if (absl::Status s = parsePort(description, *b["port"], spec.port); !s.ok()) return s;
   if (b["timeout"]) {
     if (absl::Status s = parseTimeout(description, *b["timeout"], spec.timeout); !s.ok())
@@ -312,8 +311,8 @@ absl::Status unknownType(std::string_view description, const std::string& type,
         description,
         "unqualified description: say which type, for example 'tcp:" + type + "'");
   }
-  return invalid(description,
-                 "Unknown endpoint type: '" + type + "' (expected " + std::string(expected) + ")");
+  return invalid(description, "Unknown endpoint type: '" + type + "' (expected " +
+                                  std::string(expected) + ")");
 }
 
 }  // namespace

@@ -21,9 +21,9 @@ namespace {
 
 std::string describeFailures(const Address& host,
                              const std::vector<internal::AttemptFailure>& failures) {
-  std::string s = "HostnameConnectError: couldn't connect to " + internal::describe(host) +
-                  " (" + std::to_string(failures.size()) + " address" +
-                  (failures.size() == 1 ? "" : "es") + " tried)";
+  std::string s = "HostnameConnectError: couldn't connect to " +
+                  internal::describe(host) + " (" + std::to_string(failures.size()) +
+                  " address" + (failures.size() == 1 ? "" : "es") + " tried)";
   for (const internal::AttemptFailure& f : failures) {
     s += "; " + internal::describe(f.address) + ": " + f.failure.getErrorMessage();
   }
@@ -99,8 +99,8 @@ class HostnameConnect : public std::enable_shared_from_this<HostnameConnect> {
     }
     std::vector<Address> addresses = std::move(answer).value();
     if (addresses.empty()) {
-      finish(Failure(
-          DNSLookupError("DNSLookupError: no results for hostname lookup: " + spec_.host)));
+      finish(Failure(DNSLookupError("DNSLookupError: no results for hostname lookup: " +
+                                    spec_.host)));
       return;
     }
     race(internal::interleaveFamilies(addresses));
@@ -139,17 +139,15 @@ class HostnameConnect : public std::enable_shared_from_this<HostnameConnect> {
     return TCP4ClientEndpoint(network_, std::move(spec)).connect(factory_);
   }
 
-  void cancelled() {
-    finish(Failure(ConnectingCancelledError(target_)));
-  }
+  void cancelled() { finish(Failure(ConnectingCancelledError(target_))); }
 
   void timedOut() {
-    std::string stage = race_ ? std::to_string(race_->attemptsStarted()) +
-                                    " connection attempt(s) made"
-                              : "the name was still being resolved";
-    finish(Failure(TimeoutError("TimeoutError: connecting to " + internal::describe(target_) +
-                                " took longer than " + seconds(spec_.timeout) +
-                                " s (" + stage + ")")));
+    std::string stage =
+        race_ ? std::to_string(race_->attemptsStarted()) + " connection attempt(s) made"
+              : "the name was still being resolved";
+    finish(Failure(TimeoutError("TimeoutError: connecting to " +
+                                internal::describe(target_) + " took longer than " +
+                                seconds(spec_.timeout) + " s (" + stage + ")")));
   }
 
   // Stops whatever still runs, then fires the result: the one way out.
@@ -191,7 +189,8 @@ HostnameConnectError::HostnameConnectError(const Address& host,
     : ConnectError(describeFailures(host, failures)), failures_(std::move(failures)) {}
 
 HostnameEndpoint::HostnameEndpoint(Reactor& reactor, std::string host, std::uint16_t port,
-                                   Seconds timeout, std::optional<std::string> bindAddress,
+                                   Seconds timeout,
+                                   std::optional<std::string> bindAddress,
                                    std::shared_ptr<HostnameResolver> resolver)
     : network_(reactorNetwork(reactor)),
       clock_(reactor),

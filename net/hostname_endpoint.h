@@ -52,7 +52,8 @@ namespace torsion::net {
 // failures() holds each address's error, in the order they came.
 class HostnameConnectError : public ConnectError {
  public:
-  HostnameConnectError(const Address& host, std::vector<internal::AttemptFailure> failures);
+  HostnameConnectError(const Address& host,
+                       std::vector<internal::AttemptFailure> failures);
   const std::vector<internal::AttemptFailure>& failures() const { return failures_; }
 
  private:

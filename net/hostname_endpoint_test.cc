@@ -42,7 +42,8 @@ class FakeResolver : public HostnameResolver {
     AddressFamily family;
     Deferred<std::vector<Address>> answer;
   };
-  Deferred<std::vector<Address>> resolveHostName(std::string_view host, std::uint16_t port,
+  Deferred<std::vector<Address>> resolveHostName(std::string_view host,
+                                                 std::uint16_t port,
                                                  AddressFamily family) override {
     Deferred<std::vector<Address>> d(
         [this](Deferred<std::vector<Address>>&) { ++cancelled; });
@@ -93,8 +94,8 @@ struct Fixture {
   void refuseAttempt(std::size_t i) {
     auto& call = network->tcpClients.at(i);
     call.factory->clientConnectionFailed(
-        call.result.get(),
-        Failure(ConnectionRefusedError("ConnectionRefusedError: refused " + call.spec.host)));
+        call.result.get(), Failure(ConnectionRefusedError(
+                               "ConnectionRefusedError: refused " + call.spec.host)));
   }
   bool stopped(std::size_t i) const {
     return network->tcpClients.at(i).result->stoppedConnecting();
@@ -177,7 +178,8 @@ TEST(HostnameEndpointTests, ResolutionFailures) {
         Failure(DNSLookupError("DNSLookupError: address 'nowhere.invalid' not found")));
     Failure why = failureResultOf(d);
     EXPECT_TRUE(why.check<DNSLookupError>());
-    EXPECT_EQ(why.getErrorMessage(), "DNSLookupError: address 'nowhere.invalid' not found");
+    EXPECT_EQ(why.getErrorMessage(),
+              "DNSLookupError: address 'nowhere.invalid' not found");
   }
   {
     Fixture f;
@@ -185,7 +187,8 @@ TEST(HostnameEndpointTests, ResolutionFailures) {
     f.resolver->calls.at(0).answer.errback(Failure(std::runtime_error("resolver broke")));
     Failure why = failureResultOf(d);
     EXPECT_TRUE(why.check<DNSLookupError>());
-    EXPECT_NE(why.getErrorMessage().find("'example.com': resolver broke"), std::string::npos)
+    EXPECT_NE(why.getErrorMessage().find("'example.com': resolver broke"),
+              std::string::npos)
         << why.getErrorMessage();
   }
   {
@@ -299,10 +302,11 @@ TEST(HostnameEndpointTests, AllAttemptsFail) {
   Failure why = failureResultOf(d);
   ASSERT_TRUE(why.check<HostnameConnectError>()) << why.getErrorMessage();
   EXPECT_TRUE(why.check<ConnectError>());
-  EXPECT_EQ(why.getErrorMessage(),
-            "HostnameConnectError: couldn't connect to example.com:80 (2 addresses tried); "
-            "[::a]:80: ConnectionRefusedError: refused ::a; "
-            "1.1.1.1:80: ConnectionRefusedError: refused 1.1.1.1");
+  EXPECT_EQ(
+      why.getErrorMessage(),
+      "HostnameConnectError: couldn't connect to example.com:80 (2 addresses tried); "
+      "[::a]:80: ConnectionRefusedError: refused ::a; "
+      "1.1.1.1:80: ConnectionRefusedError: refused 1.1.1.1");
   const auto& failures = why.value<HostnameConnectError>()->failures();
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(failures[0].address, v6("::a"));
@@ -352,7 +356,8 @@ TEST(HostnameEndpointTests, CancelMidRace) {
 // The timeout bounds the resolution...
 TEST(HostnameEndpointTests, TimeoutWhileResolving) {
   Fixture f;
-  auto d = f.endpoint("example.com", Seconds(5)).connect(Factory::forProtocol<TestProtocol>());
+  auto d =
+      f.endpoint("example.com", Seconds(5)).connect(Factory::forProtocol<TestProtocol>());
   f.clock.advance(4.999);
   EXPECT_FALSE(d.called());
   f.clock.advance(0.001);
@@ -369,7 +374,8 @@ TEST(HostnameEndpointTests, TimeoutWhileResolving) {
 // ...and the attempts after it: one deadline for the whole connect.
 TEST(HostnameEndpointTests, TimeoutWhileRacing) {
   Fixture f;
-  auto d = f.endpoint("example.com", Seconds(2)).connect(Factory::forProtocol<TestProtocol>());
+  auto d =
+      f.endpoint("example.com", Seconds(2)).connect(Factory::forProtocol<TestProtocol>());
   f.clock.advance(1.5);
   f.resolver->calls.at(0).answer.callback({v4("1.1.1.1"), v4("2.2.2.2")});
   f.clock.advance(0.25);
@@ -377,7 +383,8 @@ TEST(HostnameEndpointTests, TimeoutWhileRacing) {
   f.clock.advance(0.25);
   Failure why = failureResultOf(d);
   ASSERT_TRUE(why.check<TimeoutError>()) << why.getErrorMessage();
-  EXPECT_NE(why.getErrorMessage().find("(2 connection attempt(s) made)"), std::string::npos)
+  EXPECT_NE(why.getErrorMessage().find("(2 connection attempt(s) made)"),
+            std::string::npos)
       << why.getErrorMessage();
   EXPECT_TRUE(f.stopped(0));
   EXPECT_TRUE(f.stopped(1));
@@ -428,10 +435,13 @@ TEST(HostnameStringTests, BadInputsNameWhatIsWrong) {
   EXPECT_NE(hostError("host:example.com:80:timeout=soon")
                 .find("timeout: 'soon' is not a non-negative number of seconds"),
             std::string::npos);
-  EXPECT_NE(hostError("host:example.com:80:attemptDelay=1").find("unknown keyword 'attemptDelay'"),
+  EXPECT_NE(hostError("host:example.com:80:attemptDelay=1")
+                .find("unknown keyword 'attemptDelay'"),
             std::string::npos);
-  EXPECT_NE(hostError("host:a:1:2").find("too many positional arguments"), std::string::npos);
-  EXPECT_NE(hostError(std::string_view("host:a\0b:80", 11)).find("host"), std::string::npos);
+  EXPECT_NE(hostError("host:a:1:2").find("too many positional arguments"),
+            std::string::npos);
+  EXPECT_NE(hostError(std::string_view("host:a\0b:80", 11)).find("host"),
+            std::string::npos);
   // A server description has no host: type.
   absl::StatusOr<ServerSpec> server = parseServerSpec("host:80");
   ASSERT_FALSE(server.ok());
@@ -447,9 +457,10 @@ TEST(HostnameStringTests, ClientFromString) {
   auto network = std::make_shared<MemoryReactor>();
   auto refused = clientFromString(network, "host:example.com:80");
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().message(),
-            "endpoint description 'host:example.com:80': a host: endpoint needs a network "
-            "with a clock and a name resolver");
+  EXPECT_EQ(
+      refused.status().message(),
+      "endpoint description 'host:example.com:80': a host: endpoint needs a network "
+      "with a clock and a name resolver");
   auto resolver = std::make_shared<FakeResolver>();
   network->resolver = resolver;
   auto endpoint = clientFromString(network, "host:example.com:80:timeout=3");

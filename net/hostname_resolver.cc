@@ -51,8 +51,9 @@ std::optional<Deferred<std::vector<Address>>> answerWithoutLookup(std::string_vi
                         ? Address::ipv4("TCP", std::string(host), port)
                         : Address::ipv6("TCP", std::string(host), port);
   if (!wanted(family, literal.kind)) {
-    return fail<Addresses>(Failure(DNSLookupError(
-        "DNSLookupError: '" + std::string(host) + "' is an address of the other family")));
+    return fail<Addresses>(
+        Failure(DNSLookupError("DNSLookupError: '" + std::string(host) +
+                               "' is an address of the other family")));
   }
   return succeed(Addresses{std::move(literal)});
 }
@@ -70,18 +71,16 @@ class ThreadedResolver : public HostnameResolver {
     // thread's answer, arriving later, finds it fired and is dropped. The
     // blocking call itself cannot be interrupted.
     Deferred<std::vector<Address>> result;
-    deferToThread(reactor_,
-                  [lookup = lookup_, h = std::string(host), port, family] {
-                    return lookup(h, port, family);
-                  })
-        .addBoth([result](Outcome<std::vector<Address>> answer) mutable {
-          if (result.called()) return;
-          if (answer.isFailure()) {
-            result.errback(answer.failure());
-          } else {
-            result.callback(std::move(answer).value());
-          }
-        });
+    deferToThread(reactor_, [lookup = lookup_, h = std::string(host), port, family] {
+      return lookup(h, port, family);
+    }).addBoth([result](Outcome<std::vector<Address>> answer) mutable {
+      if (result.called()) return;
+      if (answer.isFailure()) {
+        result.errback(answer.failure());
+      } else {
+        result.callback(std::move(answer).value());
+      }
+    });
     return result;
   }
 
@@ -93,7 +92,7 @@ class ThreadedResolver : public HostnameResolver {
 }  // namespace
 
 std::vector<Address> getAddrInfo(const std::string& host, std::uint16_t port,
-                                  AddressFamily family) {
+                                 AddressFamily family) {
   internal::ensureSocketsInitialized();
   addrinfo hints{};
   hints.ai_family = toAf(family);
@@ -102,7 +101,8 @@ std::vector<Address> getAddrInfo(const std::string& host, std::uint16_t port,
   const std::string service = std::to_string(port);
   const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
   if (rc != 0) {
-    throw DNSLookupError("DNSLookupError: address '" + host + "' not found: " + internal::resolverErrorText(rc));
+    throw DNSLookupError("DNSLookupError: address '" + host +
+                         "' not found: " + internal::resolverErrorText(rc));
   }
   std::vector<Address> addresses;
   for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {

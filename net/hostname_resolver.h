@@ -46,8 +46,9 @@ class HostnameResolver {
   // (net/errors.h) when the name has no address or the lookup fails.
   // cancel() on the returned Deferred fails it with CancelledError at once;
   // the lookup's late answer is then dropped.
-  virtual Deferred<std::vector<Address>> resolveHostName(
-      std::string_view host, std::uint16_t port, AddressFamily family) = 0;
+  virtual Deferred<std::vector<Address>> resolveHostName(std::string_view host,
+                                                         std::uint16_t port,
+                                                         AddressFamily family) = 0;
 };
 
 // Blocking lookup: getaddrinfo's TCP answers for (host, port, family), or

@@ -173,7 +173,12 @@ absl::Status socketErrorStatus(int error, std::string_view message) {
 std::string describe(const Address& address) {
   switch (address.kind) {
     case Address::Kind::kIPv4:
+      return address.host + ":" + std::to_string(address.port);
     case Address::Kind::kHostname:
+      // A HostnameEndpoint may be given an IPv6 literal as its "name".
+      if (address.host.find(':') != std::string::npos) {
+        return "[" + address.host + "]:" + std::to_string(address.port);
+      }
       return address.host + ":" + std::to_string(address.port);
     case Address::Kind::kIPv6:
       return "[" + address.host + "]:" + std::to_string(address.port);

@@ -74,7 +74,8 @@ std::string resolverErrorText(int rc);
 absl::StatusCode socketErrorCode(int error);
 absl::Status socketErrorStatus(int error, std::string_view message);
 
-// "127.0.0.1:80", "[::1]:80" or the path: for error messages.
+// "127.0.0.1:80", "[::1]:80", "example.com:80" or the path: for error
+// messages.
 std::string describe(const Address& address);
 
 }  // namespace torsion::net::internal

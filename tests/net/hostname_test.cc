@@ -117,9 +117,9 @@ TEST_P(HostnameTest, RefusedIPv6FallsBackToIPv4) {
   auto server = std::make_shared<ServerFactory>();
   auto port = listen(server);
   std::uint16_t closed = unusedLoopbackPort(AF_INET6);
-  auto resolver = std::make_shared<FixedResolver>(std::vector<Address>{
-      Address::ipv4("TCP", "127.0.0.1", portOf(port)),
-      Address::ipv6("TCP", "::1", closed ? closed : 9)});
+  auto resolver = std::make_shared<FixedResolver>(
+      std::vector<Address>{Address::ipv4("TCP", "127.0.0.1", portOf(port)),
+                           Address::ipv6("TCP", "::1", closed ? closed : 9)});
   net::HostnameEndpoint endpoint(reactor(), "dual.test", portOf(port), Seconds(5),
                                  std::nullopt, resolver);
   Result r = connectThenClose(endpoint, server);
@@ -135,16 +135,18 @@ TEST_P(HostnameTest, AllRefused) {
   std::vector<Address> addresses{Address::ipv4("TCP", "127.0.0.1", closed4)};
   if (closed6) addresses.push_back(Address::ipv6("TCP", "::1", closed6));
   auto resolver = std::make_shared<FixedResolver>(addresses);
-  net::HostnameEndpoint endpoint(reactor(), "nobody.test", closed4, Seconds(5), std::nullopt,
-                                 resolver);
+  net::HostnameEndpoint endpoint(reactor(), "nobody.test", closed4, Seconds(5),
+                                 std::nullopt, resolver);
   auto server = std::make_shared<ServerFactory>();
   Result r = connectThenClose(endpoint, server);
   ASSERT_TRUE(r.failure);
-  ASSERT_TRUE(r.failure->check<net::HostnameConnectError>()) << r.failure->getErrorMessage();
+  ASSERT_TRUE(r.failure->check<net::HostnameConnectError>())
+      << r.failure->getErrorMessage();
   const auto& failures = r.failure->value<net::HostnameConnectError>()->failures();
   ASSERT_EQ(failures.size(), addresses.size());
   for (const auto& f : failures) {
-    EXPECT_TRUE(f.failure.check<net::ConnectionRefusedError>()) << f.failure.getErrorMessage();
+    EXPECT_TRUE(f.failure.check<net::ConnectionRefusedError>())
+        << f.failure.getErrorMessage();
   }
   EXPECT_NE(r.failure->getErrorMessage().find("nobody.test:" + std::to_string(closed4)),
             std::string::npos);
@@ -219,8 +221,8 @@ TEST_P(HostnameTest, ThreadedResolverCancelDropsTheLateAnswer) {
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> returned{false};
   auto resolver = net::threadedResolver(
-      reactor(), [released, &returned](const std::string&, std::uint16_t port,
-                                       AddressFamily) {
+      reactor(),
+      [released, &returned](const std::string&, std::uint16_t port, AddressFamily) {
         released.wait();
         returned = true;
         return std::vector<Address>{Address::ipv4("TCP", "192.0.2.1", port)};
@@ -228,10 +230,9 @@ TEST_P(HostnameTest, ThreadedResolverCancelDropsTheLateAnswer) {
   bool calledBack = false;
   std::optional<Failure> failure;
   reactor().callWhenRunning([&] {
-    Deferred<void> d =
-        resolver->resolveHostName("slow.test", 80, AddressFamily::kAny)
-            .addCallbacks([&](std::vector<Address>) { calledBack = true; },
-                          [&](Failure f) { failure = f; });
+    Deferred<void> d = resolver->resolveHostName("slow.test", 80, AddressFamily::kAny)
+                           .addCallbacks([&](std::vector<Address>) { calledBack = true; },
+                                         [&](Failure f) { failure = f; });
     d.cancel();
     EXPECT_TRUE(failure && failure->check<CancelledError>());
     release.set_value();
@@ -245,8 +246,8 @@ TEST_P(HostnameTest, ThreadedResolverCancelDropsTheLateAnswer) {
   EXPECT_FALSE(calledBack);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, HostnameTest, ::testing::ValuesIn(availableBackends()),
-                         BackendName());
+INSTANTIATE_TEST_SUITE_P(AllBackends, HostnameTest,
+                         ::testing::ValuesIn(availableBackends()), BackendName());
 
 }  // namespace
 }  // namespace torsion::testing
