@@ -208,7 +208,12 @@ HostnameEndpoint::HostnameEndpoint(std::shared_ptr<StreamNetwork> network,
     : network_(std::move(network)),
       clock_(clock),
       resolver_(std::move(resolver)),
-      spec_(std::move(spec)) {}
+      spec_(std::move(spec)) {
+  if (!network_ || !resolver_) {
+    throw std::invalid_argument(
+        "HostnameEndpoint: the network and the resolver must not be null");
+  }
+}
 
 Deferred<std::shared_ptr<Protocol>> HostnameEndpoint::connect(
     std::shared_ptr<Factory> factory) {

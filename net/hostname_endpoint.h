@@ -70,7 +70,8 @@ class HostnameEndpoint : public StreamClientEndpoint {
                    std::shared_ptr<HostnameResolver> resolver = nullptr);
   // On any network, clock and resolver (tests: MemoryReactor, task::Clock
   // and a resolver they control). `clock` must outlive the endpoint and
-  // every connect() in progress; `resolver` must not be null.
+  // every connect() in progress. Throws std::invalid_argument when
+  // `network` or `resolver` is null.
   HostnameEndpoint(std::shared_ptr<StreamNetwork> network, ReactorTime& clock,
                    std::shared_ptr<HostnameResolver> resolver, HostnameClientSpec spec);
 

@@ -474,6 +474,14 @@ TEST(HostnameStringTests, ClientFromString) {
   EXPECT_TRUE(failureResultOf(d).check<TimeoutError>());
 }
 
+TEST(HostnameEndpointTests, NullResolverIsRefused) {
+  auto network = std::make_shared<MemoryReactor>();
+  HostnameClientSpec spec;
+  spec.host = "example.com";
+  EXPECT_THROW(HostnameEndpoint(network, network->time, nullptr, spec),
+               std::invalid_argument);
+}
+
 TEST(HostnameAddressTests, ToString) {
   EXPECT_EQ(Address::hostname("example.com", 80).toString(),
             "HostnameAddress(hostname=b'example.com', port=80)");
