@@ -174,7 +174,10 @@ void checkClientSpec(std::string_view description, const net::ClientSpec& spec) 
   Seconds timeout = std::visit([](const auto& s) { return s.timeout; }, spec);
   FUZZ_CHECK(std::isfinite(timeout.count()) && timeout.count() >= 0,
              "timeout " + std::to_string(timeout.count()));
-  if (const auto* tcp = std::get_if<net::TcpClientSpec>(&spec)) {
+  // A host: description is read as a tcp one (HostnameClientSpec is one).
+  const net::TcpClientSpec* tcp = std::get_if<net::TcpClientSpec>(&spec);
+  if (tcp == nullptr) tcp = std::get_if<net::HostnameClientSpec>(&spec);
+  if (tcp != nullptr) {
     FUZZ_CHECK(!tcp->host.empty(), "empty host");
     FUZZ_CHECK(!hasNul(tcp->host) && !hasNul(tcp->bindAddress.value_or("")),
                "\"" + escaped(description) + "\": a NUL in the host or bindAddress");

@@ -12,6 +12,9 @@ std::string Address::toString() const {
       return "IPv6Address(" + type + ", '" + host + "', " + std::to_string(port) + ")";
     case Kind::kUnix:
       return "UNIXAddress('" + path + "')";
+    case Kind::kHostname:
+      return "HostnameAddress(hostname=b'" + host + "', port=" + std::to_string(port) +
+             ")";
   }
   return "Address(?)";
 }

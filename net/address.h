@@ -1,8 +1,9 @@
 // torsion/net/address.h: where a connection or port is.
 //
 // Mirrors twisted.internet.address: IPv4Address, IPv6Address (type "TCP" or
-// "UDP", host, port) and UNIXAddress (a path). One value type covers all
-// three, so getPeer()/getHost() need no downcasts.
+// "UDP", host, port), UNIXAddress (a path) and HostnameAddress (a name not
+// yet resolved, and a port: what a HostnameEndpoint connects to). One value
+// type covers all four, so getPeer()/getHost() need no downcasts.
 //
 //   torsion::net::Address a = transport->getPeer();
 //   if (a.kind == Address::Kind::kIPv4) std::cout << a.host << ":" << a.port;
@@ -16,12 +17,13 @@
 namespace torsion::net {
 
 struct Address {
-  enum class Kind { kIPv4, kIPv6, kUnix };
+  enum class Kind { kIPv4, kIPv6, kUnix, kHostname };
 
   Kind kind = Kind::kIPv4;
   // "TCP" or "UDP" for IP addresses; empty for Unix addresses.
   std::string type;
-  // Numeric host ("127.0.0.1", "::1") for IP addresses.
+  // Numeric host ("127.0.0.1", "::1") for IP addresses; the name
+  // ("example.com") for a hostname address.
   std::string host;
   std::uint16_t port = 0;
   // Filesystem path (or "" when unbound) for Unix addresses.
@@ -36,9 +38,13 @@ struct Address {
   static Address unixSocket(std::string path) {
     return Address{Kind::kUnix, {}, {}, 0, std::move(path)};
   }
+  static Address hostname(std::string name, std::uint16_t port) {
+    return Address{Kind::kHostname, {}, std::move(name), port, {}};
+  }
 
   // Twisted's repr: "IPv4Address(TCP, '127.0.0.1', 8080)",
-  // "UNIXAddress('/tmp/sock')".
+  // "UNIXAddress('/tmp/sock')",
+  // "HostnameAddress(hostname=b'example.com', port=80)".
   std::string toString() const;
 
   friend bool operator==(const Address&, const Address&) = default;

@@ -11,6 +11,8 @@
 #include <variant>
 
 #include "deferred/failure.h"
+#include "net/hostname_endpoint.h"
+#include "net/nul_check.h"
 
 namespace torsion::net {
 namespace internal {
@@ -191,6 +193,17 @@ absl::StatusOr<std::shared_ptr<StreamClientEndpoint>> clientFromString(
   if (auto* tcp = std::get_if<TcpClientSpec>(&*spec)) {
     return std::shared_ptr<StreamClientEndpoint>(
         std::make_shared<TCP4ClientEndpoint>(std::move(network), std::move(*tcp)));
+  }
+  if (auto* hostname = std::get_if<HostnameClientSpec>(&*spec)) {
+    ReactorTime* clock = network->clock();
+    std::shared_ptr<HostnameResolver> resolver = network->nameResolver();
+    if (clock == nullptr || resolver == nullptr) {
+      return absl::InvalidArgumentError(
+          "endpoint description '" + internal::printable(description) +
+          "': a host: endpoint needs a network with a clock and a name resolver");
+    }
+    return std::shared_ptr<StreamClientEndpoint>(std::make_shared<HostnameEndpoint>(
+        std::move(network), *clock, std::move(resolver), std::move(*hostname)));
   }
   return std::shared_ptr<StreamClientEndpoint>(std::make_shared<UNIXClientEndpoint>(
       std::move(network), std::get<UnixClientSpec>(*std::move(spec))));

@@ -230,8 +230,11 @@ absl::StatusOr<UnixServerSpec> unixServer(std::string_view description,
   return spec;
 }
 
+// `type` names the description's type in the examples of error messages.
 absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
-                                        EndpointDescription parts) {
+                                        EndpointDescription parts,
+                                        std::string_view type = "tcp") {
+  const std::string example = "(e.g. '" + std::string(type) + ":host=localhost:port=80')";
   // Twisted's _parseClientTCP: two positionals are host and port; one is
   // the port if host= is given, else the host.
   if (parts.args.size() > 2) {
@@ -251,12 +254,11 @@ absl::StatusOr<TcpClientSpec> tcpClient(std::string_view description,
   if (!b.status().ok()) return b.status();
   TcpClientSpec spec;
   if (!b["host"] || b["host"]->empty()) {
-    return invalid(description, "missing the host (e.g. 'tcp:host=localhost:port=80')");
+    return invalid(description, "missing the host " + example);
   }
   spec.host = *b["host"];
   if (absl::Status s = checkName(description, "host", spec.host); !s.ok()) return s;
-  if (!b["port"])
-    return invalid(description, "missing the port (e.g. 'tcp:host=localhost:port=80')");
+  if (!b["port"]) return invalid(description, "missing the port " + example);
   if (absl::Status s = parsePort(description, *b["port"], spec.port); !s.ok()) return s;
   if (b["timeout"]) {
     if (absl::Status s = parseTimeout(description, *b["timeout"], spec.timeout); !s.ok())
@@ -301,15 +303,16 @@ absl::StatusOr<UnixClientSpec> unixClient(std::string_view description,
   return spec;
 }
 
-absl::Status unknownType(std::string_view description, const std::string& type) {
+absl::Status unknownType(std::string_view description, const std::string& type,
+                         std::string_view expected) {
   if (allDigits(type)) {
     // The old strports API took a bare port; Twisted refuses it with a hint.
     return invalid(
         description,
         "unqualified description: say which type, for example 'tcp:" + type + "'");
   }
-  return invalid(description,
-                 "Unknown endpoint type: '" + type + "' (expected tcp or unix)");
+  return invalid(description, "Unknown endpoint type: '" + type + "' (expected " +
+                                  std::string(expected) + ")");
 }
 
 }  // namespace
@@ -391,7 +394,7 @@ absl::StatusOr<ServerSpec> parseServerSpec(std::string_view description) {
     if (!spec.ok()) return spec.status();
     return ServerSpec(*std::move(spec));
   }
-  return unknownType(description, parts->type);
+  return unknownType(description, parts->type, "tcp or unix");
 }
 
 absl::StatusOr<ClientSpec> parseClientSpec(std::string_view description) {
@@ -408,7 +411,15 @@ absl::StatusOr<ClientSpec> parseClientSpec(std::string_view description) {
     if (!spec.ok()) return spec.status();
     return ClientSpec(*std::move(spec));
   }
-  return unknownType(description, parts->type);
+  if (type == "host") {
+    // A HostnameEndpoint takes what a TCP client takes, read the same way.
+    absl::StatusOr<TcpClientSpec> spec = tcpClient(description, *parts, "host");
+    if (!spec.ok()) return spec.status();
+    HostnameClientSpec hostname;
+    static_cast<TcpClientSpec&>(hostname) = *std::move(spec);
+    return ClientSpec(std::move(hostname));
+  }
+  return unknownType(description, parts->type, "tcp, unix or host");
 }
 
 }  // namespace torsion::net

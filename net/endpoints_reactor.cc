@@ -1,11 +1,12 @@
 // The reactor half of net/endpoints.h: StreamNetwork on the reactor's real
-// sockets (net/tcp.h, net/unix.h), and the Reactor& overloads of
-// serverFromString / clientFromString.
+// sockets (net/tcp.h, net/unix.h), clock and threaded name resolver, and the
+// Reactor& overloads of serverFromString / clientFromString.
 #include <memory>
 #include <string_view>
 
 #include "core/reactor.h"
 #include "net/endpoints.h"
+#include "net/hostname_resolver.h"
 #include "net/tcp.h"
 #include "net/unix.h"
 
@@ -46,8 +47,15 @@ class ReactorNetwork : public StreamNetwork {
         UnixConnectOptions{.timeout = spec.timeout, .checkPID = spec.checkPID});
   }
 
+  ReactorTime* clock() override { return &reactor_; }
+  std::shared_ptr<HostnameResolver> nameResolver() override {
+    if (!resolver_) resolver_ = threadedResolver(reactor_);
+    return resolver_;
+  }
+
  private:
   Reactor& reactor_;
+  std::shared_ptr<HostnameResolver> resolver_;
 };
 
 }  // namespace

@@ -15,6 +15,10 @@
 //   torsion::net::StringTransport t;
 //   proto->makeConnection(&t);                   // d fires now
 //
+// Like Twisted's MemoryReactorClock it also has a clock (a task::Clock the
+// test advances) and a name resolver the test sets, for HostnameEndpoint
+// and "host:" descriptions.
+//
 // testonly (target //net:testing). Thread-safety: none.
 #ifndef TORSION_NET_MEMORY_REACTOR_H_
 #define TORSION_NET_MEMORY_REACTOR_H_
@@ -25,8 +29,10 @@
 #include "absl/status/status.h"
 #include "net/address.h"
 #include "net/endpoints.h"
+#include "net/hostname_resolver.h"
 #include "net/port.h"
 #include "net/protocol.h"
+#include "task/clock.h"
 
 namespace torsion::net {
 
@@ -95,6 +101,13 @@ class MemoryReactor : public StreamNetwork {
                                         std::shared_ptr<ClientFactory> factory) override;
   std::shared_ptr<Connector> connectUNIX(const UnixClientSpec& spec,
                                          std::shared_ptr<ClientFactory> factory) override;
+
+  // What a HostnameEndpoint on this network uses: `time`, and `resolver`
+  // (null until the test sets one, so "host:" is refused until then).
+  task::Clock time;
+  std::shared_ptr<HostnameResolver> resolver;
+  ReactorTime* clock() override { return &time; }
+  std::shared_ptr<HostnameResolver> nameResolver() override { return resolver; }
 };
 
 }  // namespace torsion::net

@@ -11,16 +11,6 @@
 namespace torsion::net {
 namespace {
 
-std::string gaiText(int rc) {
-#ifdef _WIN32
-  // gai_strerror is not thread-safe on Windows; getaddrinfo's codes are
-  // WSA errors there.
-  return internal::socketErrorText(rc);
-#else
-  return gai_strerror(rc);
-#endif
-}
-
 // Runs on a pool thread: blocking is the point.
 std::string lookup(const std::string& name) {
   internal::ensureSocketsInitialized();
@@ -32,7 +22,7 @@ std::string lookup(const std::string& name) {
   const int rc = getaddrinfo(name.c_str(), nullptr, &hints, &res);
   if (rc != 0) {
     throw DNSLookupError("DNSLookupError: address '" + name +
-                         "' not found: " + gaiText(rc));
+                         "' not found: " + internal::resolverErrorText(rc));
   }
   const addrinfo* chosen = nullptr;
   for (const addrinfo* a = res; a != nullptr; a = a->ai_next) {

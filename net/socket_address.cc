@@ -143,6 +143,14 @@ std::string socketErrorText(int error) {
 #endif
 }
 
+std::string resolverErrorText(int rc) {
+#ifdef _WIN32
+  return socketErrorText(rc);
+#else
+  return gai_strerror(rc);
+#endif
+}
+
 absl::StatusCode socketErrorCode(int error) {
 #ifdef _WIN32
   // Below WSABASEERR: a CRT errno (listenTCP passes EINVAL), or 0.
@@ -165,6 +173,12 @@ absl::Status socketErrorStatus(int error, std::string_view message) {
 std::string describe(const Address& address) {
   switch (address.kind) {
     case Address::Kind::kIPv4:
+      return address.host + ":" + std::to_string(address.port);
+    case Address::Kind::kHostname:
+      // A HostnameEndpoint may be given an IPv6 literal as its "name".
+      if (address.host.find(':') != std::string::npos) {
+        return "[" + address.host + "]:" + std::to_string(address.port);
+      }
       return address.host + ":" + std::to_string(address.port);
     case Address::Kind::kIPv6:
       return "[" + address.host + "]:" + std::to_string(address.port);

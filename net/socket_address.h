@@ -62,6 +62,11 @@ Address peerAddress(int fd, const char* type);
 // win32ErrorText on Windows.
 std::string socketErrorText(int error);
 
+// getaddrinfo's error `rc` in words: gai_strerror on POSIX; on Windows,
+// where getaddrinfo's codes are WSA errors and gai_strerror is not
+// thread-safe, socketErrorText.
+std::string resolverErrorText(int rc);
+
 // A Status for a socket error: the code base/system_error.h gives `error`
 // (on Windows, a CRT errno below WSABASEERR maps as absl::ErrnoToStatusCode
 // maps it) and the message "message: <socketErrorText(error)>", as
@@ -69,7 +74,8 @@ std::string socketErrorText(int error);
 absl::StatusCode socketErrorCode(int error);
 absl::Status socketErrorStatus(int error, std::string_view message);
 
-// "127.0.0.1:80", "[::1]:80" or the path: for error messages.
+// "127.0.0.1:80", "[::1]:80", "example.com:80" or the path: for error
+// messages.
 std::string describe(const Address& address);
 
 }  // namespace torsion::net::internal
