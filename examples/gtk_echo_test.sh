@@ -4,25 +4,18 @@
 # and checks the labels it prints, the echo server's log, the error shown
 # once the server is gone, and a clean stop when Ctrl+W closes the window.
 # Saves screenshots to $TEST_UNDECLARED_OUTPUTS_DIR. Skips, saying why and
-# recording a skipped case, only when no X server can be started here. JUnit-style XML like
-# echo_pair_test.sh.
+# recording a skipped case, only when no X server can be started here. One
+# JUnit case per check (test_cases.sh).
 set -uo pipefail
+source "$(dirname "$0")/test_cases.sh"
 app=$1
 server=$2
 dir=${TEST_TMPDIR:-$(mktemp -d)}
 shots=${TEST_UNDECLARED_OUTPUTS_DIR:-$dir}
 
-# skip WHY: no X server here. Said on stderr and recorded as a skipped case,
+# Skipping is said on stderr and recorded as a skipped case (skipCases),
 # which tools/test counts: never a silent pass.
-skip() {
-  echo "SKIPPED: gtk_echo_test: $1" >&2
-  if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-    printf '<?xml version="1.0"?><testsuites><testsuite name="gtk_echo"><testcase name="gtk_window" status="notrun"><skipped message="%s"/></testcase></testsuite></testsuites>\n' \
-      "$1" >"$XML_OUTPUT_FILE"
-  fi
-  exit 0
-}
-command -v Xvfb >/dev/null || skip "Xvfb is not installed (tools/bazelw installs xvfb)"
+command -v Xvfb >/dev/null || skipCases gtk_echo "Xvfb is not installed (tools/bazelw installs xvfb)"
 for tool in xdotool xwd; do
   if ! command -v "$tool" >/dev/null; then
     echo "gtk_echo_test: $tool is missing (tools/bazelw installs xdotool and x11-apps)" >&2
@@ -49,21 +42,10 @@ for n in $(seq 90 120); do
 done
 if [ -z "$Xvfb_pid" ]; then
   cat "$dir/xvfb.log" >&2
-  skip "no X server could be started (Xvfb's log above)"
+  skipCases gtk_echo "no X server could be started (Xvfb's log above)"
 fi
 trap 'kill "$Xvfb_pid" 2>/dev/null' EXIT
 
-failed=0
-cases=""
-check() {  # name, condition-result
-  if [ "$2" = 0 ]; then
-    cases+="<testcase name=\"$1\" status=\"run\"/>"
-  else
-    echo "FAILED: $1" >&2
-    cases+="<testcase name=\"$1\" status=\"run\"><failure message=\"failed\"/></testcase>"
-    failed=$((failed + 1))
-  fi
-}
 # waitFor FILE REGEX: up to 10 s for a line of FILE to match.
 waitFor() {
   for _ in $(seq 1 200); do
@@ -120,8 +102,4 @@ wait "$app_pid"; status=$?
 cat "$out"; cat "$dir/app.err" >&2
 [ $status = 0 ] && grep -Eq '^closed after [0-9]+ tick\(s\)$' "$out"; check clean_close $?
 
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?><testsuites><testsuite name="gtk_echo">%s</testsuite></testsuites>\n' \
-    "$cases" >"$XML_OUTPUT_FILE"
-fi
-exit $((failed > 0))
+finishCases gtk_echo
