@@ -1,6 +1,7 @@
 // torsion's Reactor running the shared workloads on each backend
-// (torsion_epoll, torsion_poll, torsion_select, and torsion_io_uring where the
-// kernel allows io_uring), through its public API:
+// (torsion_epoll, torsion_poll, torsion_select, torsion_io_uring where the
+// kernel allows io_uring, and on Linux torsion_glib: the reactor on a
+// GMainContext, what a GTK program pays against epoll), through its public API:
 // addReader/removeReader with a FileDescriptor, callLater/DelayedCall.cancel,
 // callSoon, and iterate(0) as one non-blocking pass.
 #include <sys/select.h>
@@ -106,9 +107,19 @@ bool registerIoUringIfAvailable() {
 #endif
 }
 
+// glib is a backend by name only (the automatic choice never takes it): this
+// binary links //backends:glib on Linux and asks for it by name.
+bool registerGlib() {
+#if defined(__linux__)
+  return registerBackend("glib");
+#else
+  return true;
+#endif
+}
+
 const bool kRegistered = registerBackend("epoll") && registerBackend("poll") &&
                          registerBackend("select", LoopLimits{FD_SETSIZE}) &&
-                         registerIoUringIfAvailable();
+                         registerIoUringIfAvailable() && registerGlib();
 
 }  // namespace
 }  // namespace torsion::bench

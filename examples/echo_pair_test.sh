@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # echo_pair_test.sh SERVER CLIENT: starts the echo server on a free port
 # (--port 0 --count 2), runs the echo client against it twice, then checks
-# what both printed. Writes a JUnit-style XML like expect_output_test.sh.
+# what both printed. One JUnit case per check (test_cases.sh).
 set -uo pipefail
+source "$(dirname "$0")/test_cases.sh"
 server=$1
 client=$2
 dir=${TEST_TMPDIR:-$(mktemp -d)}
@@ -17,17 +18,6 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 
-failed=0
-cases=""
-check() {  # name, condition-result
-  if [ "$2" = 0 ]; then
-    cases+="<testcase name=\"$1\" status=\"run\"/>"
-  else
-    echo "FAILED: $1" >&2
-    cases+="<testcase name=\"$1\" status=\"run\"><failure message=\"failed\"/></testcase>"
-    failed=$((failed + 1))
-  fi
-}
 
 [ -n "$port" ]; check server_listens $?
 first=$("$client" --port "$port" 2>&1); status=$?
@@ -49,8 +39,4 @@ refused=$("$client" --port "$port" 2>&1); status=$?
 echo "$refused"
 [ $status = 1 ] && [[ $refused == *ConnectionRefusedError* ]]; check client_refused $?
 
-if [ -n "${XML_OUTPUT_FILE:-}" ]; then
-  printf '<?xml version="1.0"?><testsuites><testsuite name="echo_pair">%s</testsuite></testsuites>\n' \
-    "$cases" >"$XML_OUTPUT_FILE"
-fi
-exit $((failed > 0))
+finishCases echo_pair

@@ -8,6 +8,7 @@ on torsion unchanged.
 """
 
 load("//third_party:glib.bzl", "glib_repository")
+load("//third_party:gtk.bzl", "gtk_repository")
 
 def _system_repo_impl(ctx):
     for label, package in ctx.attr.build_files.items():
@@ -70,5 +71,7 @@ def system_deps():
     _add(existing, "liburing", {Label("//third_party:liburing.BUILD"): ""})
     if "glib" not in existing:
         glib_repository(name = "glib")
+    if "gtk" not in existing:
+        gtk_repository(name = "gtk")
     if "remote_coverage_tools" not in existing:
         _coverage_stub(name = "remote_coverage_tools")
