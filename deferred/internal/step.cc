@@ -22,16 +22,14 @@ void StepList::release() noexcept {
   }
 }
 
-void StepList::nextTailBlock() {
+StepList::Block* StepList::spareBlock() {
   Block*& link = tailBlock_ == nullptr ? blocks_ : tailBlock_->next;
   if (link == nullptr) {
     static_assert(sizeof(Block) <= kBlockBytes);
     link = ::new (StepBlocks::take()) Block;  // slots left unwritten
     link->next = nullptr;
   }
-  tailBlock_ = link;
-  tail_ = link->begin();
-  tailEnd_ = link->end();
+  return link;
 }
 
 void StepList::nextHeadBlock() {
@@ -46,12 +44,11 @@ void StepList::clear() noexcept {
   Step* p = head_;
   Step* end = headEnd_;
   Block* block = headBlock_;
-  std::size_t left = size_ - taken_;
-  size_ = taken_ = 0;
+  Step* const last = tail_;
   tail_ = head_ = inlineSlot();
   tailEnd_ = headEnd_ = inlineSlot() + 1;
   tailBlock_ = headBlock_ = nullptr;
-  for (; left > 0; --left, ++p) {
+  for (; p != last; ++p) {
     if (p == end) {
       block = block == nullptr ? blocks_ : block->next;
       p = block->begin();

@@ -101,26 +101,26 @@ class StepList {
     if (pending() || blocks_ != nullptr) release();
   }
 
-  // Steps added since the list was last emptied, and how many of them the
-  // runner has taken (next()).
-  std::size_t size() const { return size_; }
-  std::size_t taken() const { return taken_; }
-  // Some step was added and not taken yet.
-  bool pending() const { return taken_ != size_; }
+  // Some step was added and not taken yet. Cursors, no counts: two
+  // pointers in different blocks never compare equal (the tail cursor is
+  // past a block's first slot whenever it is in that block).
+  bool pending() const { return head_ != tail_; }
 
   // Appends a Step built from `args` in place.
   template <typename... A>
   void emplace_back(A&&... args) {
-    if (tail_ == tailEnd_) nextTailBlock();
-    ::new (static_cast<void*>(tail_)) Step(std::forward<A>(args)...);
-    ++tail_;
-    ++size_;
+    Step* slot = tail_;
+    if (slot == tailEnd_) slot = spareBlock()->begin();
+    ::new (static_cast<void*>(slot)) Step(std::forward<A>(args)...);
+    // Only now in the new block: if the Step's constructor threw, the list
+    // is as it was.
+    if (slot != tail_) enterTailBlock();
+    tail_ = slot + 1;
   }
   // The first step not taken yet (pending() must hold), which the runner
   // calls and resets where it lies. Stays valid until the list is emptied.
   Step& next() {
     if (head_ == headEnd_) nextHeadBlock();
-    ++taken_;
     return *head_++;
   }
   // Destroys the steps not taken yet and empties the list; keeps the blocks.
@@ -138,7 +138,12 @@ class StepList {
   // The destructor's work: the steps not taken, and the blocks.
   void release() noexcept;
   // Out of line so that the common cases inline into their callers.
-  [[gnu::noinline]] void nextTailBlock();
+  // The block after the tail's (linked, taken from the cache if new).
+  [[gnu::noinline]] Block* spareBlock();
+  void enterTailBlock() {
+    tailBlock_ = tailBlock_ == nullptr ? blocks_ : tailBlock_->next;
+    tailEnd_ = tailBlock_->end();
+  }
   [[gnu::noinline]] void nextHeadBlock();
 
   alignas(Step) unsigned char inline_[sizeof(Step)];
@@ -152,8 +157,6 @@ class StepList {
   Step* head_ = inlineSlot();
   Step* headEnd_ = inlineSlot() + 1;
   Block* headBlock_ = nullptr;
-  std::size_t size_ = 0;
-  std::size_t taken_ = 0;
 };
 
 }  // namespace torsion::internal
