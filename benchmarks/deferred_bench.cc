@@ -12,6 +12,8 @@
 //     (N = 1, 2, 4, 100 callbacks added, then fired), returned_deferreds/N
 //     (N callbacks each returning an already-fired Deferred), deferred_list/N
 //     and gather_results/N (N = 10, 1000 inputs fired after the list was made).
+//   * await_fired/N: the co_await alone, N times on one Deferred<void> that
+//     has its result (deferred_await/N also makes each awaited Deferred).
 //   * Callback chain vs coroutine for the same work (work_callbacks/100,
 //     work_coroutine/100: 100 steps, each taking an already-fired Deferred's
 //     value).
@@ -100,6 +102,17 @@ Deferred<void> awaitLoop(int n) {
 void deferredAwait(benchmark::State& state) {
   int n = static_cast<int>(state.range(0));
   measure(state, [n] { benchmark::DoNotOptimize(awaitLoop(n)); });
+}
+
+// The co_await alone: one Deferred<void> with its result, awaited n times
+// (awaiting takes None and leaves None, so it has a result every time).
+Deferred<void> awaitFiredLoop(Deferred<void> fired, int n) {
+  for (int x = 0; x < n; ++x) co_await fired;
+}
+
+void awaitFired(benchmark::State& state) {
+  int n = static_cast<int>(state.range(0));
+  measure(state, [n] { benchmark::DoNotOptimize(awaitFiredLoop(succeed(), n)); });
 }
 
 void callbackChainFiresAtStart(benchmark::State& state) {
@@ -294,6 +307,7 @@ void add(const std::string& scenario, const char* impl, std::int64_t n,
 
 [[maybe_unused]] const bool kRegistered = [] {
   add("deferred_await", "torsion", 1000, deferredAwait);
+  add("await_fired", "torsion", 1000, awaitFired);
   add("callback_chain_fires_at_start", "torsion", 4, callbackChainFiresAtStart);
   add("callback_chain_fires_at_end", "torsion", 4, callbackChainFiresAtEnd);
   add("errback_chain", "torsion", 1, errbackChain);

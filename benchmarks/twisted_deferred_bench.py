@@ -38,6 +38,15 @@ def deferred_await(n):
     return lambda: ensureDeferred(run())
 
 
+# The await alone: one Deferred with its result, awaited n times.
+def await_fired(n):
+    async def run(d):
+        for _ in range(n):
+            await d
+
+    return lambda: ensureDeferred(run(succeed(None)))
+
+
 def callback_chain_fires_at_start(_):
     def go():
         d = Deferred()
@@ -188,6 +197,7 @@ def work_coroutine(n):
 # returned_deferreds/100 under its pairing name.
 SCENARIOS = [
     ("deferred_await", 1000, deferred_await),
+    ("await_fired", 1000, await_fired),
     ("callback_chain_fires_at_start", 4, callback_chain_fires_at_start),
     ("callback_chain_fires_at_end", 4, callback_chain_fires_at_end),
     ("errback_chain", 1, errback_chain),

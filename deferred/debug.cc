@@ -7,12 +7,13 @@
 #include "absl/debugging/symbolize.h"
 
 namespace torsion {
-namespace {
-std::atomic<bool> debugging{false};
-}  // namespace
 
-void setDebugging(bool on) { debugging.store(on, std::memory_order_relaxed); }
-bool getDebugging() { return debugging.load(std::memory_order_relaxed); }
+namespace internal {
+std::atomic<bool> gDebugging{false};
+}  // namespace internal
+
+void setDebugging(bool on) { internal::gDebugging.store(on, std::memory_order_relaxed); }
+bool getDebugging() { return internal::debugging(); }
 
 namespace internal {
 

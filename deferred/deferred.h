@@ -325,7 +325,7 @@ class Deferred {
     s->retype(internal::typeOf<T>(), internal::typeOf<U>());
     s->ref();
     Deferred<U> next(s);
-    s->addStep(internal::Step(std::forward<StepFn>(fn)));
+    s->addStep(std::forward<StepFn>(fn));
     return next;
   }
 

@@ -27,7 +27,7 @@ Handoff::~Handoff() {
 ChainState* ChainState::create(const TypeInfo* created) {
   // Memory from the thread's cache: see ChainBlocks for the measured reason.
   auto* chain = ::new (ChainBlocks::take()) ChainState(created);
-  if (getDebugging()) {
+  if (debugging()) {
     chain->debug_ = std::make_unique<DebugInfo>();
     chain->debug_->creator = captureStack(0, "   ");
   }
@@ -128,7 +128,7 @@ bool ChainState::beginFireAgain() {
   // no use any more. (Tested first: assigning to an empty AnyInvocable
   // still makes an indirect call.)
   if (canceller_) canceller_ = nullptr;
-  if (getDebugging()) {
+  if (debugging()) {
     if (!debug_) debug_ = std::make_unique<DebugInfo>();
     debug_->invoker = captureStack(0, "   ");
   }
@@ -139,7 +139,7 @@ void ChainState::endFire() {
   // Nothing queued (succeed(), a Deferred fired before any callback): the
   // runner would only set up its stack and take a reference (-60
   // instructions for W5 succeed, callgrind). An unfired chain never waits.
-  if (head_ == steps_.size()) return;
+  if (!steps_.pending()) return;
   run(this);
 }
 
@@ -149,14 +149,7 @@ void ChainState::fireFailure(Failure failure) {
   endFire();
 }
 
-void ChainState::addStep(Step step) {
-  if (!idle()) {
-    steps_.push_back(std::move(step));
-    // Fired but mid-way through the runner's stack (not running a step
-    // right now): run the rest now, as Twisted does.
-    if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
-    return;
-  }
+void ChainState::runAlone(Step& step) {
   // Fast path for adding to a fired chain with nothing queued (D9): run the
   // step in place, without queueing it.
   ref();
@@ -166,12 +159,12 @@ void ChainState::addStep(Step step) {
   step.reset();  // D22: release captures now
   bool waiting = returned != nullptr && absorbReturned(this, returned);
   // Steps added re-entrantly by the one that just ran (D10).
-  if (!waiting && head_ < steps_.size()) run(this);
+  if (!waiting && steps_.pending()) run(this);
   unref();
 }
 
 void ChainState::addChainedDeferred(ChainState* target) {
-  steps_.push_back(Step(Handoff::fire(target)));
+  steps_.emplace_back(Handoff::fire(target));
   // Not through addStep's in-place path: the runner must see the step.
   if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
 }
@@ -200,7 +193,7 @@ bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
     // queued it holds None already (handOverType()), and they keep their
     // types.
     current->takeResultFrom(*returned);
-    if (returned->head_ == returned->steps_.size()) returned->tail_ = typeOf<void>();
+    if (!returned->steps_.pending()) returned->tail_ = typeOf<void>();
     returned->unref();
     return false;
   }
@@ -209,7 +202,7 @@ bool ChainState::absorbReturned(ChainState* current, ChainState* returned) {
   current->waiting_ = true;
   current->chainedTo_ = returned;
   current->ref();
-  returned->steps_.push_back(Step(Handoff::resume(current, returned)));
+  returned->steps_.emplace_back(Handoff::resume(current, returned));
   returned->tail_ = typeOf<void>();
   returned->unref();
   return true;
@@ -297,15 +290,17 @@ void ChainState::run(ChainState* start) {
     }
     if (resumed || (current->paused_ == 0 && !current->waiting_)) {
       current->chainedTo_ = nullptr;
-      while (current->head_ < current->steps_.size()) {
-        // Move the step out: a callback may append to this very chain and
-        // reallocate steps_ under it. The local also releases the step's
-        // captures as soon as it has run (D22).
-        Step step = std::move(current->steps_[current->head_++]);
+      while (current->steps_.pending()) {
+        // Called where it lies (a callback appending to this very chain
+        // moves no step), and reset as soon as it has run: its captures go
+        // then (D22).
+        Step& step = current->steps_.next();
         if (step.ops() == Step::opsFor<Handoff>()) [[unlikely]] {
           Handoff& handoff = step.as<Handoff>();
           ChainState* next = std::exchange(handoff.target, nullptr);
-          if (handoff.resumes()) {
+          bool resumes = handoff.resumes();
+          step.reset();
+          if (resumes) {
             next->takeResultFrom(*current);
             next->waiting_ = false;
             next->chainedTo_ = nullptr;
@@ -319,12 +314,10 @@ void ChainState::run(ChainState* start) {
         current->running_ = true;
         ChainState* returned = step.invoke(*current);  // a throw becomes its Failure
         current->running_ = false;
+        step.reset();
         if (returned != nullptr && absorbReturned(current, returned)) break;
       }
-      if (finished && current->head_ == current->steps_.size()) {
-        current->steps_.clear();
-        current->head_ = 0;
-      }
+      if (finished && !current->steps_.pending()) current->steps_.clear();
     }
     if (finished) {
       stack.pop_back();
@@ -359,7 +352,7 @@ void ChainState::run(ChainState* start) {
   }
   target->takeResultFrom(*current);
   target->markFired();
-  if (target->head_ == target->steps_.size()) return nullptr;
+  if (!target->steps_.pending()) return nullptr;
   // Run target's callbacks before current's next step; current counts as
   // running meanwhile (steps added to it queue, run() on it returns).
   current->running_ = true;
@@ -387,7 +380,7 @@ void ChainState::handOverMismatch(const TypeInfo* handle) const {
       "DeferredTypeError: a " + deferredName(handle) +
       " handle was returned from a callback or awaited, but that chain gives " +
       demangle(handOverType()->type()) +
-      (resultReady() && head_ < steps_.size()
+      (resultReady() && steps_.pending()
            ? " (None: it has handed its result on and has steps still to run)"
            : "") +
       "; use the handle the last addCallback returned");

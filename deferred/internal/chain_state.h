@@ -90,9 +90,22 @@ class ChainState {
   void fireFailure(Failure failure);
 
   // --- chain --------------------------------------------------------------
-  // Appends a step, and runs the chain at once if it has a result and is not
-  // paused, waiting or already running (D9).
-  void addStep(Step step);
+  // Appends a step built from `fn` (see Step), and runs the chain at once
+  // if it has a result and is not paused, waiting or already running (D9).
+  // Inline: the step is built where it will stay, in the list, or on the
+  // stack when it runs at once.
+  template <typename Fn>
+  void addStep(Fn&& fn) {
+    if (idle()) {
+      Step step(std::forward<Fn>(fn));
+      runAlone(step);
+      return;
+    }
+    steps_.emplace_back(std::forward<Fn>(fn));
+    // Fired but mid-way through the runner's stack (not running a step
+    // right now): run the rest now, as Twisted does.
+    if (called_ && paused_ == 0 && !waiting_ && !running_) run(this);
+  }
   // Appends the step of chainDeferred(target) (D14), adopting one reference
   // to `target`, and runs the chain if it can run now. The runner fires
   // `target` without recursing (see Handoff).
@@ -100,9 +113,10 @@ class ChainState {
   // Appends the step of a coroutine suspending on this chain, which takes
   // the result; the chain carries None after it. Never runs it now: the
   // caller found !resultReady(), so the chain gets to it by itself.
-  void addAwaitStep(Step step) {
+  template <typename Fn>
+  void addAwaitStep(Fn&& fn) {
+    steps_.emplace_back(std::forward<Fn>(fn));
     tail_ = typeOf<void>();
-    steps_.push_back(std::move(step));
   }
   // Whether a returned or awaited chain gives its result at once (D13a,
   // Twisted's _runCallbacks): it has one and is neither paused nor waiting.
@@ -118,12 +132,12 @@ class ChainState {
   // then the chain is on a runner's stack below the chain it handed its
   // result to (resume or chainDeferred), and holds None.
   const TypeInfo* handOverType() const {
-    return head_ != steps_.size() && resultReady() ? typeOf<void>() : tail_;
+    return steps_.pending() && resultReady() ? typeOf<void>() : tail_;
   }
   // After another chain or a coroutine took the result resultReady() offered:
   // with no step queued, the chain carries None from now on.
   void resultTaken() {
-    if (head_ == steps_.size()) tail_ = typeOf<void>();
+    if (!steps_.pending()) tail_ = typeOf<void>();
   }
 
   // --- the result, for steps (callback_steps.h, coroutine.h, deferred_list.h) ---
@@ -216,8 +230,8 @@ class ChainState {
   //   (empty = None). Before the chain fires it is None.
   // * called_ never reverts. While !called_ the canceller may be set; once
   //   called_ it is empty (D22).
-  // * steps_[0, head_) have run (empty husks); head_ <= steps_.size(). The
-  //   runner clears both when it has run every step.
+  // * The steps steps_ has given out (next()) have run or are running; the
+  //   runner empties the list when it has run every step.
   // * waiting_: a resume Handoff back to this chain sits on another chain;
   //   chainedTo_ is that chain while it lives (not owned), else null.
   // * running_: a step of this chain is executing, or (handingOff_ also set)
@@ -250,7 +264,6 @@ class ChainState {
   ChainState* chainedTo_ = nullptr;  // what we wait on (not owned)
   CoroutineLink* coroutine_ = nullptr;
   StepList steps_;
-  std::size_t head_ = 0;  // steps_[0, head_) have run
   absl::AnyInvocable<void(ChainState&)> canceller_;
   std::unique_ptr<DebugInfo> debug_;
 
@@ -262,8 +275,10 @@ class ChainState {
   // Whether addStep() may run a step in place: fired, not paused or
   // waiting, no step running and none queued.
   bool idle() const {
-    return called_ && paused_ == 0 && !waiting_ && !running_ && head_ == steps_.size();
+    return called_ && paused_ == 0 && !waiting_ && !running_ && !steps_.pending();
   }
+  // addStep's case of idle(): runs `step` at once, never queued.
+  void runAlone(Step& step);
   static void destroy(ChainState* chain) noexcept;
   static void run(ChainState* start);
   // Runs a fire Handoff of `current` (see Handoff), adopting its reference

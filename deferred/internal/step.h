@@ -37,6 +37,7 @@ class Step {
 
   Step() = default;
   template <typename Fn>
+  requires(!std::is_same_v<std::decay_t<Fn>, Step>)  // a Step moves, never nests
   explicit Step(Fn&& fn) {
     box_.template emplace<std::decay_t<Fn>>(&kOps<std::decay_t<Fn>>,
                                             std::forward<Fn>(fn));
@@ -79,63 +80,83 @@ class Step {
   InlineBox<kInlineSize, Ops> box_;
 };
 
-// The steps of one chain: a vector with room for one step inline (so a
-// Deferred with one callback costs no allocation beyond its ChainState).
-// Hand-written because absl::InlinedVector's growth path for a non-trivial
-// element type dominated a 100-callback chain in profiles.
+// The steps of one chain, in the order added, with the runner's place in
+// them. A step never moves once added: the runner calls it where it lies
+// while the callback appends to the very same list, so a step is neither
+// moved out before its call nor moved by a growth (W5 chain/100 spent ~75
+// instructions a step on those moves and the growth's copies, callgrind).
+// The first step lives inline (a Deferred with one callback costs no
+// allocation beyond its ChainState); the rest go in fixed blocks of
+// kBlockSteps, linked, taken from a per-thread cache (StepBlocks) and kept
+// for the chain's next steps until it dies.
 class StepList {
  public:
+  static constexpr std::size_t kBlockSteps = 15;
+
   StepList() = default;
   StepList(const StepList&) = delete;
   StepList& operator=(const StepList&) = delete;
   ~StepList() {
-    clear();
-    if (data_ != inlineSlot()) ::operator delete(data_);
+    // Most chains end with every step run and no block taken.
+    if (pending() || blocks_ != nullptr) release();
   }
 
-  std::size_t size() const { return size_; }
-  Step& operator[](std::size_t i) { return data_[i]; }
-  void push_back(Step&& step) {
-    if (size_ == capacity_) grow();
-    ::new (static_cast<void*>(data_ + size_)) Step(std::move(step));
-    ++size_;
+  // Some step was added and not taken yet. Cursors, no counts: two
+  // pointers in different blocks never compare equal (the tail cursor is
+  // past a block's first slot whenever it is in that block).
+  bool pending() const { return head_ != tail_; }
+
+  // Appends a Step built from `args` in place.
+  template <typename... A>
+  void emplace_back(A&&... args) {
+    Step* slot = tail_;
+    if (slot == tailEnd_) slot = spareBlock()->begin();
+    ::new (static_cast<void*>(slot)) Step(std::forward<A>(args)...);
+    // Only now in the new block: if the Step's constructor threw, the list
+    // is as it was.
+    if (slot != tail_) enterTailBlock();
+    tail_ = slot + 1;
   }
-  // Destroys every step; keeps the capacity.
-  void clear() noexcept {
-    // size_ first: destroying a step may re-enter code that looks at us.
-    std::size_t n = std::exchange(size_, 0);
-    for (std::size_t i = 0; i < n; ++i) data_[i].~Step();
+  // The first step not taken yet (pending() must hold), which the runner
+  // calls and resets where it lies. Stays valid until the list is emptied.
+  Step& next() {
+    if (head_ == headEnd_) nextHeadBlock();
+    return *head_++;
   }
+  // Destroys the steps not taken yet and empties the list; keeps the blocks.
+  void clear() noexcept;
 
  private:
+  struct Block {
+    Block* next;
+    alignas(Step) unsigned char slots[kBlockSteps * sizeof(Step)];
+    Step* begin() { return std::launder(reinterpret_cast<Step*>(slots)); }
+    Step* end() { return begin() + kBlockSteps; }
+  };
+
   Step* inlineSlot() { return std::launder(reinterpret_cast<Step*>(inline_)); }
-  // Out of line so that push_back's common case inlines into addStep.
-  [[gnu::noinline]] void grow() {
-    // From the inline slot straight to 8, then doubling: 1 -> 2 -> 4 -> 8
-    // cost three more allocations and copies, ~20 instructions per step of
-    // W5 chain/100 (callgrind).
-    std::size_t capacity = capacity_ == 1 ? 8 : capacity_ * 2;
-    Step* fresh = static_cast<Step*>(::operator new(capacity * sizeof(Step)));
-    for (std::size_t i = 0; i < size_; ++i) {
-      Step& old = data_[i];
-      if (old.ops() == nullptr || old.ops()->trivial) {
-        // Nothing to run on a move: the bytes are the step.
-        std::memcpy(static_cast<void*>(fresh + i), static_cast<void*>(&old),
-                    sizeof(Step));
-        continue;
-      }
-      ::new (static_cast<void*>(fresh + i)) Step(std::move(old));
-      old.~Step();
-    }
-    if (data_ != inlineSlot()) ::operator delete(data_);
-    data_ = fresh;
-    capacity_ = capacity;
+  // The destructor's work: the steps not taken, and the blocks.
+  void release() noexcept;
+  // Out of line so that the common cases inline into their callers.
+  // The block after the tail's (linked, taken from the cache if new).
+  [[gnu::noinline]] Block* spareBlock();
+  void enterTailBlock() {
+    tailBlock_ = tailBlock_ == nullptr ? blocks_ : tailBlock_->next;
+    tailEnd_ = tailBlock_->end();
   }
+  [[gnu::noinline]] void nextHeadBlock();
 
   alignas(Step) unsigned char inline_[sizeof(Step)];
-  Step* data_ = inlineSlot();
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 1;
+  Block* blocks_ = nullptr;  // the first block; the others follow its links
+  // Where the next step goes: tail_ in [tailBlock_'s slots, tailEnd_), the
+  // inline slot while tailBlock_ is null.
+  Step* tail_ = inlineSlot();
+  Step* tailEnd_ = inlineSlot() + 1;
+  Block* tailBlock_ = nullptr;
+  // Where the next step to take is, in the same way.
+  Step* head_ = inlineSlot();
+  Step* headEnd_ = inlineSlot() + 1;
+  Block* headBlock_ = nullptr;
 };
 
 }  // namespace torsion::internal

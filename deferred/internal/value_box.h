@@ -67,13 +67,19 @@ class ValueBox {
   }
 
   // Moves the value out, leaving the box empty. The caller guarantees the
-  // type (the chain's type checks do); a mismatch is an internal bug.
+  // type (the chain's type checks do); a mismatch is an internal bug, which
+  // builds with assertions (tests, fuzzing, sanitizers) report. Without them
+  // (NDEBUG) the check goes: its possible throw gave every callback's step a
+  // stack frame; an int step is 7 instructions without it, 17 with it (W5
+  // chain/100, callgrind).
   template <typename T>
   T take() {
     if constexpr (std::is_void_v<T>) {
       reset();
     } else {
+#ifndef NDEBUG
       if (type() != typeOf<T>()) wrongType(typeOf<T>());
+#endif
       return box_.template take<T>();
     }
   }
