@@ -11,8 +11,6 @@ binaries' output.
         --repetitions 5 --out twisted.json
 """
 import argparse
-import json
-import platform
 import random
 import sys
 import time
@@ -21,7 +19,7 @@ from twisted.internet import epollreactor
 
 epollreactor.install()
 from twisted.internet import reactor  # noqa: E402  (must follow install())
-import twisted  # noqa: E402
+from twisted_results import write_results  # noqa: E402
 
 IMPL = "twisted"
 # Same parameters as benchmarks/workload.h.
@@ -143,21 +141,7 @@ def main():
                 "time_unit": unit,
                 **counters,
             })
-    result = {
-        "context": {
-            "executable": "benchmarks/twisted_bench.py",
-            "twisted_version": twisted.__version__,
-            "python_version": platform.python_version(),
-            "reactor": type(reactor).__name__,
-        },
-        "benchmarks": entries,
-    }
-    text = json.dumps(result, indent=1)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-    else:
-        print(text)
+    write_results("benchmarks/twisted_bench.py", {"reactor": type(reactor).__name__}, entries, args.out)
 
 
 if __name__ == "__main__":

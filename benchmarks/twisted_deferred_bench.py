@@ -11,15 +11,13 @@ scenarios of Twisted's benchmarks/test_deferred.py keep their names.
         --out twisted_w5.json
 """
 import argparse
-import json
-import platform
 import sys
 import time
 import timeit
 
-import twisted
 from twisted.internet import defer
 from twisted.internet.defer import Deferred, DeferredList, ensureDeferred, gatherResults, succeed
+from twisted_results import write_results
 
 IMPL = "twisted"
 
@@ -261,21 +259,7 @@ def main():
                 "time_unit": "ns",
                 "ns_per_op": per_run_ns,
             })
-    result = {
-        "context": {
-            "executable": "benchmarks/twisted_deferred_bench.py",
-            "twisted_version": twisted.__version__,
-            "python_version": platform.python_version(),
-            "debugging": defer.getDebugging(),
-        },
-        "benchmarks": entries,
-    }
-    text = json.dumps(result, indent=1)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-    else:
-        print(text)
+    write_results("benchmarks/twisted_deferred_bench.py", {"debugging": defer.getDebugging()}, entries, args.out)
 
 
 if __name__ == "__main__":

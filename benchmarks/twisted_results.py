@@ -1,0 +1,32 @@
+"""The results file both Twisted benchmark scripts write.
+
+Google Benchmark's JSON layout (context + benchmarks), so that tools/bench
+reads Twisted's rows exactly as it reads the C++ binaries' rows.
+"""
+import json
+import platform
+
+import twisted
+
+
+def write_results(executable, context, entries, out_path):
+    """Writes {"context", "benchmarks"} to out_path, or prints it when None.
+
+    The context always names the script, Twisted's and Python's versions;
+    `context` adds the script's own keys.
+    """
+    result = {
+        "context": {
+            "executable": executable,
+            "twisted_version": twisted.__version__,
+            "python_version": platform.python_version(),
+            **context,
+        },
+        "benchmarks": entries,
+    }
+    text = json.dumps(result, indent=1)
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
