@@ -4,6 +4,16 @@
 
 namespace torsion::net::internal {
 
+void CompletionStreamTransport::send(const std::string_view* pieces, std::size_t count,
+                                     std::size_t total) {
+  if (overHardLimit(total)) return;
+  // Appending never moves bytes already in flight: WriteBuffer only fills
+  // a chunk within the capacity it reserved, or starts a new one.
+  for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
+  startSend();
+  producer_.bufferGrew(buffer_.size(), limits_);
+}
+
 void CompletionStreamTransport::sendSucceeded(std::uint32_t bytes) {
   buffer_.consume(bytes);
   if (!buffer_.empty()) {

@@ -17,9 +17,11 @@
 #ifndef TORSION_NET_COMPLETION_STREAM_TRANSPORT_H_
 #define TORSION_NET_COMPLETION_STREAM_TRANSPORT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <string_view>
 
 #include "backends/completion_port.h"
 #include "net/stream_transport.h"
@@ -35,6 +37,10 @@ class CompletionStreamTransport : public StreamTransport, public CompletionOwner
  protected:
   using StreamTransport::StreamTransport;
   ~CompletionStreamTransport() override = default;
+
+  // Appends to the write buffer and starts a send if none is in flight:
+  // the bytes wait in the buffer until their completion arrives.
+  void send(const std::string_view* pieces, std::size_t count, std::size_t total) final;
 
   // Starts one send of the buffer's front, unless one is in flight
   // (sending_), the buffer is empty or the connection is gone.

@@ -130,16 +130,6 @@ void IocpStreamConnection::resumeReading() {
 
 // ---- Writing ---------------------------------------------------------------------
 
-void IocpStreamConnection::send(const std::string_view* pieces, std::size_t count,
-                                std::size_t total) {
-  if (overHardLimit(total)) return;
-  // Appending never moves bytes already in flight: WriteBuffer only fills
-  // a chunk within the capacity it reserved, or starts a new one.
-  for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
-  startSend();
-  producer_.bufferGrew(buffer_.size(), limits_);
-}
-
 void IocpStreamConnection::startSend() {
   bool tookInline = false;
   while (!sending_ && !buffer_.empty() && !lost_ && socket_ != INVALID_SOCKET) {

@@ -71,8 +71,6 @@ class IocpStreamConnection final : public CompletionStreamTransport {
   // A receive in flight cannot be taken back: startRead() starts no other
   // and readDone() holds what it brings.
   void stopReading() override {}
-  void send(const std::string_view* pieces, std::size_t count,
-            std::size_t total) override;
   // Closing the socket (closeIo) cancels what is in flight.
   void cancelIo() override {}
   void closeIo() override;

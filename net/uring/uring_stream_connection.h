@@ -78,8 +78,6 @@ class UringStreamConnection final : public CompletionStreamTransport {
   // Cancels a multishot receive; what comes in meanwhile is held until
   // resumeProducing (as a single-shot receive's one result is).
   void stopReading() override;
-  void send(const std::string_view* pieces, std::size_t count,
-            std::size_t total) override;
   // Closing the socket (closeIo, on the next pass) cancels what is in flight.
   void cancelIo() override {}
   void closeIo() override;
