@@ -41,6 +41,7 @@ CHECKED_PACKAGES = [
     "fuzz",
     "net",
     "net/iocp",
+    "net/tls",
     "task",
     "tests",
     "tests/lifetimes",

@@ -1,0 +1,313 @@
+#include "net/tls/tls_protocol.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <climits>
+#include <stdexcept>
+#include <utility>
+
+#include <string>
+
+namespace torsion::net::tls {
+
+TLSMemoryBIOProtocol::TLSMemoryBIOProtocol(std::shared_ptr<ContextFactory> context,
+                                           std::shared_ptr<Protocol> wrapped)
+    : context_(std::move(context)), wrapped_(std::move(wrapped)) {}
+
+TLSMemoryBIOProtocol::~TLSMemoryBIOProtocol() { SSL_free(ssl_); }
+
+void TLSMemoryBIOProtocol::connectionMade() {
+  ssl_ = context_->newConnection();
+  incoming_ = BIO_new(BIO_s_mem());
+  outgoing_ = BIO_new(BIO_s_mem());
+  if (ssl_ == nullptr || incoming_ == nullptr || outgoing_ == nullptr) {
+    BIO_free(incoming_);
+    BIO_free(outgoing_);
+    incoming_ = outgoing_ = nullptr;
+    error_ = TLSError("TLSError: cannot create the connection: " + drainErrors("out of memory"));
+    failed_ = true;
+    wrapped_->makeConnection(this);
+    transport()->abortConnection();
+    return;
+  }
+  // An empty input BIO means "wait for more bytes", not end of stream.
+  BIO_set_mem_eof_return(incoming_, -1);
+  SSL_set_bio(ssl_, incoming_, outgoing_);
+  handshake();  // a client's hello goes out now
+  if (failed_) return;
+  wrapped_->makeConnection(this);
+}
+
+bool TLSMemoryBIOProtocol::handshake() {
+  if (handshakeDone_) return true;
+  int result = SSL_do_handshake(ssl_);
+  if (result == 1) {
+    handshakeDone_ = true;
+    flushOutgoing();
+    return true;
+  }
+  int error = SSL_get_error(ssl_, result);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    flushOutgoing();
+    return false;
+  }
+  fail("handshake", error);
+  return false;
+}
+
+void TLSMemoryBIOProtocol::dataReceived(std::string_view data) {
+  if (failed_ || incoming_ == nullptr) return;
+  while (!data.empty()) {
+    int chunk = static_cast<int>(std::min<std::size_t>(data.size(), INT_MAX));
+    BIO_write(incoming_, data.data(), chunk);
+    data.remove_prefix(static_cast<std::size_t>(chunk));
+  }
+  if (!handshake()) return;
+  writePending();
+  deliverPlaintext();
+}
+
+void TLSMemoryBIOProtocol::deliverPlaintext() {
+  char buffer[16 * 1024];
+  while (!failed_ && !peerClosed_ && wrapped_->transport() != nullptr) {
+    int n = SSL_read(ssl_, buffer, sizeof buffer);
+    if (n > 0) {
+      wrapped_->dataReceived(std::string_view(buffer, static_cast<std::size_t>(n)));
+      continue;
+    }
+    int error = SSL_get_error(ssl_, n);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+    if (error == SSL_ERROR_ZERO_RETURN) {
+      peerClosed();
+      break;
+    }
+    fail("read", error);
+    break;
+  }
+  flushOutgoing();
+}
+
+void TLSMemoryBIOProtocol::peerClosed() {
+  peerClosed_ = true;
+  if (wrapped_->halfCloseable()) {
+    wrapped_->readConnectionLost();
+  } else {
+    loseConnection();
+  }
+}
+
+void TLSMemoryBIOProtocol::readConnectionLost() {
+  // The transport's stream ended. After close_notify that is the orderly
+  // end; without one the data may have been truncated by an attacker.
+  if (transport() == nullptr) return;
+  if (!peerClosed_ && !failed_) {
+    error_ = TLSError(handshakeDone_
+                          ? "TLSError: the peer closed the connection without close_notify"
+                          : "TLSError: the connection closed during the handshake");
+    failed_ = true;
+  }
+  transport()->loseConnection();
+}
+
+void TLSMemoryBIOProtocol::writeConnectionLost() {
+  if (writeShutdownRequested_ && wrapped_->halfCloseable() && wrapped_->transport() != nullptr) {
+    wrapped_->writeConnectionLost();
+  }
+}
+
+void TLSMemoryBIOProtocol::connectionLost(const Failure& reason) {
+  lost_ = true;
+  producerRegistered_ = false;
+  if (wrapped_->transport() == nullptr) return;  // never made
+  wrapped_->connectionLost(failed_ ? error_ : reason);
+  wrapped_->detachTransport();
+}
+
+void TLSMemoryBIOProtocol::fail(std::string_view what, int sslError) {
+  std::string message = "TLSError: " + std::string(what) + " failed: " +
+                        drainErrors("SSL error " + std::to_string(sslError));
+  long verify = SSL_get_verify_result(ssl_);
+  if (context_->isClient() && verify != X509_V_OK) {
+    message += std::string(" (certificate verification failed: ") +
+               X509_verify_cert_error_string(verify) + ")";
+  }
+  error_ = TLSError(message);
+  failed_ = true;
+  pending_.clear();
+  flushOutgoing();  // the alert tells the peer why
+  if (transport() != nullptr) transport()->loseConnection();
+}
+
+void TLSMemoryBIOProtocol::flushOutgoing() {
+  if (outgoing_ == nullptr) return;
+  while (std::size_t pending = BIO_ctrl_pending(outgoing_)) {
+    std::string bytes(std::min<std::size_t>(pending, INT_MAX), '\0');
+    int n = BIO_read(outgoing_, bytes.data(), static_cast<int>(bytes.size()));
+    if (n <= 0) break;
+    bytes.resize(static_cast<std::size_t>(n));
+    if (transport() != nullptr) transport()->write(bytes);
+  }
+}
+
+void TLSMemoryBIOProtocol::writePending() {
+  if (!handshakeDone_ || failed_) return;
+  std::size_t done = 0;
+  while (done < pending_.size()) {
+    int chunk = static_cast<int>(std::min<std::size_t>(pending_.size() - done, INT_MAX));
+    int n = SSL_write(ssl_, pending_.data() + done, chunk);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    int error = SSL_get_error(ssl_, n);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+    fail("write", error);
+    return;
+  }
+  pending_.erase(0, done);
+  flushOutgoing();
+  if (!pending_.empty() || producerRegistered_ || transport() == nullptr) return;
+  if (disconnecting_) {
+    sendCloseNotify();
+    transport()->loseConnection();
+  } else if (writeShutdownRequested_) {
+    sendCloseNotify();
+    transport()->loseWriteConnection();
+  }
+}
+
+void TLSMemoryBIOProtocol::sendCloseNotify() {
+  if (closeNotifySent_ || ssl_ == nullptr) return;
+  closeNotifySent_ = true;
+  SSL_shutdown(ssl_);
+  ERR_clear_error();
+  flushOutgoing();
+}
+
+void TLSMemoryBIOProtocol::write(std::string_view data) {
+  if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
+  pending_.append(data);
+  writePending();
+}
+
+void TLSMemoryBIOProtocol::writeSequence(std::span<const std::string_view> data) {
+  if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
+  for (std::string_view piece : data) pending_.append(piece);
+  writePending();
+}
+
+void TLSMemoryBIOProtocol::loseConnection() {
+  if (disconnecting_ || lost_) return;
+  disconnecting_ = true;
+  if (failed_) return;  // fail() already closes
+  writePending();
+}
+
+void TLSMemoryBIOProtocol::loseWriteConnection() {
+  if (writeShutdownRequested_ || disconnecting_ || lost_) return;
+  writeShutdownRequested_ = true;
+  writePending();
+}
+
+void TLSMemoryBIOProtocol::abortConnection() {
+  if (lost_) return;
+  disconnecting_ = true;
+  pending_.clear();
+  transport()->abortConnection();
+}
+
+Address TLSMemoryBIOProtocol::getPeer() const {
+  return transport() != nullptr ? transport()->getPeer() : Address();
+}
+
+Address TLSMemoryBIOProtocol::getHost() const {
+  return transport() != nullptr ? transport()->getHost() : Address();
+}
+
+absl::Status TLSMemoryBIOProtocol::setTcpNoDelay(bool enabled) {
+  if (transport() == nullptr) return absl::FailedPreconditionError("TLS: not connected");
+  return transport()->setTcpNoDelay(enabled);
+}
+
+absl::Status TLSMemoryBIOProtocol::setTcpKeepAlive(bool enabled) {
+  if (transport() == nullptr) return absl::FailedPreconditionError("TLS: not connected");
+  return transport()->setTcpKeepAlive(enabled);
+}
+
+void TLSMemoryBIOProtocol::setWriteBufferLimits(const WriteBufferLimits& limits) {
+  if (transport() != nullptr) transport()->setWriteBufferLimits(limits);
+}
+
+std::size_t TLSMemoryBIOProtocol::writeBufferSize() const {
+  return pending_.size() + (transport() != nullptr ? transport()->writeBufferSize() : 0);
+}
+
+void TLSMemoryBIOProtocol::registerProducer(Producer* producer, bool streaming) {
+  if (producerRegistered_) throw std::logic_error("registerProducer: a producer is already registered");
+  if (transport() == nullptr) {
+    producer->stopProducing();
+    return;
+  }
+  // The transport's buffer holds the encrypted bytes, so it is the one
+  // whose high-water mark should pause the application's producer.
+  producerRegistered_ = true;
+  transport()->registerProducer(producer, streaming);
+}
+
+void TLSMemoryBIOProtocol::unregisterProducer() {
+  if (!producerRegistered_) return;
+  producerRegistered_ = false;
+  if (transport() != nullptr) transport()->unregisterProducer();
+  writePending();
+}
+
+void TLSMemoryBIOProtocol::pauseProducing() {
+  if (transport() != nullptr) transport()->pauseProducing();
+}
+
+void TLSMemoryBIOProtocol::resumeProducing() {
+  if (transport() != nullptr) transport()->resumeProducing();
+}
+
+void TLSMemoryBIOProtocol::stopProducing() {
+  if (transport() != nullptr) transport()->stopProducing();
+}
+
+TLSMemoryBIOFactory::TLSMemoryBIOFactory(std::shared_ptr<ContextFactory> context,
+                                         std::shared_ptr<Factory> wrapped)
+    : context_(std::move(context)),
+      wrapped_(std::move(wrapped)),
+      wrappedClient_(dynamic_cast<ClientFactory*>(wrapped_.get())) {
+  if (context_ == nullptr || wrapped_ == nullptr) {
+    throw std::invalid_argument("TLSMemoryBIOFactory needs a context and a factory");
+  }
+}
+
+std::shared_ptr<Protocol> TLSMemoryBIOFactory::buildProtocol(const Address& address) {
+  std::shared_ptr<Protocol> inner = wrapped_->buildProtocol(address);
+  if (inner == nullptr) return nullptr;
+  auto outer = std::make_shared<TLSMemoryBIOProtocol>(context_, std::move(inner));
+  outer->setFactory(this);
+  return outer;
+}
+
+void TLSMemoryBIOFactory::startFactory() { wrapped_->doStart(); }
+void TLSMemoryBIOFactory::stopFactory() { wrapped_->doStop(); }
+
+void TLSMemoryBIOFactory::startedConnecting(Connector* connector) {
+  if (wrappedClient_ != nullptr) wrappedClient_->startedConnecting(connector);
+}
+
+void TLSMemoryBIOFactory::clientConnectionFailed(Connector* connector, const Failure& reason) {
+  if (wrappedClient_ != nullptr) wrappedClient_->clientConnectionFailed(connector, reason);
+}
+
+void TLSMemoryBIOFactory::clientConnectionLost(Connector* connector, const Failure& reason) {
+  if (wrappedClient_ != nullptr) wrappedClient_->clientConnectionLost(connector, reason);
+}
+
+}  // namespace torsion::net::tls

@@ -1,0 +1,150 @@
+// torsion/net/tls/tls_protocol.h: TLS as a protocol between a stream
+// transport and the application's protocol.
+//
+// Mirrors twisted.protocols.tls: TLSMemoryBIOProtocol and
+// TLSMemoryBIOFactory. The wrapper is the protocol of the real transport
+// (TCP, Unix, iosim, any backend) and the transport of the wrapped
+// protocol; OpenSSL runs over two memory BIOs, so no transport changes.
+//
+//   auto tlsFactory = std::make_shared<torsion::net::tls::TLSMemoryBIOFactory>(
+//       *serverContext, appFactory);
+//   torsion::net::listenTCP(reactor, 443, tlsFactory);
+//
+// Behaviour, as in Twisted:
+//  * The wrapped protocol's connectionMade comes at once; what it writes
+//    before the handshake ends is buffered and sent after it.
+//  * loseConnection() sends close_notify after the buffered data, then
+//    closes the transport. loseWriteConnection() sends close_notify and
+//    half-closes the transport; reading goes on. A peer's close_notify
+//    reaches a halfCloseable() protocol as readConnectionLost(); any other
+//    protocol's connection is closed.
+//  * Flow control passes through: pauseProducing() pauses the transport's
+//    reading; a producer registered with the wrapper is registered with the
+//    transport, whose buffer holds the encrypted bytes.
+//  * A failed handshake, an untrusted, expired or self-signed certificate,
+//    a hostname mismatch or a corrupt record aborts the connection, and
+//    connectionLost receives TLSError with OpenSSL's reason and, for a
+//    certificate, the verification error ("certificate has expired").
+//
+// Thread-safety: reactor thread only.
+#ifndef TORSION_NET_TLS_TLS_PROTOCOL_H_
+#define TORSION_NET_TLS_TLS_PROTOCOL_H_
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "deferred/failure.h"
+#include "net/errors.h"
+#include "net/protocol.h"
+#include "net/tls/context.h"
+
+typedef struct bio_st BIO;
+
+namespace torsion::net::tls {
+
+// The TLS layer failed: the message says why (Twisted passes SSL.Error).
+// A ConnectionLost, so code that traps lost connections traps it too.
+class TLSError : public ConnectionLost {
+ public:
+  explicit TLSError(const std::string& what) : ConnectionLost(what) {}
+};
+
+class TLSMemoryBIOProtocol : public Protocol, public Transport {
+ public:
+  TLSMemoryBIOProtocol(std::shared_ptr<ContextFactory> context,
+                       std::shared_ptr<Protocol> wrapped);
+  ~TLSMemoryBIOProtocol() override;
+
+  Protocol* wrappedProtocol() const { return wrapped_.get(); }
+  bool handshakeDone() const { return handshakeDone_; }
+
+  // --- Protocol (the real transport's side) ---
+  void connectionMade() override;
+  void dataReceived(std::string_view data) override;
+  void connectionLost(const Failure& reason) override;
+  bool halfCloseable() const override { return true; }
+  void readConnectionLost() override;
+  void writeConnectionLost() override;
+
+  // --- Transport (the wrapped protocol's side) ---
+  void write(std::string_view data) override;
+  void writeSequence(std::span<const std::string_view> data) override;
+  void loseConnection() override;
+  void abortConnection() override;
+  void loseWriteConnection() override;
+  bool disconnecting() const override { return disconnecting_; }
+  Address getPeer() const override;
+  Address getHost() const override;
+  absl::Status setTcpNoDelay(bool enabled) override;
+  absl::Status setTcpKeepAlive(bool enabled) override;
+  void setWriteBufferLimits(const WriteBufferLimits& limits) override;
+  std::size_t writeBufferSize() const override;
+  void registerProducer(Producer* producer, bool streaming) override;
+  void unregisterProducer() override;
+  void pauseProducing() override;
+  void resumeProducing() override;
+  void stopProducing() override;
+
+ private:
+  // Drives the handshake; true once it is done. Fails the connection on
+  // an error.
+  bool handshake();
+  // Reads every decrypted byte and hands it to the wrapped protocol.
+  void deliverPlaintext();
+  // Encrypts what the application wrote while the handshake ran.
+  void writePending();
+  // Moves what OpenSSL wrote to its output BIO into the real transport.
+  void flushOutgoing();
+  // Sends close_notify (once).
+  void sendCloseNotify();
+  // Records the TLS error and aborts the real transport.
+  void fail(std::string_view what, int sslError);
+  void peerClosed();
+
+  std::shared_ptr<ContextFactory> context_;
+  std::shared_ptr<Protocol> wrapped_;
+  SSL* ssl_ = nullptr;
+  BIO* incoming_ = nullptr;  // network -> OpenSSL (owned by ssl_)
+  BIO* outgoing_ = nullptr;  // OpenSSL -> network (owned by ssl_)
+  std::string pending_;      // application bytes awaiting the handshake
+  Failure error_;
+  bool failed_ = false;
+  bool handshakeDone_ = false;
+  bool disconnecting_ = false;
+  bool writeShutdownRequested_ = false;
+  bool closeNotifySent_ = false;
+  bool peerClosed_ = false;
+  bool producerRegistered_ = false;
+  bool lost_ = false;
+};
+
+// Wraps every protocol `wrapped` builds in a TLSMemoryBIOProtocol (server
+// or client side as the context says). Forwards startFactory/stopFactory
+// and, when the wrapped factory is a ClientFactory, its connection
+// callbacks, so it can be handed to listenTCP and connectTCP alike.
+class TLSMemoryBIOFactory : public ClientFactory {
+ public:
+  TLSMemoryBIOFactory(std::shared_ptr<ContextFactory> context,
+                      std::shared_ptr<Factory> wrapped);
+
+  std::shared_ptr<Protocol> buildProtocol(const Address& address) override;
+  void startFactory() override;
+  void stopFactory() override;
+  void startedConnecting(Connector* connector) override;
+  void clientConnectionFailed(Connector* connector, const Failure& reason) override;
+  void clientConnectionLost(Connector* connector, const Failure& reason) override;
+
+  Factory* wrappedFactory() const { return wrapped_.get(); }
+
+ private:
+  std::shared_ptr<ContextFactory> context_;
+  std::shared_ptr<Factory> wrapped_;
+  ClientFactory* wrappedClient_;
+};
+
+}  // namespace torsion::net::tls
+
+#endif  // TORSION_NET_TLS_TLS_PROTOCOL_H_
