@@ -14,6 +14,58 @@
 
 namespace torsion::net::tls {
 
+// The application's producer is paused while the transport's buffer is
+// full or while the handshake holds too much of its output; a single
+// pause/resume from either source must not undo the other's.
+class TLSMemoryBIOProtocol::ProducerGate : public Producer {
+ public:
+  ProducerGate(Producer* app, bool streaming) : app_(app), streaming_(streaming) {}
+
+  bool streaming() const { return streaming_; }
+  void setHandshakePaused(bool paused) {
+    handshakePaused_ = paused;
+    update();
+  }
+  bool handshakePaused() const { return handshakePaused_; }
+
+  void pauseProducing() override {
+    transportPaused_ = true;
+    update();
+  }
+  void resumeProducing() override {
+    if (!streaming_) {
+      app_->resumeProducing();  // a pull producer: one more chunk
+      return;
+    }
+    transportPaused_ = false;
+    update();
+  }
+  void stopProducing() override { app_->stopProducing(); }
+
+ private:
+  void update() {
+    bool paused = transportPaused_ || handshakePaused_;
+    if (!streaming_ || paused == appPaused_) return;
+    appPaused_ = paused;
+    if (paused) {
+      app_->pauseProducing();
+    } else {
+      app_->resumeProducing();
+    }
+  }
+
+  Producer* app_;
+  bool streaming_;
+  bool transportPaused_ = false;
+  bool handshakePaused_ = false;
+  bool appPaused_ = false;
+};
+
+namespace {
+// What a streaming producer may write before the handshake ends.
+constexpr std::size_t kHandshakeBufferLimit = 64 * 1024;
+}  // namespace
+
 TLSMemoryBIOProtocol::TLSMemoryBIOProtocol(std::shared_ptr<ContextFactory> context,
                                            std::shared_ptr<Protocol> wrapped)
     : context_(std::move(context)), wrapped_(std::move(wrapped)) {}
@@ -68,6 +120,7 @@ void TLSMemoryBIOProtocol::dataReceived(std::string_view data) {
   }
   if (!handshake()) return;
   writePending();
+  gateForHandshake(false);
   deliverPlaintext();
 }
 
@@ -121,7 +174,6 @@ void TLSMemoryBIOProtocol::writeConnectionLost() {
 
 void TLSMemoryBIOProtocol::connectionLost(const Failure& reason) {
   lost_ = true;
-  producerRegistered_ = false;
   if (wrapped_->transport() == nullptr) return;  // never made
   wrapped_->connectionLost(failed_ ? error_ : reason);
   wrapped_->detachTransport();
@@ -170,7 +222,7 @@ void TLSMemoryBIOProtocol::writePending() {
   }
   pending_.erase(0, done);
   flushOutgoing();
-  if (!pending_.empty() || producerRegistered_ || transport() == nullptr) return;
+  if (!pending_.empty() || gate_ != nullptr || transport() == nullptr) return;
   if (disconnecting_) {
     sendCloseNotify();
     transport()->loseConnection();
@@ -192,12 +244,20 @@ void TLSMemoryBIOProtocol::write(std::string_view data) {
   if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
   pending_.append(data);
   writePending();
+  if (!handshakeDone_ && pending_.size() > kHandshakeBufferLimit) gateForHandshake(true);
+}
+
+void TLSMemoryBIOProtocol::gateForHandshake(bool paused) {
+  if (gate_ != nullptr && gate_->streaming() && gate_->handshakePaused() != paused) {
+    gate_->setHandshakePaused(paused);
+  }
 }
 
 void TLSMemoryBIOProtocol::writeSequence(std::span<const std::string_view> data) {
   if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
   for (std::string_view piece : data) pending_.append(piece);
   writePending();
+  if (!handshakeDone_ && pending_.size() > kHandshakeBufferLimit) gateForHandshake(true);
 }
 
 void TLSMemoryBIOProtocol::loseConnection() {
@@ -247,21 +307,22 @@ std::size_t TLSMemoryBIOProtocol::writeBufferSize() const {
 }
 
 void TLSMemoryBIOProtocol::registerProducer(Producer* producer, bool streaming) {
-  if (producerRegistered_) throw std::logic_error("registerProducer: a producer is already registered");
+  if (gate_ != nullptr) throw std::logic_error("registerProducer: a producer is already registered");
   if (transport() == nullptr) {
     producer->stopProducing();
     return;
   }
-  // The transport's buffer holds the encrypted bytes, so it is the one
-  // whose high-water mark should pause the application's producer.
-  producerRegistered_ = true;
-  transport()->registerProducer(producer, streaming);
+  // The transport's buffer holds the encrypted bytes, so its high-water
+  // mark is the one that pauses the application's producer.
+  gate_ = std::make_unique<ProducerGate>(producer, streaming);
+  transport()->registerProducer(gate_.get(), streaming);
+  if (!handshakeDone_ && pending_.size() > kHandshakeBufferLimit) gateForHandshake(true);
 }
 
 void TLSMemoryBIOProtocol::unregisterProducer() {
-  if (!producerRegistered_) return;
-  producerRegistered_ = false;
+  if (gate_ == nullptr) return;
   if (transport() != nullptr) transport()->unregisterProducer();
+  retiredGate_ = std::move(gate_);
   writePending();
 }
 

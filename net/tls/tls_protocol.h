@@ -19,8 +19,9 @@
 //    reaches a halfCloseable() protocol as readConnectionLost(); any other
 //    protocol's connection is closed.
 //  * Flow control passes through: pauseProducing() pauses the transport's
-//    reading; a producer registered with the wrapper is registered with the
-//    transport, whose buffer holds the encrypted bytes.
+//    reading; a producer registered with the wrapper is paused by the
+//    transport's buffer of encrypted bytes, and also (streaming producers)
+//    while more than 64 KiB wait for the handshake to end.
 //  * A failed handshake, an untrusted, expired or self-signed certificate,
 //    a hostname mismatch or a corrupt record aborts the connection, and
 //    connectionLost receives TLSError with OpenSSL's reason and, for a
@@ -104,8 +105,15 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   void fail(std::string_view what, int sslError);
   void peerClosed();
 
+  class ProducerGate;
+  // Paused or resumed the application's producer for the handshake.
+  void gateForHandshake(bool paused);
+
   std::shared_ptr<ContextFactory> context_;
   std::shared_ptr<Protocol> wrapped_;
+  // Stands between the transport and the application's producer.
+  std::unique_ptr<ProducerGate> gate_;
+  std::unique_ptr<ProducerGate> retiredGate_;  // may still be on the stack
   SSL* ssl_ = nullptr;
   BIO* incoming_ = nullptr;  // network -> OpenSSL (owned by ssl_)
   BIO* outgoing_ = nullptr;  // OpenSSL -> network (owned by ssl_)
@@ -117,7 +125,6 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   bool writeShutdownRequested_ = false;
   bool closeNotifySent_ = false;
   bool peerClosed_ = false;
-  bool producerRegistered_ = false;
   bool lost_ = false;
 };
 

@@ -156,6 +156,59 @@ TEST_F(TLSProtocolTest, LargeTransferWithAPausedReader) {
   EXPECT_TRUE(p.serverApp->received == big);
 }
 
+// Writes `total` bytes as a streaming producer, as fast as it is allowed.
+class Flood : public Recorder, public Producer {
+ public:
+  explicit Flood(std::size_t total) : total_(total) {}
+  void connectionMade() override {
+    Recorder::connectionMade();
+    transport()->registerProducer(this, /*streaming=*/true);
+    produce();
+  }
+  void pauseProducing() override {
+    paused = true;
+    ++pauses;
+  }
+  void resumeProducing() override {
+    paused = false;
+    produce();
+  }
+  void stopProducing() override { stopped = true; }
+  void produce() {
+    while (!paused && sent < total_ && transport() != nullptr) {
+      transport()->write(std::string(16 * 1024, 'x'));
+      sent += 16 * 1024;
+    }
+    if (sent >= total_ && transport() != nullptr && !done) {
+      done = true;
+      transport()->unregisterProducer();
+      transport()->loseConnection();
+    }
+  }
+  std::size_t sent = 0;
+  bool paused = false;
+  int pauses = 0;
+  bool stopped = false;
+  bool done = false;
+
+ private:
+  std::size_t total_;
+};
+
+TEST_F(TLSProtocolTest, StreamingProducerIsPausedWhileTheHandshakeHoldsItsOutput) {
+  auto flood = std::make_shared<Flood>(1024 * 1024);
+  auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca),
+                      std::make_shared<Recorder>(), flood);
+  EXPECT_TRUE(flood->paused);  // bounded, not the whole megabyte
+  EXPECT_LE(flood->sent, 96u * 1024);
+  EXPECT_GE(p.client->writeBufferSize(), 64u * 1024);
+  p.pump.flush();
+  EXPECT_TRUE(flood->done);
+  EXPECT_EQ(p.serverApp->received.size(), 1024u * 1024);
+  EXPECT_TRUE(p.serverApp->lost);
+  EXPECT_TRUE(p.serverApp->lostReason.check<ConnectionDone>()) << p.serverApp->lostReason.str();
+}
+
 // A failure on the client's side of the handshake: the client's reason
 // names the verification error, the server's the alert it received.
 void expectRejected(Pair& p, std::string_view clientReason) {
