@@ -175,7 +175,16 @@ void TLSMemoryBIOProtocol::writeConnectionLost() {
 void TLSMemoryBIOProtocol::connectionLost(const Failure& reason) {
   lost_ = true;
   if (wrapped_->transport() == nullptr) return;  // never made
-  wrapped_->connectionLost(failed_ ? error_ : reason);
+  if (failed_) {
+    wrapped_->connectionLost(error_);
+  } else if (peerClosed_ && closeNotifySent_ && !aborted_) {
+    // Both close_notify alerts crossed: the TLS close was orderly, even if
+    // the TCP close raced (our alert reaching a socket the peer had
+    // already closed gets a reset).
+    wrapped_->connectionLost(Failure(ConnectionDone()));
+  } else {
+    wrapped_->connectionLost(reason);
+  }
   wrapped_->detachTransport();
 }
 
@@ -276,6 +285,7 @@ void TLSMemoryBIOProtocol::loseWriteConnection() {
 void TLSMemoryBIOProtocol::abortConnection() {
   if (lost_) return;
   disconnecting_ = true;
+  aborted_ = true;
   pending_.clear();
   transport()->abortConnection();
 }

@@ -14,7 +14,10 @@
 //  * The wrapped protocol's connectionMade comes at once; what it writes
 //    before the handshake ends is buffered and sent after it.
 //  * loseConnection() sends close_notify after the buffered data, then
-//    closes the transport. loseWriteConnection() sends close_notify and
+//    closes the transport without waiting for the peer's (a unidirectional
+//    close, as RFC 8446 allows). Once both alerts have crossed the
+//    wrapped protocol sees ConnectionDone, whatever the TCP close raced
+//    into. loseWriteConnection() sends close_notify and
 //    half-closes the transport; reading goes on. A peer's close_notify
 //    reaches a halfCloseable() protocol as readConnectionLost(); any other
 //    protocol's connection is closed.
@@ -125,6 +128,7 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   bool writeShutdownRequested_ = false;
   bool closeNotifySent_ = false;
   bool peerClosed_ = false;
+  bool aborted_ = false;
   bool lost_ = false;
 };
 
