@@ -30,14 +30,6 @@ bool isIpLiteral(std::string_view host) {
   return true;
 }
 
-absl::StatusOr<std::string> readFile(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError("TLS: cannot read " + std::string(what) + " " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 SSL_CTX* newContext(bool client) {
   SSL_CTX* ctx = SSL_CTX_new(client ? TLS_client_method() : TLS_server_method());
   if (ctx == nullptr) return nullptr;
@@ -49,6 +41,14 @@ SSL_CTX* newContext(bool client) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> readPemFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError("TLS: cannot read " + std::string(what) + " " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 std::string drainErrors(std::string_view fallback) {
   std::string text;
@@ -124,9 +124,9 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> CertificateOptions::fromPem(
 
 absl::StatusOr<std::shared_ptr<ContextFactory>> CertificateOptions::fromFiles(
     const std::string& certificatePath, const std::string& privateKeyPath) {
-  auto cert = readFile(certificatePath, "certificate");
+  auto cert = readPemFile(certificatePath, "certificate");
   if (!cert.ok()) return cert.status();
-  auto key = readFile(privateKeyPath, "private key");
+  auto key = readPemFile(privateKeyPath, "private key");
   if (!key.ok()) return key.status();
   return fromPem(*cert, *key);
 }

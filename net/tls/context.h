@@ -69,6 +69,10 @@ struct CertificateOptions {
 absl::StatusOr<std::shared_ptr<ContextFactory>> optionsForClientTLS(
     std::string_view hostname, std::optional<std::string> trustRootPem = std::nullopt);
 
+// The contents of a PEM file; InvalidArgument "TLS: cannot read <what>
+// <path>" if it cannot be read.
+absl::StatusOr<std::string> readPemFile(const std::string& path, std::string_view what);
+
 // The OpenSSL error queue as text ("SSL routines::certificate verify
 // failed; ..."), emptied; `fallback` if it was empty.
 std::string drainErrors(std::string_view fallback);
