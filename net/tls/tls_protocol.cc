@@ -73,6 +73,16 @@ TLSMemoryBIOProtocol::TLSMemoryBIOProtocol(std::shared_ptr<ContextFactory> conte
 TLSMemoryBIOProtocol::~TLSMemoryBIOProtocol() { SSL_free(ssl_); }
 
 void TLSMemoryBIOProtocol::connectionMade() {
+  if (context_ == nullptr) {  // plaintext until startTLS
+    wrapped_->makeConnection(this);
+    return;
+  }
+  if (setUpTLS()) handshake();  // a client's hello goes out now
+  wrapped_->makeConnection(this);
+  if (failed_) transport()->abortConnection();
+}
+
+bool TLSMemoryBIOProtocol::setUpTLS() {
   ssl_ = context_->newConnection();
   incoming_ = BIO_new(BIO_s_mem());
   outgoing_ = BIO_new(BIO_s_mem());
@@ -82,16 +92,37 @@ void TLSMemoryBIOProtocol::connectionMade() {
     incoming_ = outgoing_ = nullptr;
     error_ = TLSError("TLSError: cannot create the connection: " + drainErrors("out of memory"));
     failed_ = true;
-    wrapped_->makeConnection(this);
-    transport()->abortConnection();
-    return;
+    return false;
   }
   // An empty input BIO means "wait for more bytes", not end of stream.
   BIO_set_mem_eof_return(incoming_, -1);
   SSL_set_bio(ssl_, incoming_, outgoing_);
-  handshake();  // a client's hello goes out now
-  if (failed_) return;
-  wrapped_->makeConnection(this);
+  return true;
+}
+
+absl::Status TLSMemoryBIOProtocol::startTLS(std::shared_ptr<ContextFactory> context) {
+  if (context == nullptr) return absl::InvalidArgumentError("startTLS needs a context");
+  if (context_ != nullptr) return absl::FailedPreconditionError("startTLS: TLS has already started");
+  if (lost_ || transport() == nullptr || disconnecting_ || writeShutdownRequested_) {
+    return absl::FailedPreconditionError("startTLS: the connection is closing or gone");
+  }
+  context_ = std::move(context);
+  if (!setUpTLS()) {
+    transport()->abortConnection();
+    return absl::InternalError(error_.getErrorMessage());
+  }
+  handshake();
+  return absl::OkStatus();
+}
+
+absl::Status startTLS(Transport* transport, std::shared_ptr<ContextFactory> context) {
+  auto* wrapper = dynamic_cast<TLSMemoryBIOProtocol*>(transport);
+  if (wrapper == nullptr) {
+    return absl::FailedPreconditionError(
+        "startTLS: this transport cannot start TLS; serve its factory through "
+        "TLSMemoryBIOFactory::startTLSCapable");
+  }
+  return wrapper->startTLS(std::move(context));
 }
 
 bool TLSMemoryBIOProtocol::handshake() {
@@ -112,6 +143,10 @@ bool TLSMemoryBIOProtocol::handshake() {
 }
 
 void TLSMemoryBIOProtocol::dataReceived(std::string_view data) {
+  if (context_ == nullptr) {
+    wrapped_->dataReceived(data);
+    return;
+  }
   if (failed_ || incoming_ == nullptr) return;
   while (!data.empty()) {
     int chunk = static_cast<int>(std::min<std::size_t>(data.size(), INT_MAX));
@@ -157,6 +192,14 @@ void TLSMemoryBIOProtocol::readConnectionLost() {
   // The transport's stream ended. After close_notify that is the orderly
   // end; without one the data may have been truncated by an attacker.
   if (transport() == nullptr) return;
+  if (context_ == nullptr) {
+    if (wrapped_->halfCloseable()) {
+      wrapped_->readConnectionLost();
+    } else {
+      transport()->loseConnection();
+    }
+    return;
+  }
   if (!peerClosed_ && !failed_) {
     error_ = TLSError(handshakeDone_
                           ? "TLSError: the peer closed the connection without close_notify"
@@ -167,7 +210,7 @@ void TLSMemoryBIOProtocol::readConnectionLost() {
 }
 
 void TLSMemoryBIOProtocol::writeConnectionLost() {
-  if (writeShutdownRequested_ && wrapped_->halfCloseable() && wrapped_->transport() != nullptr) {
+  if ((writeShutdownRequested_ || context_ == nullptr) && wrapped_->halfCloseable() && wrapped_->transport() != nullptr) {
     wrapped_->writeConnectionLost();
   }
 }
@@ -251,6 +294,10 @@ void TLSMemoryBIOProtocol::sendCloseNotify() {
 
 void TLSMemoryBIOProtocol::write(std::string_view data) {
   if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
+  if (context_ == nullptr) {
+    transport()->write(data);
+    return;
+  }
   pending_.append(data);
   writePending();
   if (!handshakeDone_ && pending_.size() > kHandshakeBufferLimit) gateForHandshake(true);
@@ -264,6 +311,10 @@ void TLSMemoryBIOProtocol::gateForHandshake(bool paused) {
 
 void TLSMemoryBIOProtocol::writeSequence(std::span<const std::string_view> data) {
   if (disconnecting_ || writeShutdownRequested_ || failed_ || lost_) return;
+  if (context_ == nullptr) {
+    transport()->writeSequence(data);
+    return;
+  }
   for (std::string_view piece : data) pending_.append(piece);
   writePending();
   if (!handshakeDone_ && pending_.size() > kHandshakeBufferLimit) gateForHandshake(true);
@@ -272,6 +323,10 @@ void TLSMemoryBIOProtocol::writeSequence(std::span<const std::string_view> data)
 void TLSMemoryBIOProtocol::loseConnection() {
   if (disconnecting_ || lost_) return;
   disconnecting_ = true;
+  if (context_ == nullptr) {
+    transport()->loseConnection();
+    return;
+  }
   if (failed_) return;  // fail() already closes
   writePending();
 }
@@ -279,6 +334,10 @@ void TLSMemoryBIOProtocol::loseConnection() {
 void TLSMemoryBIOProtocol::loseWriteConnection() {
   if (writeShutdownRequested_ || disconnecting_ || lost_) return;
   writeShutdownRequested_ = true;
+  if (context_ == nullptr) {
+    transport()->loseWriteConnection();
+    return;
+  }
   writePending();
 }
 
@@ -353,9 +412,12 @@ TLSMemoryBIOFactory::TLSMemoryBIOFactory(std::shared_ptr<ContextFactory> context
     : context_(std::move(context)),
       wrapped_(std::move(wrapped)),
       wrappedClient_(dynamic_cast<ClientFactory*>(wrapped_.get())) {
-  if (context_ == nullptr || wrapped_ == nullptr) {
-    throw std::invalid_argument("TLSMemoryBIOFactory needs a context and a factory");
-  }
+  if (wrapped_ == nullptr) throw std::invalid_argument("TLSMemoryBIOFactory needs a factory");
+}
+
+std::shared_ptr<TLSMemoryBIOFactory> TLSMemoryBIOFactory::startTLSCapable(
+    std::shared_ptr<Factory> wrapped) {
+  return std::make_shared<TLSMemoryBIOFactory>(nullptr, std::move(wrapped));
 }
 
 std::shared_ptr<Protocol> TLSMemoryBIOFactory::buildProtocol(const Address& address) {

@@ -25,6 +25,9 @@
 //    reading; a producer registered with the wrapper is paused by the
 //    transport's buffer of encrypted bytes, and also (streaming producers)
 //    while more than 64 KiB wait for the handshake to end.
+//  * startTLS: a wrapper made without a context (startTLSCapable) passes
+//    bytes through untouched until startTLS(transport, context) is called
+//    on it; from then on it is TLS, as Twisted's ITLSTransport.startTLS.
 //  * A failed handshake, an untrusted, expired or self-signed certificate,
 //    a hostname mismatch or a corrupt record aborts the connection, and
 //    connectionLost receives TLSError with OpenSSL's reason and, for a
@@ -63,6 +66,10 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   ~TLSMemoryBIOProtocol() override;
 
   Protocol* wrappedProtocol() const { return wrapped_.get(); }
+  // False while a startTLS-capable wrapper still passes plaintext.
+  bool tlsStarted() const { return context_ != nullptr; }
+  // Switches a plaintext wrapper to TLS (see startTLS below).
+  absl::Status startTLS(std::shared_ptr<ContextFactory> context);
   bool handshakeDone() const { return handshakeDone_; }
 
   // --- Protocol (the real transport's side) ---
@@ -93,6 +100,8 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   void stopProducing() override;
 
  private:
+  // Creates the SSL object and its BIOs; false (and failed) on error.
+  bool setUpTLS();
   // Drives the handshake; true once it is done. Fails the connection on
   // an error.
   bool handshake();
@@ -132,8 +141,16 @@ class TLSMemoryBIOProtocol : public Protocol, public Transport {
   bool lost_ = false;
 };
 
+// Starts TLS on `transport` (a protocol's transport()): the bytes written
+// before it go out as plaintext, everything after is TLS, with `context`
+// saying which side this is. FailedPrecondition if the transport is not a
+// startTLS-capable wrapper (the connection's factory was not wrapped by
+// startTLSCapable), TLS already runs, or the connection is gone.
+absl::Status startTLS(Transport* transport, std::shared_ptr<ContextFactory> context);
+
 // Wraps every protocol `wrapped` builds in a TLSMemoryBIOProtocol (server
-// or client side as the context says). Forwards startFactory/stopFactory
+// or client side as the context says; a null context: plaintext until
+// startTLS). Forwards startFactory/stopFactory
 // and, when the wrapped factory is a ClientFactory, its connection
 // callbacks, so it can be handed to listenTCP and connectTCP alike.
 class TLSMemoryBIOFactory : public ClientFactory {
@@ -149,6 +166,11 @@ class TLSMemoryBIOFactory : public ClientFactory {
   void clientConnectionLost(Connector* connector, const Failure& reason) override;
 
   Factory* wrappedFactory() const { return wrapped_.get(); }
+
+  // A factory whose connections are plaintext until startTLS (Twisted
+  // gives every TCP transport startTLS; here the factory opts in, so the
+  // transports stay as they are).
+  static std::shared_ptr<TLSMemoryBIOFactory> startTLSCapable(std::shared_ptr<Factory> wrapped);
 
  private:
   std::shared_ptr<ContextFactory> context_;

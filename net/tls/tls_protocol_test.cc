@@ -79,6 +79,18 @@ Pair connectTLS(std::shared_ptr<ContextFactory> serverCtx, std::shared_ptr<Conte
   return {serverApp, clientApp, server, client, std::move(pump)};
 }
 
+std::shared_ptr<Factory> factoryReturning(std::shared_ptr<Protocol> protocol) {
+  class One : public ServerFactory {
+   public:
+    explicit One(std::shared_ptr<Protocol> p) : p_(std::move(p)) {}
+    std::shared_ptr<Protocol> buildProtocol(const Address&) override { return p_; }
+
+   private:
+    std::shared_ptr<Protocol> p_;
+  };
+  return std::make_shared<One>(std::move(protocol));
+}
+
 class TLSProtocolTest : public ::testing::Test {
  protected:
   TestCertificateAuthority ca{"torsion test CA"};
@@ -277,7 +289,44 @@ TEST_F(TLSProtocolTest, FactoryWrapsWhatTheWrappedFactoryBuilds) {
   EXPECT_EQ(inner->numPorts(), 1);
   factory.doStop();
   EXPECT_EQ(inner->numPorts(), 0);
-  EXPECT_THROW(TLSMemoryBIOFactory(nullptr, inner), std::invalid_argument);
+  EXPECT_THROW(TLSMemoryBIOFactory(serverContext(ca.issue("localhost")), nullptr),
+               std::invalid_argument);
+}
+
+// A line-based greeting in plaintext, then TLS on both sides (SMTP's
+// STARTTLS, in miniature).
+TEST_F(TLSProtocolTest, StartTLSSwitchesAPlaintextConnection) {
+  auto serverApp = std::make_shared<Recorder>();
+  auto clientApp = std::make_shared<Recorder>("STARTTLS\r\n");
+  auto serverFactory = TLSMemoryBIOFactory::startTLSCapable(factoryReturning(serverApp));
+  auto clientFactory = TLSMemoryBIOFactory::startTLSCapable(factoryReturning(clientApp));
+  auto server = serverFactory->buildProtocol(Address());
+  auto client = clientFactory->buildProtocol(Address());
+  IOPump pump = connect(server, client, /*greet=*/false);
+  EXPECT_EQ(pump.clientIO().takeOutBuffer(), "STARTTLS\r\n");  // plaintext on the wire
+  clientApp->transport()->write("STARTTLS\r\n");
+  pump.flush();
+  EXPECT_EQ(serverApp->received, "STARTTLS\r\n");
+  serverApp->transport()->write("220 go ahead\r\n");
+  ASSERT_TRUE(startTLS(serverApp->transport(), serverContext(ca.issue("localhost"))).ok());
+  pump.flush();
+  EXPECT_EQ(clientApp->received, "220 go ahead\r\n");
+  ASSERT_TRUE(startTLS(clientApp->transport(), clientContext(ca)).ok());
+  clientApp->transport()->write("secret");
+  EXPECT_FALSE(static_cast<TLSMemoryBIOProtocol*>(client.get())->handshakeDone());
+  pump.flush();
+  EXPECT_EQ(serverApp->received, "STARTTLS\r\nsecret");
+  EXPECT_TRUE(static_cast<TLSMemoryBIOProtocol*>(client.get())->handshakeDone());
+  auto again = startTLS(clientApp->transport(), clientContext(ca));
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.message().find("already"), absl::string_view::npos);
+}
+
+TEST_F(TLSProtocolTest, StartTLSOnATransportThatCannotIsRefused) {
+  auto [client, server, pump] = connectedServerAndClient<Recorder, Recorder>();
+  auto status = startTLS(client->transport(), clientContext(ca));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("startTLSCapable"), absl::string_view::npos) << status;
 }
 
 TEST(TLSContextTest, BadInputsSayWhatFailed) {
