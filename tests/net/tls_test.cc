@@ -181,6 +181,65 @@ TEST_P(TlsTest, HostnameMismatchReachesConnectionLost) {
   EXPECT_EQ(serverFactory->protocol()->received, "");
 }
 
+// The server closes its TCP connection under TLS: no close_notify, so the
+// client cannot tell truncation from the end and says so.
+TEST_P(TlsTest, TcpCloseWithoutCloseNotifyIsAnError) {
+  auto serverFactory = std::make_shared<TestFactory>([] {
+    auto p = std::make_shared<RecordingProtocol>();
+    p->onData = [](RecordingProtocol& self, std::string_view) {
+      auto* tls = dynamic_cast<net::tls::TLSMemoryBIOProtocol*>(self.transport());
+      tls->transport()->loseConnection();  // the TCP transport, under TLS
+    };
+    return p;
+  });
+  auto port = listenTLS(serverFactory, ca.issue("localhost"));
+  ASSERT_TRUE(port);
+  auto client = std::make_shared<RecordingProtocol>();
+  client->onMade = [](RecordingProtocol& p) { p.transport()->write("hi"); };
+  connectTLS(port, factoryFor(client), "localhost");
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  ASSERT_TRUE(client->reason.check<net::tls::TLSError>()) << client->reason.str();
+  EXPECT_NE(client->reason.getErrorMessage().find("without close_notify"), std::string::npos)
+      << client->reason.getErrorMessage();
+  ASSERT_TRUE(iterateUntil([&] { return serverFactory->protocol()->lost; }));
+}
+
+// startTLS over real TCP: a plaintext greeting, then TLS both ways.
+TEST_P(TlsTest, StartTLS) {
+  auto cert = ca.issue("localhost");
+  auto serverContext = net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
+  ASSERT_TRUE(serverContext.ok());
+  auto serverFactory = std::make_shared<TestFactory>([&] {
+    auto p = std::make_shared<RecordingProtocol>();
+    p->onData = [&](RecordingProtocol& self, std::string_view) {
+      if (self.received == "STARTTLS") {
+        self.transport()->write("OK");
+        EXPECT_TRUE(net::tls::startTLS(self.transport(), *serverContext).ok());
+      } else if (self.received == "STARTTLSsecret") {
+        self.transport()->write("SECRET");
+        self.transport()->loseConnection();
+      }
+    };
+    return p;
+  });
+  auto port = listen(net::tls::TLSMemoryBIOFactory::startTLSCapable(serverFactory));
+  ASSERT_TRUE(port);
+  auto clientContext = net::tls::optionsForClientTLS("localhost", ca.certificatePem());
+  ASSERT_TRUE(clientContext.ok());
+  auto client = std::make_shared<RecordingProtocol>();
+  client->onMade = [](RecordingProtocol& p) { p.transport()->write("STARTTLS"); };
+  client->onData = [&](RecordingProtocol& p, std::string_view) {
+    if (p.received == "OK") {
+      EXPECT_TRUE(net::tls::startTLS(p.transport(), *clientContext).ok());
+      p.transport()->write("secret");
+    }
+  };
+  connect(port, net::tls::TLSMemoryBIOFactory::startTLSCapable(factoryFor(client)));
+  ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
+  EXPECT_EQ(client->received, "OKSECRET");
+  EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.str();
+}
+
 TEST_P(TlsTest, WrongContextKindIsRefused) {
   auto client = net::tls::optionsForClientTLS("localhost", ca.certificatePem());
   ASSERT_TRUE(client.ok());
