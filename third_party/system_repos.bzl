@@ -69,6 +69,7 @@ def system_deps():
     _add(existing, "com_github_google_benchmark", {Label("//third_party:benchmark.BUILD"): ""})
     _add(existing, "system_peers", {Label("//third_party:peers.BUILD"): ""})
     _add(existing, "liburing", {Label("//third_party:liburing.BUILD"): ""})
+    _add(existing, "openssl", {Label("//third_party:openssl.BUILD"): ""})
     if "glib" not in existing:
         glib_repository(name = "glib")
     if "gtk" not in existing:

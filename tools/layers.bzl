@@ -42,6 +42,7 @@ CHECKED_PACKAGES = [
     "net",
     "net/iocp",
     "net/uring",
+    "net/tls",
     "task",
     "tests",
     "tests/lifetimes",
