@@ -15,7 +15,7 @@
 //
 //   // or from a string: clientFromString(reactor, "host:example.com:80:timeout=10")
 //
-// Where torsion differs from Twisted (docs/net.md):
+// Where torsion differs from Twisted (docs/hostname-endpoint.md):
 //   * `timeout` bounds the whole connect, resolution included; when it
 //     runs out everything still running is cancelled and the Deferred
 //     fails with TimeoutError (net/errors.h). Twisted applies it to each
