@@ -1,6 +1,6 @@
 // Runs every workload once at a small size on torsion's backends (glib
-// included on Linux) and the three minimal loops, and fails on any error the drivers report: a
-// stall, a cancelled timer that fired, a byte lost between pipes, a backend
+// included on Linux) and the three minimal loops, and fails on any error the drivers
+// report: a stall, a cancelled timer that fired, a byte lost between pipes, a backend
 // that would not start. The benchmark binaries are tagged manual; this test
 // is what `bazel test //...` builds and runs, so an API change in core/ that
 // breaks the torsion adapter is caught at once. Peers are left out: their

@@ -43,7 +43,9 @@ TEST(TimerQueueTest, NodeFitsOneCacheLine) { EXPECT_LE(sizeof(TimerNode), 64u); 
 TEST(TimerQueueTest, EmplaceWhoseCallableThrowsSchedulesNothing) {
   struct ThrowsWhenCopied {
     ThrowsWhenCopied() = default;
-    ThrowsWhenCopied(const ThrowsWhenCopied&) { throw std::runtime_error("copy refused"); }
+    ThrowsWhenCopied(const ThrowsWhenCopied&) {
+      throw std::runtime_error("copy refused");
+    }
     void operator()() const {}
   };
   FakeTime t;

@@ -143,9 +143,9 @@ void buildWindow(App& app) {
                    }),
                    &app);
   GtkAccelGroup* keys = gtk_accel_group_new();
-  gtk_accel_group_connect(keys, GDK_KEY_w, GDK_CONTROL_MASK, GtkAccelFlags(0),
-                          g_cclosure_new_swap(G_CALLBACK(gtk_window_close),
-                                              ui.window, nullptr));
+  gtk_accel_group_connect(
+      keys, GDK_KEY_w, GDK_CONTROL_MASK, GtkAccelFlags(0),
+      g_cclosure_new_swap(G_CALLBACK(gtk_window_close), ui.window, nullptr));
   gtk_window_add_accel_group(GTK_WINDOW(ui.window), keys);
   // Where the button is, once laid out and on screen.
   g_signal_connect(ui.window, "map-event",
@@ -168,7 +168,8 @@ int main(int argc, char** argv) {
     std::cerr << "gtk_echo: cannot open a display (is DISPLAY set?)\n";
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<torsion::Reactor>> reactor = torsion::createGlibReactor();
+  absl::StatusOr<std::unique_ptr<torsion::Reactor>> reactor =
+      torsion::createGlibReactor();
   if (!reactor.ok()) {
     std::cerr << "gtk_echo: cannot create a reactor: " << reactor.status() << "\n";
     return 1;
@@ -188,9 +189,8 @@ int main(int argc, char** argv) {
   app.reactor.addSystemEventTrigger(torsion::Phase::kBefore, "shutdown", [&] {
     if (ticker.running()) ticker.stop();
   });
-  app.reactor.addSystemEventTrigger(torsion::Phase::kAfter, "shutdown", [] {
-    gtk_main_quit();
-  });
+  app.reactor.addSystemEventTrigger(torsion::Phase::kAfter, "shutdown",
+                                    [] { gtk_main_quit(); });
   app.reactor.startRunning();
   gtk_main();
   std::printf("closed after %d tick(s)\n", ticks);

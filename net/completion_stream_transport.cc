@@ -1,5 +1,6 @@
 #include "net/completion_stream_transport.h"
 
+#include "core/errors.h"
 #include "net/completion_support.h"
 
 namespace torsion::net::internal {
@@ -12,6 +13,15 @@ void CompletionStreamTransport::send(const std::string_view* pieces, std::size_t
   for (std::size_t i = 0; i < count; ++i) buffer_.append(pieces[i]);
   startSend();
   producer_.bufferGrew(buffer_.size(), limits_);
+}
+
+void CompletionStreamTransport::peerFinishedWriting() {
+  if (protocol_->halfCloseable()) {
+    readDisconnected_ = true;
+    protocol_->readConnectionLost();
+    return;
+  }
+  closeNow(std::make_exception_ptr(ConnectionDone()));
 }
 
 void CompletionStreamTransport::sendSucceeded(std::uint32_t bytes) {

@@ -48,6 +48,12 @@ class CompletionStreamTransport : public StreamTransport, public CompletionOwner
 
   void drainThenCheck() override { scheduleDrainCheck(); }
 
+  // A clean end of stream: the peer shut down its write side. A
+  // half-closeable protocol hears readConnectionLost (should it throw, the
+  // completion policy disconnects with that reason); any other connection
+  // ends with ConnectionDone.
+  void peerFinishedWriting();
+
   // The send in flight took `bytes` without error: the next one starts, or
   // the drained buffer finishes what waited for it (afterDrain).
   void sendSucceeded(std::uint32_t bytes);

@@ -38,7 +38,7 @@ class Step {
   Step() = default;
   template <typename Fn>
   requires(!std::is_same_v<std::decay_t<Fn>, Step>)  // a Step moves, never nests
-  explicit Step(Fn&& fn) {
+      explicit Step(Fn&& fn) {
     box_.template emplace<std::decay_t<Fn>>(&kOps<std::decay_t<Fn>>,
                                             std::forward<Fn>(fn));
   }

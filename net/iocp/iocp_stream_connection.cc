@@ -100,14 +100,7 @@ void IocpStreamConnection::deliver(std::uint32_t error, std::uint32_t bytes) {
       closeNow(lostFromError("WSARecv", WSAECONNRESET));
       return;
     }
-    // The peer shut down its write side. Should readConnectionLost throw,
-    // the completion policy disconnects with that reason.
-    if (protocol_->halfCloseable()) {
-      readDisconnected_ = true;
-      protocol_->readConnectionLost();
-      return;
-    }
-    closeNow(std::make_exception_ptr(ConnectionDone()));
+    peerFinishedWriting();
     return;
   }
   // A throw skips startRead: the completion policy disconnects us.

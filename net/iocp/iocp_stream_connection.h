@@ -34,9 +34,9 @@
 #include "absl/status/status.h"
 #include "backends/completion_port.h"
 #include "core/reactor.h"
+#include "net/completion_stream_transport.h"
 #include "net/iocp/iocp_support.h"
 #include "net/protocol.h"
-#include "net/completion_stream_transport.h"
 
 namespace torsion::net::internal {
 

@@ -17,7 +17,7 @@ namespace {
 
 absl::Status loadError(std::string_view what) {
   return absl::InvalidArgumentError("TLS: " + std::string(what) + ": " +
-                                     drainErrors("no OpenSSL reason"));
+                                    drainErrors("no OpenSSL reason"));
 }
 
 bool isIpLiteral(std::string_view host) {
@@ -36,7 +36,8 @@ SSL_CTX* newContext(bool client) {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   // The wrapper writes what SSL_write accepted and retries with the same
   // bytes only through its own buffer, so partial writes are fine.
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_mode(ctx,
+                   SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   return ctx;
 }
 
@@ -44,7 +45,9 @@ SSL_CTX* newContext(bool client) {
 
 absl::StatusOr<std::string> readPemFile(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError("TLS: cannot read " + std::string(what) + " " + path);
+  if (!in)
+    return absl::InvalidArgumentError("TLS: cannot read " + std::string(what) + " " +
+                                      path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -91,7 +94,8 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> CertificateOptions::fromPem(
   if (ctx == nullptr) return loadError("cannot create a context");
   auto factory = std::make_shared<ContextFactory>(ctx, false, "");
 
-  BIO* certs = BIO_new_mem_buf(certificateChainPem.data(), static_cast<int>(certificateChainPem.size()));
+  BIO* certs = BIO_new_mem_buf(certificateChainPem.data(),
+                               static_cast<int>(certificateChainPem.size()));
   X509* leaf = PEM_read_bio_X509(certs, nullptr, nullptr, nullptr);
   bool ok = leaf != nullptr && SSL_CTX_use_certificate(ctx, leaf) == 1;
   X509_free(leaf);
@@ -109,7 +113,8 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> CertificateOptions::fromPem(
   BIO_free(certs);
   if (!ok) return loadError("cannot load the certificate");
 
-  BIO* keyText = BIO_new_mem_buf(privateKeyPem.data(), static_cast<int>(privateKeyPem.size()));
+  BIO* keyText =
+      BIO_new_mem_buf(privateKeyPem.data(), static_cast<int>(privateKeyPem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(keyText, nullptr, nullptr, nullptr);
   BIO_free(keyText);
   if (key == nullptr) return loadError("cannot load the private key");
@@ -134,7 +139,8 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> CertificateOptions::fromFiles(
 absl::StatusOr<std::shared_ptr<ContextFactory>> optionsForClientTLS(
     std::string_view hostname, std::optional<std::string> trustRootPem) {
   if (hostname.empty()) {
-    return absl::InvalidArgumentError("TLS: optionsForClientTLS needs the server's hostname");
+    return absl::InvalidArgumentError(
+        "TLS: optionsForClientTLS needs the server's hostname");
   }
   if (hostname.find('\0') != std::string_view::npos) {
     return absl::InvalidArgumentError("TLS: the hostname holds a NUL byte");
@@ -144,10 +150,12 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> optionsForClientTLS(
   auto factory = std::make_shared<ContextFactory>(ctx, true, std::string(hostname));
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   if (!trustRootPem) {
-    if (SSL_CTX_set_default_verify_paths(ctx) != 1) return loadError("cannot load the system CA store");
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1)
+      return loadError("cannot load the system CA store");
     return factory;
   }
-  BIO* roots = BIO_new_mem_buf(trustRootPem->data(), static_cast<int>(trustRootPem->size()));
+  BIO* roots =
+      BIO_new_mem_buf(trustRootPem->data(), static_cast<int>(trustRootPem->size()));
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   int added = 0;
   while (X509* root = PEM_read_bio_X509(roots, nullptr, nullptr, nullptr)) {

@@ -15,23 +15,28 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenSSL(
     return absl::InvalidArgumentError("listenSSL needs a factory and a context");
   }
   if (contextFactory->isClient()) {
-    return absl::InvalidArgumentError("listenSSL needs a server context (CertificateOptions)");
+    return absl::InvalidArgumentError(
+        "listenSSL needs a server context (CertificateOptions)");
   }
-  auto wrapped = std::make_shared<TLSMemoryBIOFactory>(std::move(contextFactory), std::move(factory));
+  auto wrapped = std::make_shared<TLSMemoryBIOFactory>(std::move(contextFactory),
+                                                       std::move(factory));
   return listenTCP(reactor, port, std::move(wrapped), std::move(options));
 }
 
 std::shared_ptr<Connector> connectSSL(Reactor& reactor, std::string_view host,
-                                      std::uint16_t port, std::shared_ptr<ClientFactory> factory,
+                                      std::uint16_t port,
+                                      std::shared_ptr<ClientFactory> factory,
                                       std::shared_ptr<ContextFactory> contextFactory,
                                       ConnectOptions options) {
   if (contextFactory == nullptr || factory == nullptr) {
     throw std::invalid_argument("connectSSL needs a factory and a context");
   }
   if (!contextFactory->isClient()) {
-    throw std::invalid_argument("connectSSL needs a client context (optionsForClientTLS)");
+    throw std::invalid_argument(
+        "connectSSL needs a client context (optionsForClientTLS)");
   }
-  auto wrapped = std::make_shared<TLSMemoryBIOFactory>(std::move(contextFactory), std::move(factory));
+  auto wrapped = std::make_shared<TLSMemoryBIOFactory>(std::move(contextFactory),
+                                                       std::move(factory));
   return connectTCP(reactor, host, port, std::move(wrapped), std::move(options));
 }
 

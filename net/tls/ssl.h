@@ -4,9 +4,9 @@
 // listenTCP / connectTCP with the factory wrapped in a TLSMemoryBIOFactory,
 // so every backend that carries TCP carries TLS.
 //
-//   auto context = torsion::net::tls::CertificateOptions::fromFiles("cert.pem", "key.pem");
-//   auto port = torsion::net::tls::listenSSL(reactor, 8443, factory, *context);
-//   auto client = torsion::net::tls::optionsForClientTLS("localhost");
+//   auto context = torsion::net::tls::CertificateOptions::fromFiles("cert.pem",
+//   "key.pem"); auto port = torsion::net::tls::listenSSL(reactor, 8443, factory,
+//   *context); auto client = torsion::net::tls::optionsForClientTLS("localhost");
 //   torsion::net::tls::connectSSL(reactor, "127.0.0.1", 8443, clientFactory, *client);
 //
 // A null context is std::invalid_argument; a server (client) context
@@ -31,7 +31,8 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenSSL(
     std::shared_ptr<ContextFactory> contextFactory, ListenOptions options = {});
 
 std::shared_ptr<Connector> connectSSL(Reactor& reactor, std::string_view host,
-                                      std::uint16_t port, std::shared_ptr<ClientFactory> factory,
+                                      std::uint16_t port,
+                                      std::shared_ptr<ClientFactory> factory,
                                       std::shared_ptr<ContextFactory> contextFactory,
                                       ConnectOptions options = {});
 

@@ -46,7 +46,8 @@ X509* makeCertificate(std::string_view commonName, EVP_PKEY* subjectKey, X509* i
   BN_to_ASN1_INTEGER(number, X509_get_serialNumber(cert));
   BN_free(number);
   X509_gmtime_adj(X509_getm_notBefore(cert), validity.validFromSeconds);
-  X509_gmtime_adj(X509_getm_notAfter(cert), validity.validFromSeconds + validity.validForSeconds);
+  X509_gmtime_adj(X509_getm_notAfter(cert),
+                  validity.validFromSeconds + validity.validForSeconds);
   X509_set_pubkey(cert, subjectKey);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
@@ -103,7 +104,8 @@ TestCertificateAuthority::~TestCertificateAuthority() {
 CertificateAndKey TestCertificateAuthority::issue(std::string_view dnsName,
                                                   Validity validity) const {
   EVP_PKEY* key = newKey();
-  X509* cert = makeCertificate(dnsName, key, certificate_, key_, /*isCA=*/false, validity);
+  X509* cert =
+      makeCertificate(dnsName, key, certificate_, key_, /*isCA=*/false, validity);
   CertificateAndKey result{toPem(cert), toPem(key)};
   X509_free(cert);
   EVP_PKEY_free(key);

@@ -104,7 +104,8 @@ absl::StatusOr<std::shared_ptr<ContextFactory>> serverContext(const SslServerSpe
   absl::StatusOr<std::string> key = readPemFile(spec.privateKey, "privateKey");
   if (!key.ok()) return key.status();
   if (spec.extraCertChain) {
-    absl::StatusOr<std::string> chain = readPemFile(*spec.extraCertChain, "extraCertChain");
+    absl::StatusOr<std::string> chain =
+        readPemFile(*spec.extraCertChain, "extraCertChain");
     if (!chain.ok()) return chain.status();
     *cert += "\n" + *chain;
   }
@@ -138,8 +139,8 @@ absl::StatusOr<TlsClientSpec> parseTlsClientSpec(std::string_view description) {
   if (!parts.ok()) return parts.status();
   for (std::string_view unsupported : {"certificate", "privateKey", "endpoint"}) {
     if (take(*parts, unsupported)) {
-      return invalid(description,
-                     "'" + std::string(unsupported) + "' is not supported on tls: clients");
+      return invalid(description, "'" + std::string(unsupported) +
+                                      "' is not supported on tls: clients");
     }
   }
   TlsClientSpec spec;
@@ -171,7 +172,8 @@ TLSClientEndpoint::TLSClientEndpoint(std::shared_ptr<StreamNetwork> network,
                                      std::shared_ptr<ContextFactory> context)
     : tcp_(std::move(network), std::move(spec)), context_(std::move(context)) {}
 
-Deferred<std::shared_ptr<Protocol>> TLSClientEndpoint::connect(std::shared_ptr<Factory> factory) {
+Deferred<std::shared_ptr<Protocol>> TLSClientEndpoint::connect(
+    std::shared_ptr<Factory> factory) {
   return tcp_.connect(std::make_shared<TLSMemoryBIOFactory>(context_, std::move(factory)))
       .addCallback([](std::shared_ptr<Protocol> outer) -> std::shared_ptr<Protocol> {
         auto* tls = dynamic_cast<TLSMemoryBIOProtocol*>(outer.get());
@@ -192,8 +194,8 @@ absl::StatusOr<std::shared_ptr<StreamServerEndpoint>> serverFromString(
   if (!spec.ok()) return spec.status();
   absl::StatusOr<std::shared_ptr<ContextFactory>> context = serverContext(*spec);
   if (!context.ok()) return invalid(description, std::string(context.status().message()));
-  return std::shared_ptr<StreamServerEndpoint>(
-      std::make_shared<SSL4ServerEndpoint>(std::move(network), spec->tcp, *std::move(context)));
+  return std::shared_ptr<StreamServerEndpoint>(std::make_shared<SSL4ServerEndpoint>(
+      std::move(network), spec->tcp, *std::move(context)));
 }
 
 absl::StatusOr<std::shared_ptr<StreamClientEndpoint>> clientFromString(
@@ -213,8 +215,8 @@ absl::StatusOr<std::shared_ptr<StreamClientEndpoint>> clientFromString(
   absl::StatusOr<std::shared_ptr<ContextFactory>> context =
       optionsForClientTLS(spec->tcp.host, std::move(roots));
   if (!context.ok()) return invalid(description, std::string(context.status().message()));
-  return std::shared_ptr<StreamClientEndpoint>(
-      std::make_shared<TLSClientEndpoint>(std::move(network), spec->tcp, *std::move(context)));
+  return std::shared_ptr<StreamClientEndpoint>(std::make_shared<TLSClientEndpoint>(
+      std::move(network), spec->tcp, *std::move(context)));
 }
 
 absl::StatusOr<std::shared_ptr<StreamServerEndpoint>> serverFromString(

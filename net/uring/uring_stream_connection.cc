@@ -148,14 +148,7 @@ void UringStreamConnection::deliver(std::uint32_t error, std::string_view data) 
       closeNow(lostFromErrno("recv", kConnectionReset));
       return;
     }
-    // The peer shut down its write side. Should readConnectionLost throw,
-    // the completion policy disconnects with that reason.
-    if (protocol_->halfCloseable()) {
-      readDisconnected_ = true;
-      protocol_->readConnectionLost();
-      return;
-    }
-    closeNow(std::make_exception_ptr(ConnectionDone()));
+    peerFinishedWriting();
     return;
   }
   // A throw stops here: the completion policy disconnects us.
