@@ -10,6 +10,12 @@ set -uo pipefail
 source "$(dirname "$0")/test_cases.sh"
 app=$1
 server=$2
+# Under AddressSanitizer, GTK's process-lifetime caches are not leaks of
+# ours (gtk_leaks.supp says which libraries). Full stacks, because the fast
+# unwinder stops at the first system library built without frame pointers,
+# and a suppression must see the whole stack to match by library.
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/gtk_leaks.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 dir=${TEST_TMPDIR:-$(mktemp -d)}
 shots=${TEST_UNDECLARED_OUTPUTS_DIR:-$dir}
 

@@ -10,6 +10,7 @@ what another checkout already built).
 import fcntl
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -76,14 +77,29 @@ class Workdir:
         self._lock.close()
 
 
+def common_dir(path):
+    """The repository a checkout belongs to (its git common directory), or
+    None when `path` is no usable checkout."""
+    common = git(path, "rev-parse", "--path-format=absolute", "--git-common-dir",
+                 check=False)
+    return os.path.realpath(common) if common else None
+
+
 def checkout(repo, sha, path):
     """A detached worktree of `repo` at `sha` in `path`, reusing it if it is
-    one already (untracked build symlinks stay; tracked files are reset)."""
-    if os.path.isdir(os.path.join(path, ".git")) or os.path.isfile(os.path.join(path, ".git")):
-        if git(path, "rev-parse", "--git-common-dir", check=False) is not None:
-            git(path, "checkout", "--quiet", "--detach", "--force", sha)
-            git(path, "clean", "-fdq")
-            return path
+    one of `repo` already (untracked build symlinks stay; tracked files are
+    reset)."""
+    if os.path.lexists(os.path.join(path, ".git")) and common_dir(path) == common_dir(repo):
+        git(path, "checkout", "--quiet", "--detach", "--force", sha)
+        git(path, "clean", "-fdq")
+        return path
+    if os.path.lexists(path):
+        # A slot left by another repository, or by a clone since deleted and
+        # made again at the same place (a CI checkout): its .git names a
+        # repository that does not know it, so git can neither reuse it nor
+        # add a worktree over it. Its Bazel output base is keyed by the path
+        # and survives, so the next build is still incremental.
+        shutil.rmtree(path)
     git(repo, "worktree", "prune")
     git(repo, "worktree", "add", "--quiet", "--detach", "--force", path, sha)
     return path
