@@ -107,10 +107,12 @@ class Backend {
   virtual ~Backend() = default;
 
   // Stable lowercase id: "select", "poll", "epoll", "kqueue", "iocp",
-  // "io_uring".
-  virtual std::string_view name() const noexcept = 0;
+  // "io_uring", "glib".
+  std::string_view name() const noexcept { return name_; }
 
-  virtual BackendFeatures features() const noexcept = 0;
+  // What this backend can do. Fixed when it is created: the reactor and net/
+  // read it once, and tests skip by it.
+  const BackendFeatures& features() const noexcept { return features_; }
 
   // Changes what is watched on `fd` from `previous` to `wanted`: one call
   // for add (previous == kNone), modify, and remove (wanted == kNone). The
@@ -156,6 +158,15 @@ class Backend {
   // nullptr for a readiness backend. poll() then hands finished operations
   // to the port's sink instead of reporting readiness.
   virtual CompletionPort* completionPort() noexcept { return nullptr; }
+
+ protected:
+  // `name` must outlive the backend (a string literal).
+  Backend(std::string_view name, const BackendFeatures& features) noexcept
+      : name_(name), features_(features) {}
+
+ private:
+  std::string_view name_;
+  BackendFeatures features_;
 };
 
 }  // namespace torsion

@@ -96,6 +96,14 @@ ABSL_ATTRIBUTE_NOINLINE ABSL_ATTRIBUTE_COLD absl::Status reentryError() {
       "epoll backend: poll() called from inside ReadinessSink::onReady");
 }
 
+// What the epoll backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kEpollFeatures{
+    .constantTimePerEvent = true,
+    .regularFilesAlwaysReady = true,
+    .needsReinitAfterFork = true,
+    // forget() marks the round; fds_ and the mask are re-read per event.
+    .sinkMayReenter = true,
+};
 }  // namespace
 
 absl::Status EpollBackend::waitError(int err, int capacity) const {
@@ -130,22 +138,13 @@ absl::StatusOr<std::unique_ptr<Backend>> EpollBackend::create(const Options& opt
 }
 
 EpollBackend::EpollBackend(int epfd, internal::Waker waker, bool usePwait2, int maxEvents)
-    : epfd_(epfd),
+    : Backend("epoll", kEpollFeatures),
+      epfd_(epfd),
       waker_(std::move(waker)),
       usePwait2_(usePwait2),
       events_(static_cast<std::size_t>(maxEvents)) {}
 
 EpollBackend::~EpollBackend() { ::close(epfd_); }
-
-BackendFeatures EpollBackend::features() const noexcept {
-  BackendFeatures f;
-  f.constantTimePerEvent = true;
-  f.regularFilesAlwaysReady = true;
-  f.needsReinitAfterFork = true;
-  // forget() marks the round; fds_ and the mask are re-read per event.
-  f.sinkMayReenter = true;
-  return f;
-}
 
 void EpollBackend::ensureSlot(int fd) {
   if (static_cast<std::size_t>(fd) >= fds_.size()) {

@@ -61,8 +61,6 @@ class EpollBackend final : public Backend {
 
   ~EpollBackend() override;
 
-  std::string_view name() const noexcept override { return "epoll"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

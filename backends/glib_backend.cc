@@ -28,6 +28,17 @@ gint64 ceilMicros(std::chrono::nanoseconds timeout) {
   return (timeout.count() + 999) / 1000;
 }
 
+// What the glib backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kGlibFeatures{
+    .regularFilesAlwaysReady = true,  // GLib polls with poll(2)
+    // GLib keeps no kernel object per watch (it polls a list each time), but
+    // a GMainContext itself is not meant to cross fork(): docs/gui.md.
+    .needsReinitAfterFork = false,
+    // Gathered, then dispatched by the reactor after the GLib iteration: user
+    // code must not run inside GLib's dispatch of this source while poll()
+    // still walks the watched list.
+    .sinkMayReenter = false,
+};
 }  // namespace
 
 // The one GSource: its unix fds are the watched descriptors. GLib finds it
@@ -75,7 +86,8 @@ absl::StatusOr<std::unique_ptr<GlibBackend>> GlibBackend::create(GMainContext* c
 }
 
 GlibBackend::GlibBackend(GMainContext* context)
-    : context_(context),
+    : Backend("glib", kGlibFeatures),
+      context_(context),
       source_(reinterpret_cast<Source*>(g_source_new(&Source::funcs, sizeof(Source)))) {
   source_->backend = this;
   g_source_set_name(&source_->base, "torsion reactor");
@@ -86,19 +98,6 @@ GlibBackend::~GlibBackend() {
   g_source_destroy(&source_->base);
   g_source_unref(&source_->base);
   g_main_context_unref(context_);
-}
-
-BackendFeatures GlibBackend::features() const noexcept {
-  BackendFeatures f;
-  f.regularFilesAlwaysReady = true;  // GLib polls with poll(2)
-  // GLib keeps no kernel object per watch (it polls a list each time), but
-  // a GMainContext itself is not meant to cross fork(): docs/gui.md.
-  f.needsReinitAfterFork = false;
-  // Gathered, then dispatched by the reactor after the GLib iteration: user
-  // code must not run inside GLib's dispatch of this source while poll()
-  // still walks the watched list.
-  f.sinkMayReenter = false;
-  return f;
 }
 
 absl::Status GlibBackend::setInterest(int fd, Interest previous, Interest wanted) {

@@ -62,8 +62,6 @@ class GlibBackend final : public Backend {
 
   ~GlibBackend() override;
 
-  std::string_view name() const noexcept override { return "glib"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

@@ -50,6 +50,13 @@ constexpr std::array<std::uint8_t, 64> kFromPoll = [] {
 
 std::uint8_t fromPoll(int res) { return kFromPoll[static_cast<unsigned>(res) & 63u]; }
 
+// What the io_uring backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kIoUringFeatures{
+    .completionModel = false,  // readiness through poll requests
+    .constantTimePerEvent = true,
+    .regularFilesAlwaysReady = true,  // their poll completes at once, every time
+    .needsReinitAfterFork = true,
+};
 }  // namespace
 
 absl::Status IoUringBackend::probe() {
@@ -86,7 +93,8 @@ absl::StatusOr<std::unique_ptr<Backend>> IoUringBackend::create(const Options& o
 
 IoUringBackend::IoUringBackend(const internal::PooledRing& ring, internal::Waker waker,
                                const Options& options)
-    : ring_(ring.ring),
+    : Backend("io_uring", kIoUringFeatures),
+      ring_(ring.ring),
       epoch_(ring.epoch),
       owner_(::getpid()),
       waker_(std::move(waker)),
@@ -122,15 +130,6 @@ IoUringBackend::~IoUringBackend() {
   io_uring_cq_advance(&ring_, io_uring_cq_ready(&ring_));
   tearDownBuffers();
   internal::releaseRing({ring_, epoch_}, options_.sqEntries, options_.cqEntries);
-}
-
-BackendFeatures IoUringBackend::features() const noexcept {
-  BackendFeatures f;
-  f.completionModel = false;  // readiness through poll requests
-  f.constantTimePerEvent = true;
-  f.regularFilesAlwaysReady = true;  // their poll completes at once, every time
-  f.needsReinitAfterFork = true;
-  return f;
 }
 
 void IoUringBackend::ensureSlot(int fd) {

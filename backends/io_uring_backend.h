@@ -100,8 +100,6 @@ class IoUringBackend final : public Backend, public IoUringPort {
 
   ~IoUringBackend() override;
 
-  std::string_view name() const noexcept override { return "io_uring"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

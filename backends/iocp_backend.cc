@@ -43,7 +43,18 @@ std::uint32_t errorOf(const OVERLAPPED& o) {
   return RtlNtStatusToDosError(status);
 }
 
+// What the iocp backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kIocpFeatures{
+    .fdReadiness = false,
+    .completionModel = true,
+    .constantTimePerEvent = true,
+    .regularFilesAlwaysReady = false,
+    .needsReinitAfterFork = false,  // no fork() on Windows
+    .maxFd = -1,
+};
 }  // namespace
+
+IocpBackend::IocpBackend(HANDLE port) : Backend("iocp", kIocpFeatures), port_(port) {}
 
 absl::StatusOr<std::unique_ptr<Backend>> IocpBackend::create() {
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
@@ -68,17 +79,6 @@ IocpBackend::~IocpBackend() {
     }
   }
   CloseHandle(port_);
-}
-
-BackendFeatures IocpBackend::features() const noexcept {
-  BackendFeatures f;
-  f.fdReadiness = false;
-  f.completionModel = true;
-  f.constantTimePerEvent = true;
-  f.regularFilesAlwaysReady = false;
-  f.needsReinitAfterFork = false;  // no fork() on Windows
-  f.maxFd = -1;
-  return f;
 }
 
 absl::Status IocpBackend::setInterest(int fd, Interest previous, Interest wanted) {

@@ -52,9 +52,6 @@ class IocpBackend final : public Backend, public CompletionPort {
   // are leaked: their handles must be closed first.
   ~IocpBackend() override;
 
-  std::string_view name() const noexcept override { return "iocp"; }
-  BackendFeatures features() const noexcept override;
-
   // Always FailedPrecondition for a change to a non-empty interest: IOCP
   // reports completions, not readiness (use the completion transports).
   // Removing an interest that was never set (wanted == kNone) is OK.
@@ -81,7 +78,7 @@ class IocpBackend final : public Backend, public CompletionPort {
   HANDLE port() const noexcept { return port_; }
 
  private:
-  explicit IocpBackend(HANDLE port) : port_(port) {}
+  explicit IocpBackend(HANDLE port);
 
   HANDLE port_;
   mutable std::atomic<bool> wakePending_{false};

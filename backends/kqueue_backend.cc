@@ -90,6 +90,13 @@ std::uint8_t readyBits(const struct kevent& ev) {
   return bits;
 }
 
+// What the kqueue backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kKqueueFeatures{
+    .constantTimePerEvent = true,
+    .regularFilesAlwaysReady = true,
+    // The BSDs do not give a fork()ed child the parent's kqueue at all.
+    .needsReinitAfterFork = true,
+};
 }  // namespace
 
 absl::Status KqueueBackend::probe() {
@@ -115,18 +122,11 @@ absl::StatusOr<std::unique_ptr<Backend>> KqueueBackend::create(const Options& op
 }
 
 KqueueBackend::KqueueBackend(int kq, int maxEvents)
-    : kq_(kq), events_(static_cast<std::size_t>(maxEvents)) {}
+    : Backend("kqueue", kKqueueFeatures),
+      kq_(kq),
+      events_(static_cast<std::size_t>(maxEvents)) {}
 
 KqueueBackend::~KqueueBackend() { ::close(kq_); }
-
-BackendFeatures KqueueBackend::features() const noexcept {
-  BackendFeatures f;
-  f.constantTimePerEvent = true;
-  f.regularFilesAlwaysReady = true;
-  // The BSDs do not give a fork()ed child the parent's kqueue at all.
-  f.needsReinitAfterFork = true;
-  return f;
-}
 
 void KqueueBackend::wakeUp() const noexcept {
   const int saved = errno;  // callable from signal handlers

@@ -65,8 +65,6 @@ class KqueueBackend final : public Backend {
 
   ~KqueueBackend() override;
 
-  std::string_view name() const noexcept override { return "kqueue"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

@@ -38,6 +38,12 @@ int waitForEvents(pollfd* fds, nfds_t count,
 #endif
 }
 
+// What the poll backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kPollFeatures{
+    .regularFilesAlwaysReady = true,  // poll(2) says POLLIN|POLLOUT for them
+    .needsReinitAfterFork = true,     // the waker is shared with the parent
+    .sinkMayReenter = true,           // removal leaves tombstones mid-round
+};
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backend>> PollBackend::create() {
@@ -46,16 +52,9 @@ absl::StatusOr<std::unique_ptr<Backend>> PollBackend::create() {
   return std::unique_ptr<Backend>(new PollBackend(*std::move(waker)));
 }
 
-PollBackend::PollBackend(internal::Waker waker) : waker_(std::move(waker)) {
+PollBackend::PollBackend(internal::Waker waker)
+    : Backend("poll", kPollFeatures), waker_(std::move(waker)) {
   pollfds_.push_back(pollfd{waker_.fd(), POLLIN, 0});
-}
-
-BackendFeatures PollBackend::features() const noexcept {
-  BackendFeatures f;
-  f.regularFilesAlwaysReady = true;  // poll(2) says POLLIN|POLLOUT for them
-  f.needsReinitAfterFork = true;     // the waker is shared with the parent
-  f.sinkMayReenter = true;           // removal leaves tombstones mid-round
-  return f;
 }
 
 void PollBackend::ensureSlot(int fd) {

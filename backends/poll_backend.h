@@ -33,8 +33,6 @@ class PollBackend final : public Backend {
   // Creates the backend and its waker; errors name the failing call.
   static absl::StatusOr<std::unique_ptr<Backend>> create();
 
-  std::string_view name() const noexcept override { return "poll"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

@@ -21,6 +21,13 @@ absl::Status tooLarge(int fd, const char* what) {
       "), which select() cannot watch; use the poll or epoll backend"));
 }
 
+// What the select backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kSelectFeatures{
+    .regularFilesAlwaysReady = true,  // select(2) calls them always ready
+    .needsReinitAfterFork = true,     // the waker is shared with the parent
+    .maxFd = FD_SETSIZE,
+    .sinkMayReenter = true,  // walks its own copy of the sets
+};
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backend>> SelectBackend::create() {
@@ -30,20 +37,12 @@ absl::StatusOr<std::unique_ptr<Backend>> SelectBackend::create() {
   return std::unique_ptr<Backend>(new SelectBackend(*std::move(waker)));
 }
 
-SelectBackend::SelectBackend(internal::Waker waker) : waker_(std::move(waker)) {
+SelectBackend::SelectBackend(internal::Waker waker)
+    : Backend("select", kSelectFeatures), waker_(std::move(waker)) {
   FD_ZERO(&readSet_);
   FD_ZERO(&writeSet_);
   FD_SET(waker_.fd(), &readSet_);
   maxFd_ = waker_.fd();
-}
-
-BackendFeatures SelectBackend::features() const noexcept {
-  BackendFeatures f;
-  f.regularFilesAlwaysReady = true;  // select(2) calls them always ready
-  f.needsReinitAfterFork = true;     // the waker is shared with the parent
-  f.maxFd = FD_SETSIZE;
-  f.sinkMayReenter = true;  // walks its own copy of the sets
-  return f;
 }
 
 absl::Status SelectBackend::setInterest(int fd, Interest previous, Interest wanted) {

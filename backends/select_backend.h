@@ -39,8 +39,6 @@ class SelectBackend final : public Backend {
   // is at or above FD_SETSIZE.
   static absl::StatusOr<std::unique_ptr<Backend>> create();
 
-  std::string_view name() const noexcept override { return "select"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,

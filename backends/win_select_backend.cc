@@ -87,7 +87,20 @@ timeval* toTimeval(std::optional<std::chrono::nanoseconds> timeout, timeval& sto
   return &storage;
 }
 
+// What the win_select backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kWinSelectFeatures{
+    .fdReadiness = true,
+    .completionModel = false,
+    .constantTimePerEvent = false,
+    .regularFilesAlwaysReady = false,  // winsock select takes sockets only
+    .needsReinitAfterFork = false,
+    .maxFd = -1,  // winsock's limit is a count, not a value
+    .maxWatched = WinSelectBackend::kMaxSockets,
+};
 }  // namespace
+
+WinSelectBackend::WinSelectBackend(std::uintptr_t wakeRead, std::uintptr_t wakeWrite)
+    : Backend("select", kWinSelectFeatures), wakeRead_(wakeRead), wakeWrite_(wakeWrite) {}
 
 absl::StatusOr<std::unique_ptr<Backend>> WinSelectBackend::create() {
   WSADATA data;
@@ -106,18 +119,6 @@ WinSelectBackend::~WinSelectBackend() {
   closesocket(wakeRead_);
   closesocket(wakeWrite_);
   WSACleanup();
-}
-
-BackendFeatures WinSelectBackend::features() const noexcept {
-  BackendFeatures f;
-  f.fdReadiness = true;
-  f.completionModel = false;
-  f.constantTimePerEvent = false;
-  f.regularFilesAlwaysReady = false;  // winsock select takes sockets only
-  f.needsReinitAfterFork = false;
-  f.maxFd = -1;  // winsock's limit is a count, not a value
-  f.maxWatched = kMaxSockets;
-  return f;
 }
 
 absl::Status WinSelectBackend::setInterest(int fd, Interest previous, Interest wanted) {

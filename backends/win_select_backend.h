@@ -45,8 +45,6 @@ class WinSelectBackend final : public Backend {
   static absl::StatusOr<std::unique_ptr<Backend>> create();
   ~WinSelectBackend() override;
 
-  std::string_view name() const noexcept override { return "select"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,
@@ -54,8 +52,7 @@ class WinSelectBackend final : public Backend {
   void wakeUp() const noexcept override;
 
  private:
-  WinSelectBackend(std::uintptr_t wakeRead, std::uintptr_t wakeWrite)
-      : wakeRead_(wakeRead), wakeWrite_(wakeWrite) {}
+  WinSelectBackend(std::uintptr_t wakeRead, std::uintptr_t wakeWrite);
   void drainWaker() noexcept;
   int reportInvalid(ReadinessSink& sink);
 
