@@ -131,10 +131,7 @@ void crossThreadThroughput(benchmark::State& state, const Factory& factory) {
     seconds += elapsed;
     state.SetIterationTime(elapsed);
   }
-  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
-  state.SetItemsProcessed(calls);
-  if (calls > 0)
-    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+  reportPerCall(state, seconds, n);
 }
 
 struct WakeProbe {

@@ -227,6 +227,40 @@ struct Chain {
   }
 };
 
+// Items processed and ns_per_call for `seconds` spent on n calls per
+// iteration (W4, W6 throughput).
+inline void reportPerCall(benchmark::State& state, double seconds, std::int64_t n) {
+  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
+  state.SetItemsProcessed(calls);
+  if (calls > 0)
+    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+}
+
+// The W4 rounds: each iteration `schedule()`s n calls and runs the loop
+// until `finished()`; the CPU time and the cost ledger cover exactly that,
+// and a round that stalls ends the benchmark with `stalled`.
+template <typename Loop, typename Schedule, typename Finished>
+void timeCallRounds(benchmark::State& state, Loop& loop, const std::string& name,
+                    std::int64_t n, const char* stalled, Schedule schedule,
+                    Finished finished) {
+  double seconds = 0;
+  for (auto _ : state) {
+    const double start = cpuSeconds();
+    ledger::begin();
+    schedule();
+    const bool done = runUntil(loop, finished);
+    ledger::end(name, "call", n);
+    if (!done) {
+      state.SkipWithError(stalled);
+      break;
+    }
+    const double elapsed = cpuSeconds() - start;
+    seconds += elapsed;
+    state.SetIterationTime(elapsed);
+  }
+  reportPerCall(state, seconds, n);
+}
+
 template <typename Factory>
 void callSoonChain(benchmark::State& state, const Factory& factory,
                    const std::string& prefix) {
@@ -237,26 +271,13 @@ void callSoonChain(benchmark::State& state, const Factory& factory,
   using L = typename std::remove_reference_t<decltype(**loop)>;
   Chain<L> chain{loop->get(), 0, {}};
   chain.self = Callback{&Chain<L>::step, &chain};
-  double seconds = 0;
-  for (auto _ : state) {
-    const double start = cpuSeconds();
-    ledger::begin();
-    chain.left = n;
-    (*loop)->callSoon(&chain.self);
-    const bool finished = runUntil(**loop, [&] { return chain.left <= 0; });
-    ledger::end(name, "call", n);
-    if (!finished) {
-      state.SkipWithError("W4 chain stalled");
-      break;
-    }
-    const double elapsed = cpuSeconds() - start;
-    seconds += elapsed;
-    state.SetIterationTime(elapsed);
-  }
-  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
-  state.SetItemsProcessed(calls);
-  if (calls > 0)
-    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+  timeCallRounds(
+      state, **loop, name, n, "W4 chain stalled",
+      [&] {
+        chain.left = n;
+        (*loop)->callSoon(&chain.self);
+      },
+      [&] { return chain.left <= 0; });
 }
 
 // W4 batch: n calls scheduled back to back, then run.
@@ -269,26 +290,13 @@ void callSoonBatch(benchmark::State& state, const Factory& factory,
   if (!loop.ok()) return;
   std::int64_t ran = 0;
   const Callback onCall{&countUp, &ran};
-  double seconds = 0;
-  for (auto _ : state) {
-    const double start = cpuSeconds();
-    ledger::begin();
-    ran = 0;
-    for (std::int64_t i = 0; i < n; ++i) (*loop)->callSoon(&onCall);
-    const bool finished = runUntil(**loop, [&] { return ran >= n; });
-    ledger::end(name, "call", n);
-    if (!finished) {
-      state.SkipWithError("W4 batch stalled");
-      break;
-    }
-    const double elapsed = cpuSeconds() - start;
-    seconds += elapsed;
-    state.SetIterationTime(elapsed);
-  }
-  const std::int64_t calls = static_cast<std::int64_t>(state.iterations()) * n;
-  state.SetItemsProcessed(calls);
-  if (calls > 0)
-    state.counters["ns_per_call"] = seconds * 1e9 / static_cast<double>(calls);
+  timeCallRounds(
+      state, **loop, name, n, "W4 batch stalled",
+      [&] {
+        ran = 0;
+        for (std::int64_t i = 0; i < n; ++i) (*loop)->callSoon(&onCall);
+      },
+      [&] { return ran >= n; });
 }
 
 // TORSION_BENCH_ITERATIONS=k runs every repeatable workload exactly k
