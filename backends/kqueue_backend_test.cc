@@ -30,32 +30,7 @@ using std::chrono::nanoseconds;
 using testing::describeBits;
 using testing::OwnedFd;
 using testing::RecordingSink;
-
-struct TcpPair {
-  OwnedFd client, server;
-};
-
-OwnedFd tcpListener(sockaddr_in* bound) {
-  OwnedFd l(::socket(AF_INET, SOCK_STREAM, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(::bind(l.get(), reinterpret_cast<sockaddr*>(&addr), len), 0);
-  EXPECT_EQ(::listen(l.get(), 4), 0);
-  EXPECT_EQ(::getsockname(l.get(), reinterpret_cast<sockaddr*>(bound), &len), 0);
-  return l;
-}
-
-TcpPair tcpPair() {
-  sockaddr_in addr{};
-  OwnedFd l = tcpListener(&addr);
-  OwnedFd c(::socket(AF_INET, SOCK_STREAM, 0));
-  EXPECT_EQ(::connect(c.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  OwnedFd s(::accept(l.get(), nullptr, nullptr));
-  for (int fd : {c.get(), s.get()}) ::fcntl(fd, F_SETFL, O_NONBLOCK);
-  return TcpPair{std::move(c), std::move(s)};
-}
+using testing::SocketPair;
 
 class KqueueBackendTest : public ::testing::Test {
  protected:
@@ -105,53 +80,52 @@ TEST(KqueueRegistrationTest, BadOptionsAreRefused) {
 // A reset connection: EV_EOF with ECONNRESET in fflags is kqreactor's
 // CONNECTION_LOST; the read that follows still sees the error.
 TEST_F(KqueueBackendTest, ResetIsHangupAndErrorAndStaysReadable) {
-  TcpPair p = tcpPair();
-  watch(p.client.get(), Interest::kNone, Interest::kRead);
+  SocketPair p = SocketPair::makeTcp();
+  watch(p.a.get(), Interest::kNone, Interest::kRead);
   linger lin{1, 0};
-  ASSERT_EQ(::setsockopt(p.server.get(), SOL_SOCKET, SO_LINGER, &lin, sizeof lin), 0);
-  p.server.reset();
-  const std::uint8_t bits = pollUntil(p.client.get(), kReadable | kHangup | kError);
+  ASSERT_EQ(::setsockopt(p.b.get(), SOL_SOCKET, SO_LINGER, &lin, sizeof lin), 0);
+  p.b.reset();
+  const std::uint8_t bits = pollUntil(p.a.get(), kReadable | kHangup | kError);
   EXPECT_EQ(bits, kReadable | kHangup | kError) << describeBits(bits);
   char c;
-  EXPECT_EQ(::recv(p.client.get(), &c, 1, 0), -1);
+  EXPECT_EQ(::recv(p.a.get(), &c, 1, 0), -1);
   EXPECT_EQ(errno, ECONNRESET);
-  backend_->forget(p.client.get());
+  backend_->forget(p.a.get());
 }
 
 // The peer's FIN with data still pending: readable and hang-up, no error.
 TEST_F(KqueueBackendTest, PeerFinWithPendingDataIsReadableHangup) {
-  TcpPair p = tcpPair();
-  watch(p.client.get(), Interest::kNone, Interest::kRead);
-  ASSERT_EQ(::write(p.server.get(), "abc", 3), 3);
-  ASSERT_EQ(::shutdown(p.server.get(), SHUT_WR), 0);
-  const std::uint8_t bits = pollUntil(p.client.get(), kReadable | kHangup);
+  SocketPair p = SocketPair::makeTcp();
+  watch(p.a.get(), Interest::kNone, Interest::kRead);
+  ASSERT_EQ(::write(p.b.get(), "abc", 3), 3);
+  ASSERT_EQ(::shutdown(p.b.get(), SHUT_WR), 0);
+  const std::uint8_t bits = pollUntil(p.a.get(), kReadable | kHangup);
   EXPECT_EQ(bits, kReadable | kHangup) << describeBits(bits);
-  backend_->forget(p.client.get());
+  backend_->forget(p.a.get());
 }
 
 // Our own shutdown(SHUT_WR) sets EV_EOF on the WRITE knote; that must not
 // read as a lost peer, or half-closed connections would be torn down.
 TEST_F(KqueueBackendTest, OwnWriteShutdownIsNotAHangup) {
-  TcpPair p = tcpPair();
-  ASSERT_EQ(::shutdown(p.client.get(), SHUT_WR), 0);
-  watch(p.client.get(), Interest::kNone, Interest::kWrite);
+  SocketPair p = SocketPair::makeTcp();
+  ASSERT_EQ(::shutdown(p.a.get(), SHUT_WR), 0);
+  watch(p.a.get(), Interest::kNone, Interest::kWrite);
   RecordingSink sink;
   ASSERT_TRUE(backend_->poll(nanoseconds(0), sink).ok());
-  EXPECT_EQ(sink.bitsFor(p.client.get()), kWritable)
-      << describeBits(sink.bitsFor(p.client.get()));
-  backend_->forget(p.client.get());
+  EXPECT_EQ(sink.bitsFor(p.a.get()), kWritable) << describeBits(sink.bitsFor(p.a.get()));
+  backend_->forget(p.a.get());
 }
 
 // A refused connect: the WRITE knote fires with EV_EOF and ECONNREFUSED, and
 // SO_ERROR still holds the reason for the connector.
 TEST_F(KqueueBackendTest, RefusedConnectIsWritableHangupErrorWithSoError) {
   sockaddr_in addr{};
-  { OwnedFd l = tcpListener(&addr); }
-  OwnedFd c(::socket(AF_INET, SOCK_STREAM, 0));
-  ::fcntl(c.get(), F_SETFL, O_NONBLOCK);
-  const int rc = ::connect(c.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ASSERT_TRUE(rc == 0 || errno == EINPROGRESS || errno == ECONNREFUSED);
-  if (rc != 0 && errno == ECONNREFUSED) GTEST_SKIP() << "refused synchronously";
+  { OwnedFd l = testing::loopbackListener(&addr); }  // nobody listens there now
+  OwnedFd c = testing::connectTo(addr, true);
+  if (c.get() < 0) {
+    ASSERT_EQ(errno, ECONNREFUSED);
+    GTEST_SKIP() << "refused synchronously";
+  }
   watch(c.get(), Interest::kNone, Interest::kWrite);
   const std::uint8_t bits = pollUntil(c.get(), kHangup | kError);
   EXPECT_EQ(bits, kWritable | kHangup | kError) << describeBits(bits);

@@ -37,47 +37,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 using torsion::evSet;
+using torsion::testing::connectTo;
+using torsion::testing::loopbackListener;
 using torsion::testing::OwnedFd;
 using torsion::testing::Pipe;
 using torsion::testing::SocketPair;
-
-void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
-// A listening TCP socket on 127.0.0.1 and an ephemeral port.
-OwnedFd listener(sockaddr_in* bound) {
-  OwnedFd s(::socket(AF_INET, SOCK_STREAM, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (s.get() < 0 || ::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-      ::listen(s.get(), 16) != 0 ||
-      ::getsockname(s.get(), reinterpret_cast<sockaddr*>(bound), &len) != 0) {
-    ::abort();
-  }
-  return s;
-}
-
-OwnedFd connectTo(const sockaddr_in& addr, bool nonBlocking) {
-  OwnedFd c(::socket(AF_INET, SOCK_STREAM, 0));
-  if (nonBlocking) setNonBlocking(c.get());
-  const int rc =
-      ::connect(c.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  if (rc != 0 && errno != EINPROGRESS) return OwnedFd();
-  return c;
-}
-
-// A connected TCP pair over loopback: a = client, b = accepted server side.
-SocketPair tcpPair() {
-  sockaddr_in addr{};
-  OwnedFd l = listener(&addr);
-  OwnedFd c = connectTo(addr, false);
-  OwnedFd s(::accept(l.get(), nullptr, nullptr));
-  if (c.get() < 0 || s.get() < 0) ::abort();
-  setNonBlocking(c.get());
-  setNonBlocking(s.get());
-  return SocketPair{std::move(c), std::move(s)};
-}
 
 ssize_t writeN(int fd, size_t n) {
   std::vector<char> buf(n, 'x');
@@ -191,7 +155,7 @@ TEST_F(KqueueShimTest, PipeReadDataIsBytesAvailable) {
 // is an incoming connection pending."
 TEST_F(KqueueShimTest, ListeningSocketReportsPendingConnections) {
   sockaddr_in addr{};
-  OwnedFd l = listener(&addr);
+  OwnedFd l = loopbackListener(&addr);
   add(l.get(), EVFILT_READ);
   EXPECT_TRUE(wait().empty());
   OwnedFd c1 = connectTo(addr, false);
@@ -228,7 +192,7 @@ TEST_F(KqueueShimTest, WriteDataIsFreeSpaceAndStopsWhenFull) {
 // sets EV_EOF ... It is possible for EOF to be returned ... while there is
 // still data pending in the socket buffer."
 TEST_F(KqueueShimTest, EofWithDataStillPending) {
-  SocketPair p = tcpPair();
+  SocketPair p = SocketPair::makeTcp();
   add(p.a.get(), EVFILT_READ);
   ASSERT_EQ(writeN(p.b.get(), 3), 3);
   ASSERT_EQ(::shutdown(p.b.get(), SHUT_WR), 0);
@@ -245,7 +209,7 @@ TEST_F(KqueueShimTest, EofWithDataStillPending) {
 // "... and returns the socket error (if any) in fflags": a reset connection
 // says ECONNRESET, and the error is still there for recv() afterwards.
 TEST_F(KqueueShimTest, ResetSetsEofWithErrorInFflags) {
-  SocketPair p = tcpPair();
+  SocketPair p = SocketPair::makeTcp();
   add(p.a.get(), EVFILT_READ);
   linger lin{1, 0};
   ASSERT_EQ(::setsockopt(p.b.get(), SOL_SOCKET, SO_LINGER, &lin, sizeof lin), 0);
@@ -264,7 +228,7 @@ TEST_F(KqueueShimTest, ResetSetsEofWithErrorInFflags) {
 // SO_ERROR still holds it (the reactor's connector reads it there).
 TEST_F(KqueueShimTest, RefusedConnectReportsErrorAndKeepsSoError) {
   sockaddr_in addr{};
-  { OwnedFd l = listener(&addr); }  // closed: nobody listens on that port now
+  { OwnedFd l = loopbackListener(&addr); }  // closed: nobody listens on that port now
   OwnedFd c = connectTo(addr, true);
   ASSERT_GE(c.get(), 0);
   add(c.get(), EVFILT_WRITE);

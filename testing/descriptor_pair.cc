@@ -1,6 +1,7 @@
 #include "testing/descriptor_pair.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,6 +48,44 @@ SocketPair SocketPair::make() {
   if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) die("socketpair");
   for (int fd : fds) makeNonBlockingCloseOnExec(fd);
   return SocketPair{OwnedFd(fds[0]), OwnedFd(fds[1])};
+}
+
+SocketPair SocketPair::makeTcp() {
+  sockaddr_in addr{};
+  OwnedFd listener = loopbackListener(&addr, 1);
+  OwnedFd client = connectTo(addr, false);
+  if (client.get() < 0) die("connect(127.0.0.1)");
+  OwnedFd server(::accept(listener.get(), nullptr, nullptr));
+  if (server.get() < 0) die("accept");
+  makeNonBlockingCloseOnExec(client.get());
+  makeNonBlockingCloseOnExec(server.get());
+  return SocketPair{std::move(client), std::move(server)};
+}
+
+OwnedFd loopbackListener(sockaddr_in* bound, int backlog) {
+  OwnedFd s(::socket(AF_INET, SOCK_STREAM, 0));
+  if (s.get() < 0) die("socket(AF_INET)");
+  *bound = sockaddr_in{};
+  bound->sin_family = AF_INET;
+  bound->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof *bound;
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(bound), len) != 0)
+    die("bind(127.0.0.1)");
+  if (::listen(s.get(), backlog) != 0) die("listen");
+  if (::getsockname(s.get(), reinterpret_cast<sockaddr*>(bound), &len) != 0) {
+    die("getsockname");
+  }
+  return s;
+}
+
+OwnedFd connectTo(const sockaddr_in& addr, bool nonBlocking) {
+  OwnedFd c(::socket(AF_INET, SOCK_STREAM, 0));
+  if (c.get() < 0) die("socket(AF_INET)");
+  if (nonBlocking) makeNonBlockingCloseOnExec(c.get());
+  const int rc =
+      ::connect(c.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  if (rc != 0 && errno != EINPROGRESS) return OwnedFd();
+  return c;
 }
 
 Pipe Pipe::make() {

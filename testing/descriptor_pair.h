@@ -12,6 +12,8 @@
 #ifndef TORSION_TESTING_DESCRIPTOR_PAIR_H_
 #define TORSION_TESTING_DESCRIPTOR_PAIR_H_
 
+#include <netinet/in.h>
+
 #include <utility>
 
 namespace torsion::testing {
@@ -34,11 +36,23 @@ class OwnedFd {
   int fd_ = -1;
 };
 
-// A connected AF_UNIX stream socketpair.
+// A connected AF_UNIX stream socketpair (make), or a connected TCP pair
+// over 127.0.0.1 (makeTcp: `a` the client, `b` the accepted server side),
+// for what only TCP shows: resets, refused connects, half-close.
 struct SocketPair {
   OwnedFd a, b;
   static SocketPair make();
+  static SocketPair makeTcp();
 };
+
+// A TCP socket listening on 127.0.0.1 at an ephemeral port, which *bound
+// receives. Blocking, so that accept() on it waits for a connect.
+OwnedFd loopbackListener(sockaddr_in* bound, int backlog = 16);
+
+// A TCP socket connecting to `addr`: connected when blocking, or in progress
+// (EINPROGRESS) when non-blocking. An empty OwnedFd when connect() failed at
+// once (a refusal seen synchronously), with errno saying why.
+OwnedFd connectTo(const sockaddr_in& addr, bool nonBlocking);
 
 // A pipe: bytes written to writeEnd are read from readEnd.
 struct Pipe {
