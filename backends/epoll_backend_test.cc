@@ -1,6 +1,6 @@
-// epoll-only behaviour beyond the contract suite: exact hang-up and error
-// bits, the millisecond fallback, a small event array, EPERM files, and
-// messages that name epoll_ctl.
+// epoll-only behaviour beyond the contract suite and the poll-family bits
+// (poll_family_bits_test.cc): hang-up with write interest only, the millisecond fallback,
+// a small event array, EPERM files, and messages that name epoll_ctl.
 #include "backends/epoll_backend.h"
 
 #include <algorithm>
@@ -38,15 +38,6 @@ TEST(EpollBackendTest, FeaturesMatchEpoll) {
   EXPECT_EQ(b->features().maxFd, -1);
 }
 
-TEST(EpollBackendTest, PeerCloseIsHangupPlusReadable) {
-  std::unique_ptr<Backend> b = makeEpoll();
-  SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
-  pair.b.reset();
-  const std::uint8_t bits = pollNow(*b).bitsFor(pair.a.get());
-  EXPECT_EQ(bits, kReadable | kHangup) << describeBits(bits);
-}
-
 TEST(EpollBackendTest, HangupIsReportedEvenWithWriteInterestOnly) {
   std::unique_ptr<Backend> b = makeEpoll();
   Pipe pipe = Pipe::make();
@@ -54,16 +45,6 @@ TEST(EpollBackendTest, HangupIsReportedEvenWithWriteInterestOnly) {
   pipe.writeEnd.reset();
   const std::uint8_t bits = pollNow(*b).bitsFor(pipe.readEnd.get());
   EXPECT_EQ(bits, kHangup) << describeBits(bits);
-}
-
-TEST(EpollBackendTest, WriterWithoutReaderGetsError) {
-  std::unique_ptr<Backend> b = makeEpoll();
-  Pipe pipe = Pipe::make();
-  ASSERT_TRUE(
-      b->setInterest(pipe.writeEnd.get(), Interest::kNone, Interest::kWrite).ok());
-  pipe.readEnd.reset();
-  const std::uint8_t bits = pollNow(*b).bitsFor(pipe.writeEnd.get());
-  EXPECT_NE(bits & kError, 0) << describeBits(bits);
 }
 
 TEST(EpollBackendTest, MillisecondFallbackNeverReturnsEarly) {

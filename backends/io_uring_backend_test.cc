@@ -1,8 +1,9 @@
 // io_uring-only behaviour beyond the contract suite (which runs on io_uring
-// through //backends:all): exact bits, level-triggered re-reports on top of
-// multishot poll, stale CQEs, full and overflowing queues, requests cancelled
-// by a thread's exit, and the file reference a live poll holds. Every test
-// skips, naming the reason, where io_uring_setup is refused.
+// through //backends:all) and the poll-family bits (poll_family_bits_test.cc):
+// level-triggered re-reports on top of multishot poll, stale CQEs, full and
+// overflowing queues, requests cancelled by a thread's exit, and the file
+// reference a live poll holds. Every test skips, naming the reason, where
+// io_uring_setup is refused.
 #include "backends/io_uring_backend.h"
 
 #include <errno.h>
@@ -29,9 +30,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
-using testing::describeBits;
 using ::testing::HasSubstr;
-using testing::Pipe;
 using testing::pollNow;
 using testing::RecordingSink;
 using testing::SocketPair;
@@ -98,27 +97,6 @@ TEST_F(IoUringBackendTest, InvalidOptionsAreRefused) {
       IoUringBackend::create({.sqEntries = 8, .cqEntries = 4});
   EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument) << b.status();
   EXPECT_THAT(std::string(b.status().message()), HasSubstr("cqEntries"));
-}
-
-TEST_F(IoUringBackendTest, PeerCloseIsHangupPlusReadable) {
-  std::unique_ptr<Backend> b = make();
-  SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
-  EXPECT_TRUE(pollNow(*b).events().empty());
-  pair.b.reset();  // arrives as a wake-up CQE, not at arming time
-  const std::uint8_t bits = pollNow(*b).bitsFor(pair.a.get());
-  EXPECT_EQ(bits, kReadable | kHangup) << describeBits(bits);
-}
-
-TEST_F(IoUringBackendTest, WriterWithoutReaderGetsError) {
-  std::unique_ptr<Backend> b = make();
-  Pipe pipe = Pipe::make();
-  ASSERT_TRUE(
-      b->setInterest(pipe.writeEnd.get(), Interest::kNone, Interest::kWrite).ok());
-  EXPECT_EQ(pollNow(*b).bitsFor(pipe.writeEnd.get()), kWritable);
-  pipe.readEnd.reset();
-  const std::uint8_t bits = pollNow(*b).bitsFor(pipe.writeEnd.get());
-  EXPECT_NE(bits & kError, 0) << describeBits(bits);
 }
 
 // Multishot poll only fires on wake-ups; the contract is level-triggered.

@@ -1,6 +1,6 @@
-// poll-only behaviour beyond the contract suite: exact POLLHUP/POLLERR/
-// POLLNVAL bits, and the dense pollfd array staying consistent through
-// swap-removals and removals in the middle of a batch.
+// poll-only behaviour beyond the contract suite and the poll-family bits
+// (poll_family_bits_test.cc): POLLNVAL, and the dense pollfd array staying consistent
+// through swap-removals and removals in the middle of a batch.
 #include "backends/poll_backend.h"
 
 #include <chrono>
@@ -14,33 +14,12 @@
 namespace torsion {
 namespace {
 
-using testing::describeBits;
-using testing::Pipe;
 using testing::pollNow;
 using testing::RecordingSink;
 using testing::SocketPair;
 
 std::unique_ptr<Backend> makePoll() {
   return testing::createdOrNull(PollBackend::create());
-}
-
-TEST(PollBackendTest, PeerCloseIsHangupPlusReadable) {
-  std::unique_ptr<Backend> b = makePoll();
-  SocketPair pair = SocketPair::make();
-  ASSERT_TRUE(b->setInterest(pair.a.get(), Interest::kNone, Interest::kRead).ok());
-  pair.b.reset();
-  const std::uint8_t bits = pollNow(*b).bitsFor(pair.a.get());
-  EXPECT_EQ(bits, kReadable | kHangup) << describeBits(bits);
-}
-
-TEST(PollBackendTest, WriterWithoutReaderGetsError) {
-  std::unique_ptr<Backend> b = makePoll();
-  Pipe pipe = Pipe::make();
-  ASSERT_TRUE(
-      b->setInterest(pipe.writeEnd.get(), Interest::kNone, Interest::kWrite).ok());
-  pipe.readEnd.reset();
-  const std::uint8_t bits = pollNow(*b).bitsFor(pipe.writeEnd.get());
-  EXPECT_NE(bits & kError, 0) << describeBits(bits);
 }
 
 TEST(PollBackendTest, ClosedRegisteredFdIsInvalid) {
