@@ -65,10 +65,7 @@ TEST_P(TlsTest, Echo) {
   };
   auto clientFactory = factoryFor(client);
   connectTLS(port, clientFactory, "localhost");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "hello, world");
   EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.str();
   EXPECT_TRUE(serverFactory->protocol()->reason.check<ConnectionDone>())
@@ -154,10 +151,7 @@ TEST_P(TlsTest, HalfCloseCarriesCloseNotify) {
     p.transport()->loseWriteConnection();
   };
   connectTLS(port, factoryFor(client), "localhost");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "got question");
   EXPECT_TRUE(client->readLost);
   EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.str();
@@ -170,10 +164,7 @@ TEST_P(TlsTest, HostnameMismatchReachesConnectionLost) {
   auto client = std::make_shared<RecordingProtocol>();
   client->onMade = [](RecordingProtocol& p) { p.transport()->write("secret"); };
   connectTLS(port, factoryFor(client), "example.com");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   ASSERT_TRUE(client->reason.check<net::tls::TLSError>()) << client->reason.str();
   EXPECT_NE(client->reason.getErrorMessage().find("hostname mismatch"), std::string::npos)
       << client->reason.getErrorMessage();
