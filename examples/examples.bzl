@@ -1,6 +1,30 @@
-"""expect_output_test: an example run by expect_output_test.sh."""
+"""How the examples are built and tested.
 
+example_binary: an example that creates its reactor and reads its options
+with example_main.h. expect_output_test: an example run by
+expect_output_test.sh, which checks its exit status and output.
+"""
+
+load("@rules_cc//cc:defs.bzl", "cc_binary")
 load("//tools:platforms.bzl", "POSIX_ONLY")
+
+def example_binary(name, deps, **kwargs):
+    """The example NAME.cc, with the header its main() shares with the others.
+
+    Args:
+      name: the example's name, and its source file's without ".cc".
+      deps: torsion's public targets it uses.
+      **kwargs: passed on to cc_binary.
+    """
+    cc_binary(
+        name = name,
+        srcs = [
+            "example_main.h",
+            name + ".cc",
+        ],
+        deps = deps,
+        **kwargs
+    )
 
 def expect_output_test(name, binary, lines, status = 0, binary_args = [], exact = False):
     """Runs `binary` and checks its exit status and output, line by line.
