@@ -11,6 +11,7 @@
 #include "backends/registry.h"
 #include "core/errors.h"
 #include "gtest/gtest.h"
+#include "net/flooding_protocol.h"
 #include "net/tls/test_certificates.h"
 #include "net/tls/tls_protocol.h"
 #include "tests/net/net_test_util.h"
@@ -91,36 +92,8 @@ TEST_P(TlsTest, SlowReaderPausesTheSendersProducer) {
   auto port = listenTLS(serverFactory, ca.issue("localhost"));
   ASSERT_TRUE(port);
 
-  struct Sender : RecordingProtocol, net::Producer {
-    std::size_t sent = 0;
-    int pauses = 0;
-    bool paused = false;
-    void produce() {
-      while (!paused && sent < kTotal && transport() != nullptr) {
-        transport()->write(std::string(64 * 1024, 's'));
-        sent += 64 * 1024;
-      }
-      if (sent == kTotal && transport() != nullptr) {
-        sent = kTotal + 1;  // once
-        transport()->unregisterProducer();
-        transport()->loseConnection();
-      }
-    }
-    void pauseProducing() override {
-      paused = true;
-      ++pauses;
-    }
-    void resumeProducing() override {
-      paused = false;
-      produce();
-    }
-    void stopProducing() override {}
-  };
-  auto sender = std::make_shared<Sender>();
-  sender->onMade = [&sender](RecordingProtocol&) {
-    sender->transport()->registerProducer(sender.get(), /*streaming=*/true);
-    sender->produce();
-  };
+  auto sender =
+      std::make_shared<net::FloodingProtocol<RecordingProtocol>>(kTotal, 64 * 1024);
   connectTLS(port, factoryFor(sender), "localhost");
   ASSERT_TRUE(iterateUntil([&] { return sender->paused && serverFactory->protocol() != nullptr; }));
   EXPECT_LT(sender->sent, kTotal);
