@@ -267,15 +267,21 @@ TEST_F(RunnerTests, MillionNestedUnfiredDeferredsDestroyed) {
 // Mirrors twisted/test/test_defer.py DeferredTests.test_boundedStackDepth:
 // the stack depth at which the last callback runs does not depend on how
 // many returned Deferreds the result went through.
-std::uintptr_t depthThrough(int levels) {
+// The depth is measured as the address of a local of the callback that
+// `last` runs once `first` is fired.
+std::uintptr_t callbackDepth(Deferred<int>& first, Deferred<int>& last) {
   std::uintptr_t address = 0;
-  std::vector<Deferred<int>> ds = nestedChain(levels);
-  ds[0].addCallback([&address](int v) {
+  last.addCallback([&address](int v) {
     int local = v;
     address = reinterpret_cast<std::uintptr_t>(&local);
   });
-  ds[levels - 1].callback(1);
+  first.callback(1);
   return address;
+}
+
+std::uintptr_t depthThrough(int levels) {
+  std::vector<Deferred<int>> ds = nestedChain(levels);
+  return callbackDepth(/*first=*/ds[levels - 1], /*last=*/ds[0]);
 }
 
 TEST_F(RunnerTests, BoundedStackDepth) {
@@ -351,15 +357,9 @@ TEST_F(RunnerTests, ChainDeferredLinksAddedToFiredDeferredsUnderOneMebibyteStack
 // Deferred's callback runs at the same stack depth whether the result went
 // through one link or a thousand.
 std::uintptr_t depthThroughChainDeferred(int links) {
-  std::uintptr_t address = 0;
   std::vector<Deferred<int>> ds(links + 1);
   for (int i = 0; i < links; ++i) (void)ds[i].chainDeferred(ds[i + 1]);
-  ds[links].addCallback([&address](int v) {
-    int local = v;
-    address = reinterpret_cast<std::uintptr_t>(&local);
-  });
-  ds[0].callback(1);
-  return address;
+  return callbackDepth(/*first=*/ds[0], /*last=*/ds[links]);
 }
 
 TEST_F(RunnerTests, ChainDeferredBoundedStackDepth) {

@@ -1151,39 +1151,27 @@ void checkDebugMessage(const std::string& message) {
   EXPECT_EQ(count(" I:"), 1) << message;
 }
 
-// twisted/test/test_defer.py AlreadyCalledTests.testAlreadyCalledDebug_CC
-TEST_F(AlreadyCalledTests, AlreadyCalledDebug_CC) {
+// With debugging on, a Deferred fired by callback or errback (`firstIsErrback`)
+// and then again raises AlreadyCalledError with both stacks: its creation's
+// and its first invoker's.
+void expectBothStacks(bool firstIsErrback, bool secondIsErrback) {
   setDebugging(true);
   Deferred<int> d;
-  d.callback(1);
-  checkDebugMessage(alreadyCalledMessage(d, false));
+  if (firstIsErrback) {
+    d.errback(std::runtime_error("x"));
+  } else {
+    d.callback(1);
+  }
+  checkDebugMessage(alreadyCalledMessage(d, secondIsErrback));
+  if (firstIsErrback) testing::failureResultOf(d);
 }
 
-// twisted/test/test_defer.py AlreadyCalledTests.testAlreadyCalledDebug_CE
-TEST_F(AlreadyCalledTests, AlreadyCalledDebug_CE) {
-  setDebugging(true);
-  Deferred<int> d;
-  d.callback(1);
-  checkDebugMessage(alreadyCalledMessage(d, true));
-}
-
-// twisted/test/test_defer.py AlreadyCalledTests.testAlreadyCalledDebug_EC
-TEST_F(AlreadyCalledTests, AlreadyCalledDebug_EC) {
-  setDebugging(true);
-  Deferred<int> d;
-  d.errback(std::runtime_error("x"));
-  checkDebugMessage(alreadyCalledMessage(d, false));
-  failureResultOf(d);
-}
-
-// twisted/test/test_defer.py AlreadyCalledTests.testAlreadyCalledDebug_EE
-TEST_F(AlreadyCalledTests, AlreadyCalledDebug_EE) {
-  setDebugging(true);
-  Deferred<int> d;
-  d.errback(std::runtime_error("x"));
-  checkDebugMessage(alreadyCalledMessage(d, true));
-  failureResultOf(d);
-}
+// twisted/test/test_defer.py AlreadyCalledTests.testAlreadyCalledDebug_CC,
+// _CE, _EC and _EE (C: callback, E: errback; first, then second).
+TEST_F(AlreadyCalledTests, AlreadyCalledDebug_CC) { expectBothStacks(false, false); }
+TEST_F(AlreadyCalledTests, AlreadyCalledDebug_CE) { expectBothStacks(false, true); }
+TEST_F(AlreadyCalledTests, AlreadyCalledDebug_EC) { expectBothStacks(true, false); }
+TEST_F(AlreadyCalledTests, AlreadyCalledDebug_EE) { expectBothStacks(true, true); }
 
 // twisted/test/test_defer.py AlreadyCalledTests.testNoDebugging
 TEST_F(AlreadyCalledTests, NoDebugging) {
@@ -1224,12 +1212,29 @@ class DeferredCancellerTests : public DeferredTest {
     d.addCallbacks([this](T v) { callbackResults_.push_back(v); },
                    [this](Failure f) { errbackResults_.push_back(f); });
   }
+  // A new Deferred, watched; without a canceller.
+  Deferred<int> watched() {
+    Deferred<int> d;
+    watch(d);
+    return d;
+  }
+  // A new Deferred, watched, whose canceller only counts its calls
+  // (cancellerCallCount_).
+  Deferred<int> watchedCounting() {
+    Deferred<int> d([this](Deferred<int>&) { ++cancellerCallCount_; });
+    watch(d);
+    return d;
+  }
+  // `d` has had its result: neither callback nor errback may give another.
+  static void expectAlreadyCalled(Deferred<int>& d) {
+    EXPECT_THROW(d.callback(2), AlreadyCalledError);
+    EXPECT_THROW(d.errback(std::runtime_error("x")), AlreadyCalledError);
+  }
 };
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_noCanceller
 TEST_F(DeferredCancellerTests, NoCanceller) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   ASSERT_EQ(errbackResults_.size(), 1u);
   EXPECT_TRUE(errbackResults_[0].check<CancelledError>());
@@ -1238,29 +1243,24 @@ TEST_F(DeferredCancellerTests, NoCanceller) {
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_raisesAfterCancelAndCallback
 TEST_F(DeferredCancellerTests, RaisesAfterCancelAndCallback) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   d.callback(1);  // swallowed once
-  EXPECT_THROW(d.callback(2), AlreadyCalledError);
-  EXPECT_THROW(d.errback(std::runtime_error("x")), AlreadyCalledError);
+  expectAlreadyCalled(d);
 }
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_raisesAfterCancelAndErrback
 TEST_F(DeferredCancellerTests, RaisesAfterCancelAndErrback) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   d.errback(std::runtime_error("x"));  // swallowed once
-  EXPECT_THROW(d.callback(2), AlreadyCalledError);
-  EXPECT_THROW(d.errback(std::runtime_error("x")), AlreadyCalledError);
+  expectAlreadyCalled(d);
 }
 
 // twisted/test/test_defer.py
 // DeferredCancellerTests.test_noCancellerMultipleCancelsAfterCancelAndCallback
 TEST_F(DeferredCancellerTests, NoCancellerMultipleCancelsAfterCancelAndCallback) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   Failure current = errbackResults_.at(0);
   d.callback(1);
@@ -1272,8 +1272,7 @@ TEST_F(DeferredCancellerTests, NoCancellerMultipleCancelsAfterCancelAndCallback)
 // twisted/test/test_defer.py
 // DeferredCancellerTests.test_noCancellerMultipleCancelsAfterCancelAndErrback
 TEST_F(DeferredCancellerTests, NoCancellerMultipleCancelsAfterCancelAndErrback) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   EXPECT_TRUE(errbackResults_.at(0).check<CancelledError>());
   d.errback(GenericError("x"));
@@ -1284,8 +1283,7 @@ TEST_F(DeferredCancellerTests, NoCancellerMultipleCancelsAfterCancelAndErrback) 
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_noCancellerMultipleCancel
 TEST_F(DeferredCancellerTests, NoCancellerMultipleCancel) {
-  Deferred<int> d;
-  watch(d);
+  Deferred<int> d = watched();
   d.cancel();
   Failure current = errbackResults_.at(0);
   d.cancel();
@@ -1295,8 +1293,7 @@ TEST_F(DeferredCancellerTests, NoCancellerMultipleCancel) {
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_cancellerMultipleCancel
 TEST_F(DeferredCancellerTests, CancellerMultipleCancel) {
-  Deferred<int> d([this](Deferred<int>&) { ++cancellerCallCount_; });
-  watch(d);
+  Deferred<int> d = watchedCounting();
   d.cancel();
   d.cancel();
   EXPECT_EQ(cancellerCallCount_, 1);
@@ -1306,13 +1303,11 @@ TEST_F(DeferredCancellerTests, CancellerMultipleCancel) {
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_simpleCanceller
 TEST_F(DeferredCancellerTests, SimpleCanceller) {
-  Deferred<int> d([this](Deferred<int>&) { ++cancellerCallCount_; });
-  watch(d);
+  Deferred<int> d = watchedCounting();
   d.cancel();
   EXPECT_EQ(cancellerCallCount_, 1);
   EXPECT_TRUE(errbackResults_.at(0).check<CancelledError>());
-  EXPECT_THROW(d.callback(1), AlreadyCalledError);
-  EXPECT_THROW(d.errback(std::runtime_error("x")), AlreadyCalledError);
+  expectAlreadyCalled(d);
 }
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_cancellerArg
@@ -1329,8 +1324,7 @@ TEST_F(DeferredCancellerTests, CancellerArg) {
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_cancelAfterCallback
 TEST_F(DeferredCancellerTests, CancelAfterCallback) {
-  Deferred<int> d([this](Deferred<int>&) { ++cancellerCallCount_; });
-  watch(d);
+  Deferred<int> d = watchedCounting();
   d.callback(5);
   d.cancel();
   EXPECT_EQ(cancellerCallCount_, 0);
@@ -1340,8 +1334,7 @@ TEST_F(DeferredCancellerTests, CancelAfterCallback) {
 
 // twisted/test/test_defer.py DeferredCancellerTests.test_cancelAfterErrback
 TEST_F(DeferredCancellerTests, CancelAfterErrback) {
-  Deferred<int> d([this](Deferred<int>&) { ++cancellerCallCount_; });
-  watch(d);
+  Deferred<int> d = watchedCounting();
   d.errback(GenericError("x"));
   d.cancel();
   EXPECT_EQ(cancellerCallCount_, 0);

@@ -4,19 +4,16 @@
 // busy machine, never early).
 #include <chrono>
 #include <cstdio>
-#include <iostream>
 
 #include "core/reactor.h"
+#include "examples/example_main.h"
 
 using namespace std::chrono_literals;
 
 int main() {
-  auto reactor = torsion::Reactor::create();
-  if (!reactor.ok()) {
-    std::cerr << "cannot create a reactor: " << reactor.status() << "\n";
-    return 1;
-  }
-  torsion::Reactor& r = **reactor;
+  auto reactor = torsion::examples::createReactor();
+  if (!reactor) return 1;
+  torsion::Reactor& r = *reactor;
   const double start = r.seconds();
   auto say = [&r, start](double due, const char* what) {
     if (r.seconds() - start < due) std::printf("EARLY: ");

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/reactor.h"
+#include "examples/example_main.h"
 #include "net/endpoints.h"
 #include "net/line_receiver.h"
 
@@ -97,22 +98,17 @@ void Chat::connectionLost(const Failure&) {
 int main(int argc, char** argv) {
   std::string port = "8123";
   std::string interface = "127.0.0.1";
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if ((arg == "--port" || arg == "--interface") && i + 1 < argc) {
-      (arg == "--port" ? port : interface) = argv[++i];
-    } else {
-      std::cerr << "usage: chat_server [--port N] [--interface IP]\n";
-      return 2;
-    }
+  // Text here: the endpoint string below checks both.
+  if (!torsion::examples::parseOptions(
+          argc, argv, "usage: chat_server [--port N] [--interface IP]",
+          {torsion::examples::textOption("--port", port),
+           torsion::examples::textOption("--interface", interface)})) {
+    return 2;
   }
 
-  auto reactor = torsion::Reactor::create();
-  if (!reactor.ok()) {
-    std::cerr << "cannot create a reactor: " << reactor.status() << "\n";
-    return 1;
-  }
-  torsion::Reactor& r = **reactor;
+  auto reactor = torsion::examples::createReactor();
+  if (!reactor) return 1;
+  torsion::Reactor& r = *reactor;
 
   // The endpoint string does the parsing and the checking of --port.
   auto endpoint = torsion::net::serverFromString(

@@ -16,13 +16,12 @@
 // Usage: echo_client [--port N] [--message TEXT]
 // Prints "received: TEXT" and exits 0, or the connection error and 1.
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "core/reactor.h"
+#include "examples/example_main.h"
 #include "net/protocol.h"
 #include "net/tcp.h"
 
@@ -75,27 +74,15 @@ class EchoClientFactory : public torsion::net::ClientFactory {
 int main(int argc, char** argv) {
   long port = 8000;
   std::string message = "hello, world!";
-  for (int i = 1; i < argc; ++i) {
-    const bool hasValue = i + 1 < argc;
-    char* end = nullptr;
-    if (std::strcmp(argv[i], "--port") == 0 && hasValue &&
-        (port = std::strtol(argv[i + 1], &end, 10),
-         *end == '\0' && port > 0 && port < 65536)) {
-      ++i;
-    } else if (std::strcmp(argv[i], "--message") == 0 && hasValue &&
-               argv[i + 1][0] != '\0') {
-      message = argv[++i];
-    } else {
-      std::cerr << "usage: echo_client [--port N] [--message TEXT]\n";
-      return 2;
-    }
+  if (!torsion::examples::parseOptions(
+          argc, argv, "usage: echo_client [--port N] [--message TEXT]",
+          {torsion::examples::numberOption("--port", 1, 65535, port),
+           torsion::examples::textOption("--message", message)})) {
+    return 2;
   }
-  auto reactor = torsion::Reactor::create();
-  if (!reactor.ok()) {
-    std::cerr << "cannot create a reactor: " << reactor.status() << "\n";
-    return 1;
-  }
-  torsion::Reactor& r = **reactor;
+  auto reactor = torsion::examples::createReactor();
+  if (!reactor) return 1;
+  torsion::Reactor& r = *reactor;
   auto factory = std::make_shared<EchoClientFactory>(r, message);
   torsion::net::connectTCP(r, "127.0.0.1", static_cast<std::uint16_t>(port), factory,
                            {.timeout = torsion::Seconds(10)});

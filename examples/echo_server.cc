@@ -28,8 +28,6 @@
 // on SIGINT/SIGTERM too (the reactor's signal handlers), printing how many
 // connections it served.
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -38,6 +36,7 @@
 #include <utility>
 
 #include "core/reactor.h"
+#include "examples/example_main.h"
 #include "net/protocol.h"
 #include "net/tcp.h"
 
@@ -75,36 +74,20 @@ class EchoFactory : public torsion::net::ServerFactory {
   std::function<void()> onClose_;
 };
 
-bool parseInt(const char* text, long max, long& out) {
-  char* end = nullptr;
-  out = std::strtol(text, &end, 10);
-  return end != text && *end == '\0' && out >= 0 && out <= max;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   long port = 8000;
   long count = 0;
-  for (int i = 1; i < argc; ++i) {
-    const bool hasValue = i + 1 < argc;
-    if (std::strcmp(argv[i], "--port") == 0 && hasValue &&
-        parseInt(argv[i + 1], 65535, port)) {
-      ++i;
-    } else if (std::strcmp(argv[i], "--count") == 0 && hasValue &&
-               parseInt(argv[i + 1], 1L << 30, count)) {
-      ++i;
-    } else {
-      std::cerr << "usage: echo_server [--port N] [--count K]\n";
-      return 2;
-    }
+  if (!torsion::examples::parseOptions(
+          argc, argv, "usage: echo_server [--port N] [--count K]",
+          {torsion::examples::numberOption("--port", 0, 65535, port),
+           torsion::examples::numberOption("--count", 0, 1L << 30, count)})) {
+    return 2;
   }
-  auto reactor = torsion::Reactor::create();
-  if (!reactor.ok()) {
-    std::cerr << "cannot create a reactor: " << reactor.status() << "\n";
-    return 1;
-  }
-  torsion::Reactor& r = **reactor;
+  auto reactor = torsion::examples::createReactor();
+  if (!reactor) return 1;
+  torsion::Reactor& r = *reactor;
   long closed = 0;
   auto factory = std::make_shared<EchoFactory>([&] {
     if (count > 0 && ++closed == count) r.stop();

@@ -14,8 +14,6 @@
 #include <gtk/gtk.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,6 +22,7 @@
 
 #include "core/glib_reactor.h"
 #include "core/reactor.h"
+#include "examples/example_main.h"
 #include "net/protocol.h"
 #include "net/tcp.h"
 #include "task/looping_call.h"
@@ -92,23 +91,6 @@ struct App {
   int pings = 0;
 };
 
-bool parseArgs(int argc, char** argv, App& app) {
-  for (int i = 1; i < argc; ++i) {
-    const bool hasValue = i + 1 < argc;
-    char* end = nullptr;
-    long port = 0;
-    if (std::strcmp(argv[i], "--port") == 0 && hasValue &&
-        (port = std::strtol(argv[i + 1], &end, 10),
-         *end == '\0' && port > 0 && port < 65536)) {
-      app.port = static_cast<std::uint16_t>(port);
-      ++i;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 void buildWindow(App& app) {
   Window& ui = app.ui;
   ui.window = gtk_window_new(GTK_WINDOW_TOPLEVEL);
@@ -174,11 +156,13 @@ int main(int argc, char** argv) {
     std::cerr << "gtk_echo: cannot create a reactor: " << reactor.status() << "\n";
     return 1;
   }
-  App app{.reactor = **reactor, .ui = {}};
-  if (!parseArgs(argc, argv, app)) {
-    std::cerr << "usage: gtk_echo [--port N]\n";
+  long port = 8000;
+  if (!torsion::examples::parseOptions(
+          argc, argv, "usage: gtk_echo [--port N]",
+          {torsion::examples::numberOption("--port", 1, 65535, port)})) {
     return 2;
   }
+  App app{.reactor = **reactor, .ui = {}, .port = static_cast<std::uint16_t>(port)};
   buildWindow(app);
 
   int ticks = 0;

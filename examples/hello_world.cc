@@ -8,17 +8,14 @@
 //   reactor.callWhenRunning(hello)
 //   reactor.run()
 #include <cstdio>
-#include <iostream>
 
 #include "core/reactor.h"
+#include "examples/example_main.h"
 
 int main() {
-  auto reactor = torsion::Reactor::create();
-  if (!reactor.ok()) {
-    std::cerr << "cannot create a reactor: " << reactor.status() << "\n";
-    return 1;
-  }
-  torsion::Reactor& r = **reactor;
+  auto reactor = torsion::examples::createReactor();
+  if (!reactor) return 1;
+  torsion::Reactor& r = *reactor;
   r.callWhenRunning([&r] {
     std::printf("hello, world (backend: %.*s)\n",
                 static_cast<int>(r.backendName().size()), r.backendName().data());

@@ -48,14 +48,11 @@ std::string str(absl::string_view s) { return std::string(s.data(), s.size()); }
 // How error messages show a description (net/endpoints.h): control bytes
 // and DEL as \xNN, every other byte as it is.
 std::string printable(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
   std::string out;
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
+      appendHexEscape(out, u);
     } else {
       out += c;
     }

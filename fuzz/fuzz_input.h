@@ -111,9 +111,16 @@ inline std::vector<std::string> splitAt0xff(std::string_view text) {
   return parts;
 }
 
+// Appends the byte `u` to `out` as "\xNN" (lower-case hex).
+inline void appendHexEscape(std::string& out, unsigned char u) {
+  static const char kHex[] = "0123456789abcdef";
+  out += "\\x";
+  out += kHex[u >> 4];
+  out += kHex[u & 15];
+}
+
 // Printable form of bytes for failure messages: "ab\r\n\x00".
 inline std::string escaped(std::string_view bytes) {
-  static const char kHex[] = "0123456789abcdef";
   std::string out;
   for (char c : bytes) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -124,9 +131,7 @@ inline std::string escaped(std::string_view bytes) {
     } else if (c == '\n') {
       out += "\\n";
     } else if (u < 0x20 || u >= 0x7f) {
-      out += "\\x";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
+      appendHexEscape(out, u);
     } else {
       out += c;
     }

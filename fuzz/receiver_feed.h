@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/check.h"
+#include "net/socket_address.h"
 #include "net/string_transport.h"
 
 namespace torsion::fuzz {
@@ -30,6 +32,25 @@ bool feedAsConnection(Receiver& receiver, const net::StringTransport& transport,
     return true;
   }
   return false;
+}
+
+// Connects `tester` (a receiver keeping an `observed` record with `threw`
+// and `closed`) to a lenient StringTransport, feeds it `chunks` with
+// feedAsConnection and records whether a callback threw and whether the
+// receiver closed the connection. If neither, `recordRest(observed)` runs
+// while the receiver is still connected. The receiver must write nothing.
+template <typename Thrown, typename Tester, typename RecordRest>
+void feedConnected(Tester& tester, const std::vector<std::string_view>& chunks,
+                   RecordRest recordRest) {
+  net::StringTransport transport(net::Address::ipv4("TCP", "10.0.0.1", 1),
+                                 net::Address::ipv4("TCP", "10.0.0.2", 2),
+                                 /*lenient=*/true);
+  tester.makeConnection(&transport);
+  auto& o = tester.observed;
+  o.threw = feedAsConnection<Thrown>(tester, transport, chunks);
+  o.closed = transport.disconnecting();
+  if (!o.threw && !o.closed) recordRest(o);
+  FUZZ_CHECK(transport.value().empty(), "the receiver wrote something");
 }
 
 }  // namespace torsion::fuzz

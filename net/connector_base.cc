@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "net/errors.h"
 #include "net/resolve.h"
+#include "net/socket_ops.h"
 
 namespace torsion::net::internal {
 
@@ -105,6 +106,23 @@ absl::AnyInvocable<void(const Failure&)> ConnectorBase::connected(
   state_ = State::kConnected;
   connection_ = std::move(connection);
   return [self](const Failure& reason) { self->connectionEnded(reason); };
+}
+
+bool ConnectorBase::bindForConnect(int fd,
+                                   const std::pair<std::string, std::uint16_t>& address) {
+  absl::StatusOr<SockAddr> b = ipLiteral(address.first, address.second);
+  if (!b.ok()) {
+    fail(Failure(
+        ConnectBindError("ConnectBindError: " + std::string(b.status().message()))));
+    return false;
+  }
+  if (::bind(fd, b->get(), b->len) != 0) {
+    fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " + address.first +
+                                  ":" + std::to_string(address.second) + ": " +
+                                  socketErrorText(lastSocketError()))));
+    return false;
+  }
+  return true;
 }
 
 void ConnectorBase::fail(const Failure& reason) {

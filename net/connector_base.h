@@ -36,6 +36,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "base/delayed_call.h"
@@ -94,6 +95,11 @@ class ConnectorBase : public Connector,
   // Ends the attempt: abandonAttempt(), clientConnectionFailed(reason),
   // then the factory's doStop unless it called connect() again.
   void fail(const Failure& reason);
+  // Binds the attempt's socket `fd` to `address` (a bindAddress: an IP
+  // literal and a port) before it connects. False, after fail() with a
+  // ConnectBindError saying why, if the address is no IP literal or the
+  // bind fails.
+  bool bindForConnect(int fd, const std::pair<std::string, std::uint16_t>& address);
   // The attempt connected: cancel the timeout.
   void stopTimeout();
   // factory->buildProtocol(peer), logging what it throws (null then).

@@ -88,21 +88,15 @@ void LineReceiver::dataReceived(std::string_view data) {
   while (start_ < buffer_.size() && !paused_) {
     if (lineMode_) {
       std::size_t at = buffer_.find(delimiter_, start_);
-      if (at == std::string::npos) {
-        // A partial delimiter may still complete a line of maxLength_, so
-        // only a buffer that cannot be one line is too long (Twisted's
-        // test_notQuiteMaximumLineLengthUnfinished).
-        if (!cannotBeOneLine(buffer_.size() - start_, maxLength_, delimiter_.size())) {
-          return;
-        }
-        std::string tooLong = buffer_.substr(start_);
-        buffer_.clear();
-        start_ = 0;
-        lineLengthExceeded(tooLong);
-        if (disconnectingNow()) return;
-        continue;
+      const bool unfinished = at == std::string::npos;
+      // A partial delimiter may still complete a line of maxLength_, so
+      // only an unfinished line that cannot be one line is too long
+      // (Twisted's test_notQuiteMaximumLineLengthUnfinished).
+      if (unfinished &&
+          !cannotBeOneLine(buffer_.size() - start_, maxLength_, delimiter_.size())) {
+        return;
       }
-      if (at - start_ > maxLength_) {
+      if (unfinished || at - start_ > maxLength_) {
         // Twisted hands over the long line together with everything after
         // it: the protocol decides what to resynchronise on.
         std::string tooLong = buffer_.substr(start_);

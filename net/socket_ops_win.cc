@@ -9,6 +9,19 @@ namespace {
 
 SOCKET asSocket(int fd) { return static_cast<SOCKET>(static_cast<unsigned>(fd)); }
 
+// A new socket `s` as a non-blocking descriptor; -1 if it cannot be made
+// non-blocking, with `s` closed and WSAGetLastError() still saying why.
+int nonBlockingOrClosed(SOCKET s) {
+  const int fd = static_cast<int>(s);
+  if (!setNonBlocking(fd)) {
+    const int e = WSAGetLastError();
+    closesocket(s);
+    WSASetLastError(e);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 void ensureSocketsInitialized() {
@@ -33,29 +46,15 @@ int openSocket(int family, int type) {
     s = WSASocketW(family, type, 0, nullptr, 0, WSA_FLAG_OVERLAPPED);
   }
   if (s == INVALID_SOCKET) return -1;
-  const int fd = static_cast<int>(s);
-  if (!setNonBlocking(fd)) {
-    const int e = WSAGetLastError();
-    closesocket(s);
-    WSASetLastError(e);
-    return -1;
-  }
-  return fd;
+  return nonBlockingOrClosed(s);
 }
 
 int acceptSocket(int listener, sockaddr* address, socklen_t* length) {
   const SOCKET s = ::accept(asSocket(listener), address, length);
   if (s == INVALID_SOCKET) return -1;
-  const int fd = static_cast<int>(s);
   // The accepted socket inherits the listener's non-blocking mode; say so
   // anyway rather than rely on it.
-  if (!setNonBlocking(fd)) {
-    const int e = WSAGetLastError();
-    closesocket(s);
-    WSASetLastError(e);
-    return -1;
-  }
-  return fd;
+  return nonBlockingOrClosed(s);
 }
 
 int closeSocket(int fd) { return closesocket(asSocket(fd)) == 0 ? 0 : -1; }

@@ -81,22 +81,7 @@ void StreamConnector::attempt(const SockAddr& address, std::uint64_t) {
         ConnectError("ConnectError: socket(): " + socketErrorText(lastSocketError()))));
     return;
   }
-  if (target_.bindAddress) {
-    absl::StatusOr<SockAddr> b =
-        ipLiteral(target_.bindAddress->first, target_.bindAddress->second);
-    if (!b.ok()) {
-      fail(Failure(
-          ConnectBindError("ConnectBindError: " + std::string(b.status().message()))));
-      return;
-    }
-    if (::bind(socket_, b->get(), b->len) != 0) {
-      fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " +
-                                    target_.bindAddress->first + ":" +
-                                    std::to_string(target_.bindAddress->second) + ": " +
-                                    socketErrorText(lastSocketError()))));
-      return;
-    }
-  }
+  if (target_.bindAddress && !bindForConnect(socket_, *target_.bindAddress)) return;
   // A connect() that goes on in the background (EINPROGRESS, EINTR;
   // WSAEWOULDBLOCK) is never retried: writability or an error says how it
   // ended.

@@ -72,19 +72,7 @@ void IocpStreamConnector::attempt(const SockAddr& address, std::uint64_t id) {
   // ConnectEx refuses an unbound socket: bind where asked, else to the
   // wildcard of the destination's family (port 0).
   if (bindAddress_) {
-    absl::StatusOr<SockAddr> b = ipLiteral(bindAddress_->first, bindAddress_->second);
-    if (!b.ok()) {
-      fail(Failure(
-          ConnectBindError("ConnectBindError: " + std::string(b.status().message()))));
-      return;
-    }
-    if (::bind(socket_, b->get(), b->len) != 0) {
-      fail(Failure(ConnectBindError("ConnectBindError: couldn't bind to " +
-                                    bindAddress_->first + ":" +
-                                    std::to_string(bindAddress_->second) + ": " +
-                                    win32ErrorTextAndNumber(WSAGetLastError()))));
-      return;
-    }
+    if (!bindForConnect(toFd(socket_), *bindAddress_)) return;
   } else {
     absl::StatusOr<SockAddr> any =
         ipLiteral(address.family() == AF_INET6 ? "::" : "0.0.0.0", 0);

@@ -8,10 +8,13 @@
 #include <ws2tcpip.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "backends/iocp_backend.h"
 #include "base/log.h"
@@ -30,6 +33,41 @@
 
 namespace torsion::net::internal {
 namespace {
+
+// Records, and optionally pauses reading after every `pauseEvery` bytes.
+class Sink : public Protocol {
+ public:
+  void connectionMade() override { ++made; }
+  void dataReceived(std::string_view data) override {
+    for (unsigned char ch : data) {
+      hash = (hash ^ ch) * 1099511628211ull;
+    }
+    bytes += data.size();
+    if (onData) onData(*this);
+  }
+  void connectionLost(const Failure& why) override {
+    lost = true;
+    reason = why;
+  }
+  std::function<void(Sink&)> onData;
+  int made = 0;
+  bool lost = false;
+  Failure reason;
+  std::uint64_t bytes = 0;
+  std::uint64_t hash = 1469598103934665603ull;
+};
+
+class OneProtocolFactory : public ClientFactory {
+ public:
+  explicit OneProtocolFactory(std::shared_ptr<Protocol> p) : p_(std::move(p)) {}
+  std::shared_ptr<Protocol> buildProtocol(const Address&) override {
+    auto p = std::exchange(p_, nullptr);
+    return p;
+  }
+
+ private:
+  std::shared_ptr<Protocol> p_;
+};
 
 class IocpTransportTest : public ::testing::Test {
  protected:
@@ -74,6 +112,48 @@ class IocpTransportTest : public ::testing::Test {
     return {c, s};
   }
 
+  // Starts a WSARecv on `s` into `buf` with startOperation, `done` as its
+  // completion. Returns what WSARecv said: 0 (done inline) or its
+  // WSAGetLastError() (WSA_IO_PENDING: a packet will come).
+  int startReceive(bool skipOnSuccess, SOCKET s, std::span<char> buf,
+                   IocpOperation::Callback done) {
+    int rc = -1;
+    startOperation(
+        *reactor_, skipOnSuccess, owner_, std::move(done),
+        [&](OVERLAPPED* o, DWORD* bytes) {
+          WSABUF b{static_cast<ULONG>(buf.size()), buf.data()};
+          DWORD flags = 0;
+          rc = WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
+          return rc;
+        });
+    return rc;
+  }
+
+  // Serves `server` on a loopback port and connects `client` to it. Returns
+  // the port once both ends are connected; null (the failure reported) if
+  // it could not listen or they never connected.
+  std::shared_ptr<ListeningPort> serveAndConnect(const std::shared_ptr<Sink>& server,
+                                                 const std::shared_ptr<Sink>& client) {
+    auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
+                          {.interface = "127.0.0.1"});
+    EXPECT_TRUE(port.ok()) << port.status();
+    if (!port.ok()) return nullptr;
+    connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
+               std::make_shared<OneProtocolFactory>(client));
+    if (!iterateUntil([&] { return client->made && server->made; })) {
+      ADD_FAILURE() << "the client and the server never both connected";
+      return nullptr;
+    }
+    return *port;
+  }
+
+  // Stops listening on `port`: true once that is done.
+  bool stopListening(ListeningPort& port) {
+    bool stopped = false;
+    port.stopListening().addCallback([&] { stopped = true; });
+    return iterateUntil([&] { return stopped; });
+  }
+
   // Owns the operations a test starts by hand; counts completions that threw.
   class TestOwner final : public CompletionOwner {
    public:
@@ -97,23 +177,14 @@ TEST_F(IocpTransportTest, InlineSuccessCompletesOnNextPass) {
   ASSERT_EQ(::send(c, "hello", 5, 0), 5);
   Sleep(50);  // let loopback deliver before the receive starts
   char buf[16];
-  int rc = -1;
   int runs = 0;
   std::uint32_t got = 0;
   std::uint32_t err = 99;
-  startOperation(
-      *reactor_, *skip, owner_,
-      [&](std::uint32_t e, std::uint32_t n) {
-        ++runs;
-        err = e;
-        got = n;
-      },
-      [&](OVERLAPPED* o, DWORD* bytes) {
-        WSABUF b{sizeof buf, buf};
-        DWORD flags = 0;
-        rc = WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
-        return rc;
-      });
+  const int rc = startReceive(*skip, s, buf, [&](std::uint32_t e, std::uint32_t n) {
+    ++runs;
+    err = e;
+    got = n;
+  });
   EXPECT_EQ(rc, 0) << "expected the receive to succeed inline";
   EXPECT_EQ(runs, 0);  // never inside startOperation
   ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
@@ -138,17 +209,10 @@ TEST_F(IocpTransportTest, InlineSuccessWithoutSkipModeCompletesOnceFromPoll) {
   char buf[16];
   int runs = 0;
   std::uint32_t got = 0;
-  startOperation(
-      *reactor_, /*skipOnSuccess=*/false, owner_,
-      [&](std::uint32_t, std::uint32_t n) {
-        ++runs;
-        got = n;
-      },
-      [&](OVERLAPPED* o, DWORD* bytes) {
-        WSABUF b{sizeof buf, buf};
-        DWORD flags = 0;
-        return WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
-      });
+  startReceive(/*skipOnSuccess=*/false, s, buf, [&](std::uint32_t, std::uint32_t n) {
+    ++runs;
+    got = n;
+  });
   EXPECT_EQ(runs, 0);
   ASSERT_TRUE(iterateUntil([&] { return runs > 0; }));
   for (int i = 0; i < 3; ++i) reactor_->iterate(Seconds(0.01));
@@ -167,19 +231,10 @@ TEST_F(IocpTransportTest, CompletionAfterCloseIsAborted) {
   char buf[16];
   int runs = 0;
   std::uint32_t err = 0;
-  int rc = 0;
-  startOperation(
-      *reactor_, *skip, owner_,
-      [&](std::uint32_t e, std::uint32_t) {
-        ++runs;
-        err = e;
-      },
-      [&](OVERLAPPED* o, DWORD* bytes) {
-        WSABUF b{sizeof buf, buf};
-        DWORD flags = 0;
-        rc = WSARecv(s, &b, 1, bytes, &flags, o, nullptr) == 0 ? 0 : WSAGetLastError();
-        return rc;
-      });
+  const int rc = startReceive(*skip, s, buf, [&](std::uint32_t e, std::uint32_t) {
+    ++runs;
+    err = e;
+  });
   ASSERT_EQ(rc, WSA_IO_PENDING);
   reactor_->iterate(Seconds(0.01));
   EXPECT_EQ(runs, 0);
@@ -191,52 +246,13 @@ TEST_F(IocpTransportTest, CompletionAfterCloseIsAborted) {
   ::closesocket(c);
 }
 
-// Records, and optionally pauses reading after every `pauseEvery` bytes.
-class Sink : public Protocol {
- public:
-  void connectionMade() override { ++made; }
-  void dataReceived(std::string_view data) override {
-    for (unsigned char ch : data) {
-      hash = (hash ^ ch) * 1099511628211ull;
-    }
-    bytes += data.size();
-    if (onData) onData(*this);
-  }
-  void connectionLost(const Failure& why) override {
-    lost = true;
-    reason = why;
-  }
-  std::function<void(Sink&)> onData;
-  int made = 0;
-  bool lost = false;
-  Failure reason;
-  std::uint64_t bytes = 0;
-  std::uint64_t hash = 1469598103934665603ull;
-};
-
-class OneProtocolFactory : public ClientFactory {
- public:
-  explicit OneProtocolFactory(std::shared_ptr<Protocol> p) : p_(std::move(p)) {}
-  std::shared_ptr<Protocol> buildProtocol(const Address&) override {
-    auto p = std::exchange(p_, nullptr);
-    return p;
-  }
-
- private:
-  std::shared_ptr<Protocol> p_;
-};
-
 // The connection outlives connectionLost while its operations are queued
 // (each holds it), and goes away once they have completed (aborted).
 TEST_F(IocpTransportTest, ConnectionLivesUntilItsOperationsComplete) {
   auto server = std::make_shared<Sink>();
-  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
-                        {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
   auto client = std::make_shared<Sink>();
-  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
-             std::make_shared<OneProtocolFactory>(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  auto port = serveAndConnect(server, client);
+  ASSERT_TRUE(port);
   auto* conn = dynamic_cast<IocpStreamConnection*>(server->transport());
   ASSERT_NE(conn, nullptr) << "listenTCP on iocp must use the IOCP transport";
   std::weak_ptr<StreamTransport> weak = conn->weak_from_this();
@@ -247,9 +263,7 @@ TEST_F(IocpTransportTest, ConnectionLivesUntilItsOperationsComplete) {
   // Closed, but the receive it queued may still be on its way back.
   ASSERT_TRUE(iterateUntil([&] { return weak.expired(); }));
   ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] { stopped = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(stopListening(*port));
 }
 
 // 16 MiB into a consumer that pauses after every 256 KiB and resumes 5 ms
@@ -274,16 +288,12 @@ TEST_F(IocpTransportTest, BulkTransferIntoPausingConsumer) {
       });
     }
   };
-  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
-                        {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
   auto client = std::make_shared<Sink>();
+  auto port = serveAndConnect(server, client);
+  ASSERT_TRUE(port);
   std::uint64_t sentHash = 1469598103934665603ull;
   std::uint64_t state = 0x9E3779B97F4A7C15ull;
   std::string chunk(64 * 1024, '\0');
-  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
-             std::make_shared<OneProtocolFactory>(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->made > 0; }));
   client->transport()->setWriteBufferLimits({.hardLimit = 64u << 20});
   for (std::uint64_t sent = 0; sent < kTotal; sent += chunk.size()) {
     for (char& ch : chunk) {
@@ -303,9 +313,7 @@ TEST_F(IocpTransportTest, BulkTransferIntoPausingConsumer) {
   EXPECT_GT(pauses, 10);
   EXPECT_TRUE(server->reason.check<ConnectionDone>()) << server->reason.getErrorMessage();
   ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] { stopped = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(stopListening(*port));
 }
 
 // abortConnection closes with SO_LINGER {1, 0}: the peer's pending receive
@@ -313,13 +321,9 @@ TEST_F(IocpTransportTest, BulkTransferIntoPausingConsumer) {
 // POLLERR, which peerResetAtEof tells apart).
 TEST_F(IocpTransportTest, AbortSendsReset) {
   auto server = std::make_shared<Sink>();
-  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
-                        {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
   auto client = std::make_shared<Sink>();
-  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
-             std::make_shared<OneProtocolFactory>(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  auto port = serveAndConnect(server, client);
+  ASSERT_TRUE(port);
   client->transport()->write("unsent maybe");
   client->transport()->abortConnection();
   EXPECT_FALSE(client->lost);  // never re-entrantly
@@ -328,9 +332,7 @@ TEST_F(IocpTransportTest, AbortSendsReset) {
   EXPECT_TRUE(server->reason.check<ConnectionLost>()) << server->reason.getErrorMessage();
   EXPECT_FALSE(server->reason.check<ConnectionDone>())
       << server->reason.getErrorMessage();
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] { stopped = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(stopListening(*port));
 }
 
 // An abort while a WSASend is pending (the peer does not read): the bytes
@@ -339,13 +341,9 @@ TEST_F(IocpTransportTest, AbortSendsReset) {
 TEST_F(IocpTransportTest, AbortWithSendInFlight) {
   auto server = std::make_shared<Sink>();
   server->onData = [](Sink& s) { s.transport()->pauseProducing(); };
-  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(server),
-                        {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
   auto client = std::make_shared<Sink>();
-  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
-             std::make_shared<OneProtocolFactory>(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->made && server->made; }));
+  auto port = serveAndConnect(server, client);
+  ASSERT_TRUE(port);
   auto* conn = dynamic_cast<IocpStreamConnection*>(client->transport());
   ASSERT_NE(conn, nullptr);
   std::weak_ptr<StreamTransport> weak = conn->weak_from_this();
@@ -369,9 +367,7 @@ TEST_F(IocpTransportTest, AbortWithSendInFlight) {
   ASSERT_TRUE(iterateUntil([&] { return server->lost; }));
   EXPECT_FALSE(server->reason.check<ConnectionDone>())
       << server->reason.getErrorMessage();
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] { stopped = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(stopListening(*port));
 }
 
 // A write on a connection whose send is in flight is queued behind it (one
@@ -389,13 +385,9 @@ TEST_F(IocpTransportTest, OneSendInFlightKeepsOrder) {
     std::string text;
   };
   auto collector = std::make_shared<Collect>();
-  auto port = listenTCP(*reactor_, 0, std::make_shared<OneProtocolFactory>(collector),
-                        {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
   auto client = std::make_shared<Sink>();
-  connectTCP(*reactor_, "127.0.0.1", (*port)->getHost().port,
-             std::make_shared<OneProtocolFactory>(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->made > 0; }));
+  auto port = serveAndConnect(collector, client);
+  ASSERT_TRUE(port);
   auto* conn = dynamic_cast<IocpStreamConnection*>(client->transport());
   ASSERT_NE(conn, nullptr);
   std::string expected;
@@ -410,9 +402,7 @@ TEST_F(IocpTransportTest, OneSendInFlightKeepsOrder) {
   ASSERT_TRUE(iterateUntil([&] { return collector->lost; }));
   EXPECT_EQ(collector->text, expected);
   ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] { stopped = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stopped; }));
+  ASSERT_TRUE(stopListening(*port));
 }
 
 // stopListening closes the listener; the Deferred fires only once the
@@ -443,9 +433,7 @@ TEST_F(IocpTransportTest, StopListeningWaitsForTheAbortedAccept) {
   auto again =
       listenTCP(*reactor_, (*port)->getHost().port, factory, {.interface = "127.0.0.1"});
   ASSERT_TRUE(again.ok()) << again.status();
-  bool stoppedAgain = false;
-  (*again)->stopListening().addCallback([&] { stoppedAgain = true; });
-  ASSERT_TRUE(iterateUntil([&] { return stoppedAgain; }));
+  ASSERT_TRUE(stopListening(**again));
 }
 
 // A UDP port outlives stopListening while its WSARecvFrom is out (the

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "net/flooding_protocol.h"
 #include "net/iosim.h"
 #include "net/tls/context.h"
 #include "net/tls/test_certificates.h"
@@ -168,47 +169,8 @@ TEST_F(TLSProtocolTest, LargeTransferWithAPausedReader) {
   EXPECT_TRUE(p.serverApp->received == big);
 }
 
-// Writes `total` bytes as a streaming producer, as fast as it is allowed.
-class Flood : public Recorder, public Producer {
- public:
-  explicit Flood(std::size_t total) : total_(total) {}
-  void connectionMade() override {
-    Recorder::connectionMade();
-    transport()->registerProducer(this, /*streaming=*/true);
-    produce();
-  }
-  void pauseProducing() override {
-    paused = true;
-    ++pauses;
-  }
-  void resumeProducing() override {
-    paused = false;
-    produce();
-  }
-  void stopProducing() override { stopped = true; }
-  void produce() {
-    while (!paused && sent < total_ && transport() != nullptr) {
-      transport()->write(std::string(16 * 1024, 'x'));
-      sent += 16 * 1024;
-    }
-    if (sent >= total_ && transport() != nullptr && !done) {
-      done = true;
-      transport()->unregisterProducer();
-      transport()->loseConnection();
-    }
-  }
-  std::size_t sent = 0;
-  bool paused = false;
-  int pauses = 0;
-  bool stopped = false;
-  bool done = false;
-
- private:
-  std::size_t total_;
-};
-
 TEST_F(TLSProtocolTest, StreamingProducerIsPausedWhileTheHandshakeHoldsItsOutput) {
-  auto flood = std::make_shared<Flood>(1024 * 1024);
+  auto flood = std::make_shared<FloodingProtocol<Recorder>>(1024 * 1024, 16 * 1024);
   auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca),
                       std::make_shared<Recorder>(), flood);
   EXPECT_TRUE(flood->paused);  // bounded, not the whole megabyte

@@ -150,6 +150,13 @@ inline std::shared_ptr<TestFactory> factoryFor(std::shared_ptr<net::Protocol> p)
   return std::make_shared<TestFactory>([p] { return p; });
 }
 
+// Whether `client` and the first protocol `server` built have both lost
+// the connection: how most exchanges in these suites end.
+inline bool bothLost(const RecordingProtocol& client, const TestFactory& server) {
+  auto s = server.protocol();
+  return client.lost && s && s->lost;
+}
+
 #ifndef _WIN32
 // Raises (or lowers) RLIMIT_NOFILE's soft limit for a scope (POSIX only:
 // Windows has no descriptor limit of this kind).

@@ -31,6 +31,20 @@ std::shared_ptr<RecordingProtocol> newClient(
   return p;
 }
 
+// A half-closing client: sends `request`, closes its writing side
+// (`writeCloses` times: a repeat must be harmless) and, once the server's
+// side has ended too, the connection.
+std::shared_ptr<RecordingProtocol> newHalfClosingClient(std::string request,
+                                                        int writeCloses = 1) {
+  auto p = newClient([request, writeCloses](RecordingProtocol& self) {
+    self.transport()->write(request);
+    for (int i = 0; i < writeCloses; ++i) self.transport()->loseWriteConnection();
+  });
+  p->halfClose = true;
+  p->onReadLost = [](RecordingProtocol& self) { self.transport()->loseConnection(); };
+  return p;
+}
+
 TEST_P(TcpTest, Echo) {
   auto serverFactory = std::make_shared<TestFactory>();
   auto port = listen(serverFactory);
@@ -42,10 +56,7 @@ TEST_P(TcpTest, Echo) {
   };
   auto clientFactory = factoryFor(client);
   connect(port, clientFactory);
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "hello, world");
   EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.getErrorMessage();
   EXPECT_TRUE(serverFactory->protocol()->reason.check<ConnectionDone>());
@@ -63,10 +74,7 @@ TEST_P(TcpTest, Addresses) {
   auto port = listen(serverFactory);
   auto client = newClient([](RecordingProtocol& p) { p.transport()->loseConnection(); });
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   auto server = serverFactory->protocol();
   EXPECT_EQ(server->host, Address::ipv4("TCP", "127.0.0.1", portOf(port)));
   EXPECT_EQ(client->peer, Address::ipv4("TCP", "127.0.0.1", portOf(port)));
@@ -90,10 +98,7 @@ TEST_P(TcpTest, IPv6Echo) {
     if (p.received == "six") p.transport()->loseConnection();
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "six");
   EXPECT_EQ(client->peer, Address::ipv6("TCP", "::1", portOf(port)));
 }
@@ -268,10 +273,7 @@ TEST_P(TcpTest, ServerAbortsConnectionTwiceThenLosesConnection) {
   auto port = listen(serverFactory);
   auto client = newClient([](RecordingProtocol& p) { p.transport()->write("x"); });
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   auto server = serverFactory->protocol();
   EXPECT_TRUE(server->reason.check<ConnectionAborted>())
       << server->reason.getErrorMessage();
@@ -290,10 +292,7 @@ TEST_P(TcpTest, ClientAbortsConnectionTwice) {
     p.transport()->abortConnection();
   });
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_TRUE(client->reason.check<ConnectionAborted>());
   EXPECT_EQ(client->lostCount, 1);
   EXPECT_TRUE(serverFactory->protocol()->reason.check<ConnectionLost>());
@@ -311,10 +310,7 @@ TEST_P(TcpTest, DataReceivedAbort) {
     lostInside = p.lost;
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_FALSE(lostInside);
   EXPECT_TRUE(client->reason.check<ConnectionAborted>());
 }
@@ -329,10 +325,7 @@ TEST_P(TcpTest, DataReceivedThrows) {
     throw std::runtime_error("dataReceived blew up");
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_TRUE(client->reason.check<std::runtime_error>());
   EXPECT_EQ(client->reason.getErrorMessage(), "dataReceived blew up");
   EXPECT_EQ(log().flushErrors().size(), 1u);
@@ -352,10 +345,7 @@ TEST_P(TcpTest, WriteAfterDisconnect) {
     EXPECT_EQ(p.transport()->writeBufferSize(), 0u);
   };
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(serverFactory->protocol()->received, "");
 }
 
@@ -474,18 +464,9 @@ TEST_P(TcpTest, HalfCloseRequestReply) {
     return p;
   });
   auto port = listen(serverFactory);
-  auto client = newClient([](RecordingProtocol& p) {
-    p.transport()->write("request");
-    p.transport()->loseWriteConnection();
-    p.transport()->loseWriteConnection();
-  });
-  client->halfClose = true;
-  client->onReadLost = [](RecordingProtocol& p) { p.transport()->loseConnection(); };
+  auto client = newHalfClosingClient("request", /*writeCloses=*/2);
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   auto server = serverFactory->protocol();
   EXPECT_TRUE(server->readLost);
   EXPECT_EQ(server->received, "request");
@@ -502,17 +483,9 @@ TEST_P(TcpTest, HalfCloseOnNonHalfCloseableProtocol) {
   auto serverFactory =
       std::make_shared<TestFactory>([] { return std::make_shared<RecordingProtocol>(); });
   auto port = listen(serverFactory);
-  auto client = newClient([](RecordingProtocol& p) {
-    p.transport()->write("bye");
-    p.transport()->loseWriteConnection();
-  });
-  client->halfClose = true;
-  client->onReadLost = [](RecordingProtocol& p) { p.transport()->loseConnection(); };
+  auto client = newHalfClosingClient("bye");
   connect(port, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   auto server = serverFactory->protocol();
   EXPECT_EQ(server->received, "bye");
   EXPECT_FALSE(server->readLost);
@@ -629,6 +602,18 @@ void expectNamesTheNul(std::string_view message, std::string_view what) {
   EXPECT_EQ(message.find('\0'), std::string_view::npos) << "raw NUL in: " << message;
 }
 
+// A connection given a name with a NUL failed with `Error` naming it (as
+// `what`), and reached no server: `serverFactory` listens on 127.0.0.1,
+// where the cut name would have led.
+template <typename Error>
+void expectConnectRefusedTheNul(const TestFactory& factory,
+                                const TestFactory& serverFactory, std::string_view what) {
+  ASSERT_EQ(factory.failures, 1);
+  EXPECT_TRUE(factory.failure.check<Error>()) << factory.failure.getErrorMessage();
+  expectNamesTheNul(factory.failure.getErrorMessage(), what);
+  EXPECT_TRUE(serverFactory.built.empty());
+}
+
 TEST_P(TcpTest, NulInInterfaceIsRefused) {
   auto port = net::listenTCP(reactor(), 0, std::make_shared<TestFactory>(),
                              {.interface = kNulHost});
@@ -651,11 +636,8 @@ TEST_P(TcpTest, NulInHostIsRefused) {
   net::connectTCP(reactor(), kNulHost, portOf(port), factory);
   ASSERT_TRUE(
       iterateUntil([&] { return factory->failures + factory->built.size() > 0; }));
-  ASSERT_EQ(factory->failures, 1);
-  EXPECT_TRUE(factory->failure.check<net::DNSLookupError>())
-      << factory->failure.getErrorMessage();
-  expectNamesTheNul(factory->failure.getErrorMessage(), "host '127.0.0.1\\x00.evil'");
-  EXPECT_TRUE(serverFactory->built.empty());
+  expectConnectRefusedTheNul<net::DNSLookupError>(*factory, *serverFactory,
+                                                  "host '127.0.0.1\\x00.evil'");
 }
 
 TEST_P(TcpTest, NulInBindAddressIsRefused) {
@@ -665,11 +647,8 @@ TEST_P(TcpTest, NulInBindAddressIsRefused) {
   connect(port, factory, {.bindAddress = net::BindAddress{kNulHost, 0}});
   ASSERT_TRUE(
       iterateUntil([&] { return factory->failures + factory->built.size() > 0; }));
-  ASSERT_EQ(factory->failures, 1);
-  EXPECT_TRUE(factory->failure.check<net::ConnectBindError>())
-      << factory->failure.getErrorMessage();
-  expectNamesTheNul(factory->failure.getErrorMessage(), "'127.0.0.1\\x00.evil'");
-  EXPECT_TRUE(serverFactory->built.empty());
+  expectConnectRefusedTheNul<net::ConnectBindError>(*factory, *serverFactory,
+                                                    "'127.0.0.1\\x00.evil'");
 }
 
 // resolve() refuses the name at once instead of looking up "localhost".

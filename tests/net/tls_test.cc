@@ -11,6 +11,7 @@
 #include "backends/registry.h"
 #include "core/errors.h"
 #include "gtest/gtest.h"
+#include "net/flooding_protocol.h"
 #include "net/tls/test_certificates.h"
 #include "net/tls/tls_protocol.h"
 #include "tests/net/net_test_util.h"
@@ -65,10 +66,7 @@ TEST_P(TlsTest, Echo) {
   };
   auto clientFactory = factoryFor(client);
   connectTLS(port, clientFactory, "localhost");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "hello, world");
   EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.str();
   EXPECT_TRUE(serverFactory->protocol()->reason.check<ConnectionDone>())
@@ -94,36 +92,8 @@ TEST_P(TlsTest, SlowReaderPausesTheSendersProducer) {
   auto port = listenTLS(serverFactory, ca.issue("localhost"));
   ASSERT_TRUE(port);
 
-  struct Sender : RecordingProtocol, net::Producer {
-    std::size_t sent = 0;
-    int pauses = 0;
-    bool paused = false;
-    void produce() {
-      while (!paused && sent < kTotal && transport() != nullptr) {
-        transport()->write(std::string(64 * 1024, 's'));
-        sent += 64 * 1024;
-      }
-      if (sent == kTotal && transport() != nullptr) {
-        sent = kTotal + 1;  // once
-        transport()->unregisterProducer();
-        transport()->loseConnection();
-      }
-    }
-    void pauseProducing() override {
-      paused = true;
-      ++pauses;
-    }
-    void resumeProducing() override {
-      paused = false;
-      produce();
-    }
-    void stopProducing() override {}
-  };
-  auto sender = std::make_shared<Sender>();
-  sender->onMade = [&sender](RecordingProtocol&) {
-    sender->transport()->registerProducer(sender.get(), /*streaming=*/true);
-    sender->produce();
-  };
+  auto sender =
+      std::make_shared<net::FloodingProtocol<RecordingProtocol>>(kTotal, 64 * 1024);
   connectTLS(port, factoryFor(sender), "localhost");
   ASSERT_TRUE(iterateUntil([&] { return sender->paused && serverFactory->protocol() != nullptr; }));
   EXPECT_LT(sender->sent, kTotal);
@@ -154,10 +124,7 @@ TEST_P(TlsTest, HalfCloseCarriesCloseNotify) {
     p.transport()->loseWriteConnection();
   };
   connectTLS(port, factoryFor(client), "localhost");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "got question");
   EXPECT_TRUE(client->readLost);
   EXPECT_TRUE(client->reason.check<ConnectionDone>()) << client->reason.str();
@@ -170,10 +137,7 @@ TEST_P(TlsTest, HostnameMismatchReachesConnectionLost) {
   auto client = std::make_shared<RecordingProtocol>();
   client->onMade = [](RecordingProtocol& p) { p.transport()->write("secret"); };
   connectTLS(port, factoryFor(client), "example.com");
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   ASSERT_TRUE(client->reason.check<net::tls::TLSError>()) << client->reason.str();
   EXPECT_NE(client->reason.getErrorMessage().find("hostname mismatch"), std::string::npos)
       << client->reason.getErrorMessage();

@@ -56,21 +56,26 @@ class UdpTest : public ReactorTest {
     t->stopListening().addCallback([&] { done = true; });
     EXPECT_TRUE(iterateUntil([&] { return done; }));
   }
-  // A port of `client`'s connected to a port nobody listens on any more,
-  // after its connectionRefused() ran; `closedPort` is that port. The ICMP
-  // error arrives asynchronously, so it keeps sending until it shows.
-  std::shared_ptr<net::DatagramTransport> refusedPort(
-      const std::shared_ptr<Recorder>& client, std::uint16_t& closedPort) {
+  // A port of `client`'s connected to `closedPort`, a port nobody listens
+  // on any more, after the client's connectionRefused() ran. The ICMP error
+  // arrives asynchronously, so it keeps sending until it shows.
+  struct RefusedPort {
+    std::shared_ptr<Recorder> client;
+    std::shared_ptr<net::DatagramTransport> port;
+    std::uint16_t closedPort = 0;
+  };
+  RefusedPort refusedPort() {
     auto gone = listen(std::make_shared<Recorder>());
-    closedPort = gone->getHost().port;
+    const std::uint16_t closedPort = gone->getHost().port;
     stop(gone);
+    auto client = std::make_shared<Recorder>();
     auto port = listen(client);
     EXPECT_TRUE(port->connect("127.0.0.1", closedPort).ok());
     EXPECT_TRUE(iterateUntil([&] {
       (void)port->write("anyone?");
       return client->refused > 0;
     }));
-    return port;
+    return {client, port, closedPort};
   }
 };
 
@@ -195,31 +200,27 @@ TEST_P(UdpTest, RoundTrips) {
 // connected mode, a datagram to a closed port makes the protocol's
 // connectionRefused() run.
 TEST_P(UdpTest, ConnectionRefused) {
-  auto client = std::make_shared<Recorder>();
-  std::uint16_t closedPort = 0;
-  auto port = refusedPort(client, closedPort);
-  EXPECT_GT(client->refused, 0);
-  stop(port);
+  RefusedPort refused = refusedPort();
+  EXPECT_GT(refused.client->refused, 0);
+  stop(refused.port);
 }
 
 // No Twisted counterpart: a refusal is reported once, not for good. Once
 // something listens on the port again, the connected port's datagrams get
 // there (Wine keeps the ICMP error in SO_ERROR forever; udp_port.cc).
 TEST_P(UdpTest, SendsAgainAfterConnectionRefused) {
-  auto client = std::make_shared<Recorder>();
-  std::uint16_t closedPort = 0;
-  auto port = refusedPort(client, closedPort);
-  ASSERT_GT(client->refused, 0);
+  RefusedPort refused = refusedPort();
+  ASSERT_GT(refused.client->refused, 0);
   auto server = std::make_shared<Recorder>();
-  auto back = listen(server, closedPort);
+  auto back = listen(server, refused.closedPort);
   ASSERT_TRUE(back);
   ASSERT_TRUE(iterateUntil([&] {
-    (void)port->write("hello again");
+    (void)refused.port->write("hello again");
     return !server->datagrams.empty();
   }));
   EXPECT_EQ(server->datagrams.front(), "hello again");
   stop(back);
-  stop(port);
+  stop(refused.port);
 }
 
 // twisted/test/test_udp.py UDPTests.test_badConnect: connect needs an IP

@@ -66,10 +66,7 @@ TEST_P(UnixTest, EchoAndAddresses) {
   };
   auto clientFactory = factoryFor(client);
   auto connector = net::connectUNIX(reactor(), path_, clientFactory);
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   EXPECT_EQ(client->received, "over unix");
   EXPECT_TRUE(client->reason.check<ConnectionDone>());
   EXPECT_EQ(client->peer, Address::unixSocket(path_));
@@ -98,10 +95,7 @@ TEST_P(UnixTest, TcpOptionsRefused) {
     p.transport()->loseConnection();
   };
   net::connectUNIX(reactor(), path_, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] {
-    auto s = serverFactory->protocol();
-    return client->lost && s && s->lost;
-  }));
+  ASSERT_TRUE(iterateUntil([&] { return bothLost(*client, *serverFactory); }));
   bool stopped = false;
   (*port)->stopListening().addCallback([&] { stopped = true; });
   ASSERT_TRUE(iterateUntil([&] { return stopped; }));

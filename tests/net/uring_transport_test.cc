@@ -52,6 +52,39 @@ class UringTransportTest : public NetTest {
     EXPECT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
     return c;
   }
+
+  // A client of the echo server `serverFactory` builds, once "ping" has
+  // made the round trip (then client->received is "ping").
+  std::shared_ptr<RecordingProtocol> pingEcho(
+      std::shared_ptr<TestFactory> serverFactory) {
+    auto client = std::make_shared<RecordingProtocol>();
+    client->onMade = [](RecordingProtocol& c) { c.transport()->write("ping"); };
+    connect(listen(std::move(serverFactory)), factoryFor(client));
+    EXPECT_TRUE(iterateUntil([&] { return client->received == "ping"; }));
+    return client;
+  }
+
+  // A server connection whose 4 MiB send is stalled in the kernel on the
+  // window of `client`, a rawClient() that reads nothing. `server` is null
+  // if the connection never came.
+  struct StalledSend {
+    std::shared_ptr<RecordingProtocol> server;
+    int client;
+  };
+  StalledSend stallServerSend() {
+    auto serverFactory = std::make_shared<TestFactory>([] {
+      auto s = std::make_shared<RecordingProtocol>();
+      s->onMade = [](RecordingProtocol& self) {
+        self.transport()->write(std::string(4 << 20, 'x'));
+      };
+      return s;
+    });
+    const int c = rawClient(listen(serverFactory));
+    EXPECT_TRUE(iterateUntil([&] { return serverFactory->protocol() != nullptr; }));
+    // Let the send reach the kernel and stall on the peer's full window.
+    for (int i = 0; i < 5; ++i) reactor().iterate(Seconds(0.01));
+    return {serverFactory->protocol(), c};
+  }
 };
 
 // Both ends of a loopback connection are io_uring connections, and an echo
@@ -59,11 +92,8 @@ class UringTransportTest : public NetTest {
 TEST_P(UringTransportTest, ConnectionsUseCompletions) {
   ASSERT_NE(port(), nullptr);
   auto serverFactory = std::make_shared<TestFactory>();
-  auto p = listen(serverFactory);
-  auto client = std::make_shared<RecordingProtocol>();
-  client->onMade = [](RecordingProtocol& c) { c.transport()->write("ping"); };
-  connect(p, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->received == "ping"; }));
+  auto client = pingEcho(serverFactory);
+  ASSERT_EQ(client->received, "ping");
   EXPECT_NE(dynamic_cast<UringStreamConnection*>(client->transport()), nullptr);
   auto server = serverFactory->protocol();
   ASSERT_NE(server, nullptr);
@@ -84,12 +114,8 @@ TEST_P(UringTransportTest, CompletionsSwitchedOffFallBackToReadiness) {
   rebuildReactor(ReactorOptions{.backend = "io_uring"});
   ::unsetenv("TORSION_IO_URING_OFF");
   EXPECT_EQ(reactor().completionPort(), nullptr);
-  auto serverFactory = std::make_shared<TestFactory>();
-  auto p = listen(serverFactory);
-  auto client = std::make_shared<RecordingProtocol>();
-  client->onMade = [](RecordingProtocol& c) { c.transport()->write("ping"); };
-  connect(p, factoryFor(client));
-  ASSERT_TRUE(iterateUntil([&] { return client->received == "ping"; }));
+  auto client = pingEcho(std::make_shared<TestFactory>());
+  ASSERT_EQ(client->received, "ping");
   EXPECT_NE(dynamic_cast<FileDescriptor*>(client->transport()), nullptr);
   client->transport()->loseConnection();
   ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
@@ -112,21 +138,12 @@ TEST_P(UringTransportTest, UnknownFeatureNameIsReported) {
 // and the peer sees the connection end.
 TEST_P(UringTransportTest, AbortWithSendsInFlightCancelsThem) {
   std::weak_ptr<net::Transport> weak;
-  auto serverFactory = std::make_shared<TestFactory>([&] {
-    auto s = std::make_shared<RecordingProtocol>();
-    s->onMade = [](RecordingProtocol& self) {
-      self.transport()->write(std::string(4 << 20, 'x'));
-    };
-    return s;
-  });
-  auto p = listen(serverFactory);
-  const int c = rawClient(p);
-  ASSERT_TRUE(iterateUntil([&] { return serverFactory->protocol() != nullptr; }));
-  auto server = serverFactory->protocol();
+  const StalledSend stalled = stallServerSend();
+  ASSERT_NE(stalled.server, nullptr);
+  auto server = stalled.server;
+  const int c = stalled.client;
   auto* conn = dynamic_cast<UringStreamConnection*>(server->transport());
   ASSERT_NE(conn, nullptr);
-  // Let the send reach the kernel and stall on the peer's full window.
-  for (int i = 0; i < 5; ++i) reactor().iterate(Seconds(0.01));
   EXPECT_GT(server->transport()->writeBufferSize(), 0u);
   EXPECT_GT(conn->operationsInFlight(), 0);
   weak = conn->shared_from_this();
@@ -178,18 +195,10 @@ TEST_P(UringTransportTest, LoseConnectionDrainsSendsInFlight) {
 // send completes with the error and the connection is lost with
 // ConnectionLost (not ConnectionDone), once.
 TEST_P(UringTransportTest, PeerResetMidSendLosesTheConnection) {
-  auto serverFactory = std::make_shared<TestFactory>([&] {
-    auto s = std::make_shared<RecordingProtocol>();
-    s->onMade = [](RecordingProtocol& self) {
-      self.transport()->write(std::string(4 << 20, 'z'));
-    };
-    return s;
-  });
-  auto p = listen(serverFactory);
-  const int c = rawClient(p);
-  ASSERT_TRUE(iterateUntil([&] { return serverFactory->protocol() != nullptr; }));
-  auto server = serverFactory->protocol();
-  for (int i = 0; i < 5; ++i) reactor().iterate(Seconds(0.01));
+  const StalledSend stalled = stallServerSend();
+  ASSERT_NE(stalled.server, nullptr);
+  auto server = stalled.server;
+  const int c = stalled.client;
   ASSERT_GT(server->transport()->writeBufferSize(), 0u) << "the send did not stall";
   linger l{1, 0};
   ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);

@@ -7,6 +7,7 @@
 #include "task/looping_call.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <utility>
@@ -26,7 +27,18 @@ namespace {
 using namespace std::chrono_literals;
 using torsion::testing::GenericError;
 
-class LoopTests : public torsion::testing::ClockTest {};
+class LoopTests : public torsion::testing::ClockTest {
+ protected:
+  // An f that waits: each call returns a new Deferred, kept in `pendings`
+  // (one per call, in order) for the test to fire.
+  std::function<Deferred<void>()> waitingF() {
+    return [this] {
+      pendings.emplace_back();
+      return pendings.back();
+    };
+  }
+  std::vector<Deferred<void>> pendings;
+};
 
 // test_task.py LoopTests.test_defaultClock, adapted: there is no global
 // reactor, so the clock is the one given; setClock replaces it.
@@ -84,13 +96,21 @@ TEST_F(LoopTests, ReactorTimeSkips) {
 
 using Counts = std::vector<std::pair<double, std::int64_t>>;
 
+// The interval and the lateness (REALISTIC_DELAY) of Twisted's count tests.
+constexpr double kInterval = 0.5;
+constexpr double kRealisticDelay = 0.01;
+
+// A withCount loop on `clock` recording (time, count) for every call.
+LoopingCall countingLoop(Clock& clock, Counts& times) {
+  return LoopingCall::withCount(clock, [&clock, &times](std::int64_t n) {
+    times.emplace_back(clock.seconds(), n);
+  });
+}
+
 // test_task.py LoopTests.test_reactorTimeCountSkips.
 TEST_F(LoopTests, ReactorTimeCountSkips) {
   Counts times;
-  LoopingCall call = LoopingCall::withCount(
-      clock, [&](std::int64_t n) { times.emplace_back(clock.seconds(), n); });
-  const double kInterval = 0.5;
-  const double kRealisticDelay = 0.01;
+  LoopingCall call = countingLoop(clock, times);
   call.start(Seconds(kInterval));
   EXPECT_EQ(times, (Counts{{0, 1}}));
   clock.advance(kInterval + kRealisticDelay);
@@ -107,10 +127,7 @@ TEST_F(LoopTests, ReactorTimeCountSkips) {
 // test_task.py LoopTests.test_countLengthyIntervalCounts.
 TEST_F(LoopTests, CountLengthyIntervalCounts) {
   Counts times;
-  LoopingCall call = LoopingCall::withCount(
-      clock, [&](std::int64_t n) { times.emplace_back(clock.seconds(), n); });
-  const double kInterval = 0.5;
-  const double kRealisticDelay = 0.01;
+  LoopingCall call = countingLoop(clock, times);
   call.start(Seconds(kInterval));
   ASSERT_EQ(times.size(), 1u);
   EXPECT_EQ(times.back(), (std::pair<double, std::int64_t>{0, 1}));
@@ -376,18 +393,14 @@ TEST_F(LoopTests, SynchronousFailureEndsLoop) {
 // Twisted L6 [verified]: stop() while f's Deferred is pending fires
 // start()'s Deferred only when f's Deferred fires; nothing more runs.
 TEST_F(LoopTests, StopWhileDeferredPending) {
-  Deferred<void> pending;
-  int calls = 0;
-  LoopingCall lc(clock, [&] {
-    ++calls;
-    return pending;
-  });
+  LoopingCall lc(clock, waitingF());
   Deferred<LoopingCall*> done = lc.start(1s);
   lc.stop();
   EXPECT_TRUE(hasNoResult(done));
-  pending.callback();
+  ASSERT_EQ(pendings.size(), 1u);
+  pendings[0].callback();
   EXPECT_EQ(successResultOf(done), &lc);
-  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(pendings.size(), 1u);  // f ran once
 }
 
 // Twisted L10: running is false by the time start()'s Deferred fires.
@@ -403,11 +416,7 @@ TEST_F(LoopTests, NotRunningWhenDeferredFires) {
 // again, then the old Deferred fires: it finishes the OLD run only. The new
 // run's Deferred stays unfired and its schedule is untouched.
 TEST_F(LoopTests, StaleCompletionCannotFireNewRun) {
-  std::vector<Deferred<void>> pendings;
-  LoopingCall lc(clock, [&] {
-    pendings.emplace_back();
-    return pendings.back();
-  });
+  LoopingCall lc(clock, waitingF());
   Deferred<LoopingCall*> first = lc.start(1s);
   lc.stop();
   Deferred<LoopingCall*> second = lc.start(1s);  // calls f again: pending #2
@@ -425,11 +434,7 @@ TEST_F(LoopTests, StaleCompletionCannotFireNewRun) {
 
 // A stale failure fails the old run's Deferred, not the new run.
 TEST_F(LoopTests, StaleFailureCannotFailNewRun) {
-  std::vector<Deferred<void>> pendings;
-  LoopingCall lc(clock, [&] {
-    pendings.emplace_back();
-    return pendings.back();
-  });
+  LoopingCall lc(clock, waitingF());
   Deferred<LoopingCall*> first = lc.start(1s);
   lc.stop();
   Deferred<LoopingCall*> second = lc.start(1s, false);
@@ -501,19 +506,15 @@ TEST_F(LoopTests, CancelStopsLoop) {
 // Cancelling while f's Deferred is pending: the loop ends now, and f's
 // Deferred firing later neither schedules nor fires anything.
 TEST_F(LoopTests, CancelWhileFPending) {
-  Deferred<void> pending;
-  int calls = 0;
-  LoopingCall lc(clock, [&] {
-    ++calls;
-    return pending;
-  });
+  LoopingCall lc(clock, waitingF());
   Deferred<LoopingCall*> d = lc.start(1s);
   d.cancel();
   EXPECT_FALSE(lc.running());
   EXPECT_TRUE(failureResultOf(d).check<CancelledError>());
-  pending.callback();
+  ASSERT_EQ(pendings.size(), 1u);
+  pendings[0].callback();
   EXPECT_TRUE(clock.getDelayedCalls().empty());
-  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(pendings.size(), 1u);  // f ran once
 }
 
 // setInterval validates its argument; interval() reports it.
