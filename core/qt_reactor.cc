@@ -1,0 +1,27 @@
+#include "core/qt_reactor.h"
+
+#include <utility>
+
+#include "backends/qt_backend.h"
+#include "core/foreign_loop_steps.h"
+
+namespace torsion {
+
+absl::StatusOr<std::unique_ptr<Reactor>> createQtReactor(ReactorOptions options) {
+  if (absl::Status s = useForeignLoopBackend("createQtReactor", "qt", options); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::unique_ptr<QtBackend>> backend = QtBackend::createInThisThread();
+  if (!backend.ok()) return backend.status();
+  QtBackend& qt = **backend;
+  auto reactor = std::make_unique<Reactor>(*std::move(backend), std::move(options));
+  // The backend lives inside the reactor, so these references never dangle.
+  Reactor& r = *reactor;
+  qt.setLoopHost({
+      .timeout = [&r] { return foreignLoopTimeout(r); },
+      .step = [&r] { foreignLoopStep(r, "Qt event loop"); },
+  });
+  return reactor;
+}
+
+}  // namespace torsion
