@@ -1,4 +1,4 @@
-"""One conformance suite, declared once, built as up to three test targets.
+"""One conformance suite, declared once, built as up to five test targets.
 
 Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
 
@@ -9,6 +9,9 @@ Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
   NAME_glib         the same over the GLib backend, running the */glib
                     instances only (Linux; glib is by name only, so it is not
                     among NAME's backends: docs/gui.md)
+  NAME_qt           the same over the Qt 5 backend, running the */qt instances
+                    only, inside a QCoreApplication (Linux, headless; qt is by
+                    name only like glib: docs/gui.md)
   NAME_wine         srcs alone, cross-built for Windows and run under Wine 8,
                     not Windows (docs/windows.md); omitted when wine = False
 
@@ -55,6 +58,15 @@ def conformance_test(
         shard_count = shard_count,
         target_compatible_with = ["@platforms//os:linux"],
         deps = deps + posix_deps + ["//backends:glib"],
+    )
+    cc_test(
+        name = name + "_qt",
+        size = size,
+        srcs = srcs + posix_srcs,
+        args = ["--gtest_filter=*/qt"],
+        shard_count = shard_count,
+        target_compatible_with = ["@platforms//os:linux"],
+        deps = deps + posix_deps + ["//backends:qt", "//testing:qt_application"],
     )
     if wine:
         cc_test(
