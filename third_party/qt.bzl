@@ -12,6 +12,11 @@ a Qt header must be compiled as position-independent code (not PIE):
 qglobal.h stops with an #error otherwise. A copt given to @qt//:qt would
 not reach the files that include its headers, so those targets add
 QT_COPTS themselves.
+
+@qt//:qt defines QT_NO_KEYWORDS for everything that depends on it: Qt's
+`emit`, `slots` and `signals` macros would otherwise rewrite torsion's own
+names (log::emit, a member called slots). Qt code beside torsion writes
+Q_EMIT, Q_SLOTS and Q_SIGNALS.
 """
 
 QT_COPTS = ["-fPIC"]
@@ -58,7 +63,7 @@ def _qt_repo_impl(ctx):
         "    hdrs = glob(%s," % repr(headers),
         "                allow_empty = True),",
         "    includes = %s," % repr(dirs),
-        '    defines = ["QT_CORE_LIB"],',
+        '    defines = ["QT_CORE_LIB", "QT_NO_KEYWORDS"],',
         "    linkopts = %s," % repr(libs),
         ")",
         "",

@@ -1,0 +1,224 @@
+// A reactor inside Qt's event loop (Twisted's qt5reactor):
+// QCoreApplication::exec() drives it, and torsion's timers, LoopingCall,
+// thread calls, TCP and shutdown work there beside Qt's own timers; and the
+// other way round, Reactor::run() on the qt backend serves Qt's timers.
+// core/qt_reactor.h, docs/gui.md. Headless: a QCoreApplication, which
+// //testing:qt_application holds for the whole binary.
+#include <QtCore/QCoreApplication>
+#include <QtCore/QTimer>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/qt_reactor.h"
+#include "gtest/gtest.h"
+#include "net/tcp.h"
+#include "task/looping_call.h"
+#include "tests/net/net_test_util.h"
+#include "tests/reactor_test_base.h"
+
+namespace torsion::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class QtMainLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Reactor>> r = createQtReactor();
+    ASSERT_TRUE(r.ok()) << r.status();
+    reactor_ = *std::move(r);
+  }
+
+  void TearDown() override {
+    if (!reactor_) return;
+    for (const std::string& problem : dirtyReactorReport(*reactor_))
+      ADD_FAILURE() << problem;
+    cleanReactor(*reactor_);
+    for (const log::Event& e : log_.flushErrors()) {
+      ADD_FAILURE() << "unexpected logged error [" << e.system << "] " << e.message;
+    }
+    reactor_.reset();
+  }
+
+  Reactor& reactor() { return *reactor_; }
+  static void quit() { QCoreApplication::quit(); }
+
+  // QCoreApplication::exec() until something calls quit(); false if `limit`
+  // passed first (the test would otherwise hang).
+  bool runQtLoop(Seconds limit = Seconds(10)) {
+    bool timedOut = false;
+    QTimer guard;
+    guard.setSingleShot(true);
+    QObject::connect(&guard, &QTimer::timeout, [&] {
+      timedOut = true;
+      quit();
+    });
+    guard.start(static_cast<int>(limit.count() * 1000));
+    QCoreApplication::exec();
+    return !timedOut;
+  }
+
+ private:
+  log::LogCapture log_;
+  std::unique_ptr<Reactor> reactor_;
+};
+
+// A Qt timer on the same thread, counted each time it fires.
+struct QtTicker {
+  explicit QtTicker(int intervalMs) {
+    QObject::connect(&timer, &QTimer::timeout, [this] { ++ticks; });
+    timer.start(intervalMs);
+  }
+  QTimer timer;
+  int ticks = 0;
+};
+
+// The point of qt5reactor: torsion's callLater runs inside exec(), in
+// order and never early, beside Qt's own timers.
+TEST_F(QtMainLoopTest, CallLaterRunsInsideExec) {
+  QtTicker ticker(5);
+  std::vector<int> order;
+  const double start = reactor().seconds();
+  double fired = 0;
+  // After its own calls ran, torsion waits for Qt's timer to have ticked
+  // three times: both make progress on one loop (how many ticks fit in a
+  // given time depends on the machine's load).
+  std::function<void()> quitOnceQtTicked = [&] {
+    if (ticker.ticks >= 3) {
+      quit();
+    } else {
+      reactor().callLater(0.005s, quitOnceQtTicked);
+    }
+  };
+  reactor().callLater(0.06s, [&] {
+    order.push_back(2);
+    fired = reactor().seconds() - start;
+    quitOnceQtTicked();
+  });
+  reactor().callLater(0.02s, [&] { order.push_back(1); });
+  ASSERT_TRUE(runQtLoop()) << "Qt's own timer ticked " << ticker.ticks
+                           << " time(s) beside torsion; 3 were awaited";
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_GE(fired, 0.06);
+  EXPECT_GE(ticker.ticks, 3);
+}
+
+// A call scheduled from Qt's side (a Qt timer's slot, outside any torsion
+// callback) while exec() waits with no torsion timer pending: the backend
+// re-reads the reactor's timeout before Qt's next wait.
+TEST_F(QtMainLoopTest, CallLaterFromAQtSlotIsServed) {
+  bool ran = false;
+  QTimer::singleShot(20, [&] {
+    reactor().callLater(0.01s, [&] {
+      ran = true;
+      quit();
+    });
+  });
+  ASSERT_TRUE(runQtLoop(Seconds(5)));
+  EXPECT_TRUE(ran);
+}
+
+TEST_F(QtMainLoopTest, LoopingCallRunsInsideExec) {
+  int calls = 0;
+  task::LoopingCall loop(reactor(), [&] {
+    if (++calls == 3) quit();
+  });
+  bool stopped = false;
+  loop.start(0.01s).addCallback([&](task::LoopingCall*) { stopped = true; });
+  ASSERT_TRUE(runQtLoop());
+  EXPECT_EQ(calls, 3);
+  loop.stop();
+  EXPECT_TRUE(stopped);
+}
+
+TEST_F(QtMainLoopTest, CallFromThreadWakesExec) {
+  std::atomic<bool> onLoopThread{false};
+  std::thread worker([&] {
+    std::this_thread::sleep_for(30ms);
+    reactor().callFromThread([&] {
+      onLoopThread = reactor().isInIOThread();
+      quit();
+    });
+  });
+  const bool quitInTime = runQtLoop(Seconds(5));
+  worker.join();
+  EXPECT_TRUE(quitInTime) << "callFromThread did not wake Qt's loop";
+  EXPECT_TRUE(onLoopThread);
+}
+
+// TCP through torsion while Qt's loop is the program's main loop.
+TEST_F(QtMainLoopTest, TcpEchoInsideExec) {
+  auto serverFactory = std::make_shared<TestFactory>();  // echoes
+  auto port = net::listenTCP(reactor(), 0, serverFactory, {.interface = "127.0.0.1"});
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string payload(256 * 1024, 'q');
+  auto client = std::make_shared<RecordingProtocol>();
+  client->onMade = [&](RecordingProtocol& p) { p.transport()->write(payload); };
+  client->onData = [&](RecordingProtocol& p, std::string_view) {
+    if (p.received.size() == payload.size()) p.transport()->loseConnection();
+  };
+  client->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
+  auto connector = net::connectTCP(reactor(), "127.0.0.1", (*port)->getHost().port,
+                                   factoryFor(client));
+  ASSERT_TRUE(runQtLoop());
+  EXPECT_EQ(client->received, payload);
+
+  bool stopped = false;
+  (*port)->stopListening().addCallback([&] {
+    stopped = true;
+    quit();
+  });
+  if (!stopped) {
+    ASSERT_TRUE(runQtLoop());
+  }
+  auto echo = serverFactory->protocol();
+  ASSERT_TRUE(echo);
+  if (!echo->lost) {
+    echo->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
+    ASSERT_TRUE(runQtLoop());
+  }
+}
+
+// startRunning, then stop() from a thread's call: the shutdown triggers run
+// inside exec(), the thread pool is joined, and the "after" trigger quits
+// Qt's loop, so the program ends through torsion's shutdown.
+TEST_F(QtMainLoopTest, ReactorStopQuitsExec) {
+  reactor().addSystemEventTrigger(Phase::kAfter, "shutdown", [] { quit(); });
+  reactor().startRunning();
+  std::atomic<bool> ranInThread{false};
+  reactor().callInThread([&] {
+    ranInThread = true;
+    reactor().callFromThread([&] { reactor().stop(); });
+  });
+  ASSERT_TRUE(runQtLoop());
+  EXPECT_TRUE(ranInThread);
+  EXPECT_FALSE(reactor().running());
+}
+
+// The other way round: Reactor::run() on the qt backend processes Qt's
+// events, so Qt's timers fire inside torsion's loop.
+TEST_F(QtMainLoopTest, ReactorRunServesQtTimers) {
+  QtTicker ticker(5);
+  reactor().callLater(0.05s, [&] { reactor().stop(); });
+  reactor().run(/*installSignalHandlers=*/false);
+  EXPECT_GE(ticker.ticks, 3);
+}
+
+TEST(CreateQtReactorTest, RefusesAnotherBackendOrAnEmptyPool) {
+  absl::StatusOr<std::unique_ptr<Reactor>> r = createQtReactor({.backend = "epoll"});
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(r.status().message()).find("epoll"), std::string::npos);
+  ReactorOptions noPool;
+  noPool.threadPoolSize = 0;
+  r = createQtReactor(noPool);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace torsion::testing
