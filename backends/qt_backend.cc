@@ -177,19 +177,23 @@ absl::StatusOr<int> QtBackend::poll(std::optional<std::chrono::nanoseconds> time
     timer_->start(timerMs(*timeout));
   }
   polling_ = true;
-  // A pass that delivered a notifier's activation, a wakeUp(), or the end of
-  // the wait ends poll(). Other Qt events (a posted event, another timer)
-  // are delivered inside and, with a deadline, do not end the wait early:
-  // the reactor would only come back. Qt's timer may fire a little early at
-  // its millisecond grain; then it is armed again for what is left.
+  deadlinePassed_ = false;
+  // One pass of Qt's event processing, which returns when anything was
+  // delivered: a notifier's activation, a wakeUp(), or any other Qt event
+  // (a Qt timer's slot, a posted event), whose code may have called into
+  // the reactor (callLater, stop, a transport's write) and so must end the
+  // wait, as a GLib dispatch ends the glib backend's. Only the deadline
+  // timer firing before the deadline (Qt's timers have a millisecond grain)
+  // waits again, for what is left: a timeout never ends early.
   for (;;) {
     dispatcher_->processEvents(mayBlock ? QEventLoop::WaitForMoreEvents
                                         : QEventLoop::AllEvents);
     const bool woken = woken_.exchange(false, std::memory_order_acquire);
-    if (!mayBlock || !pending_.empty() || woken || !deadline) break;
+    if (woken || !deadline || !deadlinePassed_) break;
     const Clock::time_point now = Clock::now();
     if (now >= *deadline) break;
-    if (!timer_->isActive()) timer_->start(timerMs(*deadline - now));
+    deadlinePassed_ = false;
+    timer_->start(timerMs(*deadline - now));
   }
   timer_->stop();
   polling_ = false;
@@ -254,7 +258,10 @@ void QtBackend::armHost() {
 
 void QtBackend::onTimer() {
   // Inside poll() the timer is only its deadline, which poll() checks.
-  if (polling_) return;
+  if (polling_) {
+    deadlinePassed_ = true;
+    return;
+  }
   armedFor_.reset();
   step();
 }

@@ -119,9 +119,10 @@ class QtBackend final : public Backend {
   std::uint64_t registrations_ = 0;
   LoopHost host_;
   bool polling_ = false;
+  bool deadlinePassed_ = false;  // poll()'s timer fired (maybe a little early)
   bool hostStepping_ = false;  // inside LoopHost::step, from Qt's loop
-  // Set by wakeUp(), taken by poll(): a wake-up ends a wait that has a
-  // deadline; Qt's own wake-ups (a posted event) do not.
+  // Set by wakeUp(), taken by poll(): a wake-up ends the wait even in the
+  // pass where the deadline timer fired early.
   mutable std::atomic<bool> woken_{false};
 };
 
