@@ -9,6 +9,7 @@
 #include <climits>
 #include <utility>
 
+#include "backends/dispatch_scope.h"
 #include "backends/interest.h"
 
 namespace torsion {
@@ -160,13 +161,14 @@ void QtBackend::activated(int fd, std::uint8_t bit) {
 
 absl::StatusOr<int> QtBackend::poll(std::optional<std::chrono::nanoseconds> timeout,
                                     ReadinessSink& sink) {
+  if (polling_ || reporting_) {
+    return absl::FailedPreconditionError(
+        "qt backend: poll() called from inside its own Qt event processing or "
+        "readiness report");
+  }
   // Qt's loop activated a notifier and the LoopHost's step polls: report
   // what that loop saw, without running Qt's loop again.
   if (hostStepping_) return reportReady(sink);
-  if (polling_) {
-    return absl::FailedPreconditionError(
-        "qt backend: poll() called from inside its own Qt event processing");
-  }
   retired_.clear();  // no notifier is delivering an activation now
   const bool mayBlock = !timeout || timeout->count() > 0;
   std::optional<Clock::time_point> deadline;
@@ -206,6 +208,7 @@ int QtBackend::reportReady(ReadinessSink& sink) {
   // entry whose watch is gone or was replaced since it was gathered.
   batch_.swap(pending_);
   pending_.clear();
+  internal::DispatchScope scope(reporting_);
   int reported = 0;
   for (const Pending& p : batch_) {
     Watch& w = fds_[p.fd];

@@ -119,6 +119,7 @@ class QtBackend final : public Backend {
   std::uint64_t registrations_ = 0;
   LoopHost host_;
   bool polling_ = false;
+  bool reporting_ = false;  // inside reportReady: the sink may not poll
   bool deadlinePassed_ = false;  // poll()'s timer fired (maybe a little early)
   bool hostStepping_ = false;  // inside LoopHost::step, from Qt's loop
   // Set by wakeUp(), taken by poll(): a wake-up ends the wait even in the
