@@ -3,16 +3,20 @@
 // may wait, and one step; and the options check both factories share. The glib and qt backends call these through their
 // LoopHost.
 //
-//   backend.setLoopHost({.timeout = [&r] { return foreignLoopTimeout(r); },
-//                        .step = [&r] { foreignLoopStep(r, "GLib main loop"); }});
+//   if (absl::Status s = useForeignLoopBackend("createQtReactor", "qt", options); !s.ok())
+//     return s;
+//   return reactorHostedBy(*std::move(backend), std::move(options), "Qt event loop");
 //
 // Thread-safety: as Reactor: the reactor's own thread only.
 #ifndef TORSION_CORE_FOREIGN_LOOP_STEPS_H_
 #define TORSION_CORE_FOREIGN_LOOP_STEPS_H_
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "core/reactor.h"
@@ -33,6 +37,23 @@ std::optional<std::chrono::nanoseconds> foreignLoopTimeout(Reactor& r);
 // such as the foreign loop run from inside a reactor callback) is logged
 // here, naming `loop`.
 void foreignLoopStep(Reactor& r, std::string_view loop);
+
+// A reactor on `backend` (a GlibBackend or QtBackend) that makes itself the
+// backend's loop host, so that the toolkit's loop, named `loop` in logs,
+// drives it through the two calls above.
+template <typename ToolkitBackend>
+std::unique_ptr<Reactor> reactorHostedBy(std::unique_ptr<ToolkitBackend> backend,
+                                         ReactorOptions options, std::string_view loop) {
+  ToolkitBackend& toolkit = *backend;
+  auto reactor = std::make_unique<Reactor>(std::move(backend), std::move(options));
+  // The backend lives inside the reactor, so these references never dangle.
+  Reactor& r = *reactor;
+  toolkit.setLoopHost({
+      .timeout = [&r] { return foreignLoopTimeout(r); },
+      .step = [&r, name = std::string(loop)] { foreignLoopStep(r, name); },
+  });
+  return reactor;
+}
 
 }  // namespace torsion
 

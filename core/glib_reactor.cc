@@ -15,15 +15,7 @@ absl::StatusOr<std::unique_ptr<Reactor>> createGlibReactor(GMainContext* context
   }
   absl::StatusOr<std::unique_ptr<GlibBackend>> backend = GlibBackend::create(context);
   if (!backend.ok()) return backend.status();
-  GlibBackend& glib = **backend;
-  auto reactor = std::make_unique<Reactor>(*std::move(backend), std::move(options));
-  // The backend lives inside the reactor, so these references never dangle.
-  Reactor& r = *reactor;
-  glib.setLoopHost({
-      .timeout = [&r] { return foreignLoopTimeout(r); },
-      .step = [&r] { foreignLoopStep(r, "GLib main loop"); },
-  });
-  return reactor;
+  return reactorHostedBy(*std::move(backend), std::move(options), "GLib main loop");
 }
 
 }  // namespace torsion

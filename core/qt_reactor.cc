@@ -13,15 +13,7 @@ absl::StatusOr<std::unique_ptr<Reactor>> createQtReactor(ReactorOptions options)
   }
   absl::StatusOr<std::unique_ptr<QtBackend>> backend = QtBackend::createInThisThread();
   if (!backend.ok()) return backend.status();
-  QtBackend& qt = **backend;
-  auto reactor = std::make_unique<Reactor>(*std::move(backend), std::move(options));
-  // The backend lives inside the reactor, so these references never dangle.
-  Reactor& r = *reactor;
-  qt.setLoopHost({
-      .timeout = [&r] { return foreignLoopTimeout(r); },
-      .step = [&r] { foreignLoopStep(r, "Qt event loop"); },
-  });
-  return reactor;
+  return reactorHostedBy(*std::move(backend), std::move(options), "Qt event loop");
 }
 
 }  // namespace torsion

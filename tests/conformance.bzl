@@ -50,24 +50,20 @@ def conformance_test(
         target_compatible_with = ["@platforms//os:linux"],
         deps = deps + posix_deps + ["//backends:kqueue_on_shim"],
     )
-    cc_test(
-        name = name + "_glib",
-        size = size,
-        srcs = srcs + posix_srcs,
-        args = ["--gtest_filter=*/glib"],
-        shard_count = shard_count,
-        target_compatible_with = ["@platforms//os:linux"],
-        deps = deps + posix_deps + ["//backends:glib"],
-    )
-    cc_test(
-        name = name + "_qt",
-        size = size,
-        srcs = srcs + posix_srcs,
-        args = ["--gtest_filter=*/qt"],
-        shard_count = shard_count,
-        target_compatible_with = ["@platforms//os:linux"],
-        deps = deps + posix_deps + ["//backends:qt", "//testing:qt_application"],
-    )
+    # The GUI toolkits' backends, by name only: each runs its own instances.
+    for toolkit, toolkit_deps in [
+        ("glib", ["//backends:glib"]),
+        ("qt", ["//backends:qt", "//testing:qt_application"]),
+    ]:
+        cc_test(
+            name = name + "_" + toolkit,
+            size = size,
+            srcs = srcs + posix_srcs,
+            args = ["--gtest_filter=*/" + toolkit],
+            shard_count = shard_count,
+            target_compatible_with = ["@platforms//os:linux"],
+            deps = deps + posix_deps + toolkit_deps,
+        )
     if wine:
         cc_test(
             name = name + "_wine",

@@ -8,20 +8,17 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTimer>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/qt_reactor.h"
 #include "gtest/gtest.h"
-#include "net/tcp.h"
 #include "task/looping_call.h"
-#include "tests/net/net_test_util.h"
+#include "tests/foreign_loop_cases.h"
 #include "tests/reactor_test_base.h"
 
 namespace torsion::testing {
@@ -140,67 +137,20 @@ TEST_F(QtMainLoopTest, LoopingCallRunsInsideExec) {
 }
 
 TEST_F(QtMainLoopTest, CallFromThreadWakesExec) {
-  std::atomic<bool> onLoopThread{false};
-  std::thread worker([&] {
-    std::this_thread::sleep_for(30ms);
-    reactor().callFromThread([&] {
-      onLoopThread = reactor().isInIOThread();
-      quit();
-    });
-  });
-  const bool quitInTime = runQtLoop(Seconds(5));
-  worker.join();
-  EXPECT_TRUE(quitInTime) << "callFromThread did not wake Qt's loop";
-  EXPECT_TRUE(onLoopThread);
+  callFromThreadWakesForeignLoop(
+      reactor(), [&] { return runQtLoop(Seconds(5)); }, [] { quit(); });
 }
 
 // TCP through torsion while Qt's loop is the program's main loop.
 TEST_F(QtMainLoopTest, TcpEchoInsideExec) {
-  auto serverFactory = std::make_shared<TestFactory>();  // echoes
-  auto port = net::listenTCP(reactor(), 0, serverFactory, {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
-  const std::string payload(256 * 1024, 'q');
-  auto client = std::make_shared<RecordingProtocol>();
-  client->onMade = [&](RecordingProtocol& p) { p.transport()->write(payload); };
-  client->onData = [&](RecordingProtocol& p, std::string_view) {
-    if (p.received.size() == payload.size()) p.transport()->loseConnection();
-  };
-  client->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
-  auto connector = net::connectTCP(reactor(), "127.0.0.1", (*port)->getHost().port,
-                                   factoryFor(client));
-  ASSERT_TRUE(runQtLoop());
-  EXPECT_EQ(client->received, payload);
-
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] {
-    stopped = true;
-    quit();
-  });
-  if (!stopped) {
-    ASSERT_TRUE(runQtLoop());
-  }
-  auto echo = serverFactory->protocol();
-  ASSERT_TRUE(echo);
-  if (!echo->lost) {
-    echo->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
-    ASSERT_TRUE(runQtLoop());
-  }
+  tcpEchoInsideForeignLoop(reactor(), [&] { return runQtLoop(); }, [] { quit(); }, 'q');
 }
 
 // startRunning, then stop() from a thread's call: the shutdown triggers run
 // inside exec(), the thread pool is joined, and the "after" trigger quits
 // Qt's loop, so the program ends through torsion's shutdown.
 TEST_F(QtMainLoopTest, ReactorStopQuitsExec) {
-  reactor().addSystemEventTrigger(Phase::kAfter, "shutdown", [] { quit(); });
-  reactor().startRunning();
-  std::atomic<bool> ranInThread{false};
-  reactor().callInThread([&] {
-    ranInThread = true;
-    reactor().callFromThread([&] { reactor().stop(); });
-  });
-  ASSERT_TRUE(runQtLoop());
-  EXPECT_TRUE(ranInThread);
-  EXPECT_FALSE(reactor().running());
+  stopInsideForeignLoop(reactor(), [&] { return runQtLoop(); }, [] { quit(); });
 }
 
 // The other way round: Reactor::run() on the qt backend processes Qt's
