@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "net/tcp.h"
@@ -13,6 +15,32 @@
 namespace torsion::testing {
 
 using namespace std::chrono_literals;
+
+void callLaterBesideToolkitTimer(Reactor& reactor, const ForeignLoopRun& runLoop,
+                                 const ForeignLoopQuit& quit,
+                                 const std::function<int()>& toolkitTicks) {
+  std::vector<int> order;
+  const double start = reactor.seconds();
+  double fired = 0;
+  std::function<void()> quitOnceToolkitTicked = [&] {
+    if (toolkitTicks() >= 3) {
+      quit();
+    } else {
+      reactor.callLater(0.005s, quitOnceToolkitTicked);
+    }
+  };
+  reactor.callLater(0.06s, [&] {
+    order.push_back(2);
+    fired = reactor.seconds() - start;
+    quitOnceToolkitTicked();
+  });
+  reactor.callLater(0.02s, [&] { order.push_back(1); });
+  ASSERT_TRUE(runLoop()) << "the toolkit's own timer ticked " << toolkitTicks()
+                         << " time(s) beside torsion; 3 were awaited";
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+  EXPECT_GE(fired, 0.06);
+  EXPECT_GE(toolkitTicks(), 3);
+}
 
 void tcpEchoInsideForeignLoop(Reactor& reactor, const ForeignLoopRun& runLoop,
                               const ForeignLoopQuit& quit, char fill) {

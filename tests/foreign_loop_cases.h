@@ -18,6 +18,16 @@ namespace torsion::testing {
 using ForeignLoopRun = std::function<bool()>;
 using ForeignLoopQuit = std::function<void()>;
 
+// torsion's callLater runs inside the toolkit's loop, in order and never
+// early, beside a timer of the toolkit's own (5 ms, say) whose tick count
+// `toolkitTicks` reads: after its own calls ran, torsion waits for that
+// timer to have ticked three times, so both make progress on one loop. How
+// many ticks fit in a given time depends on the machine's load, so the case
+// asks for progress, and runLoop's time limit catches a starved timer.
+void callLaterBesideToolkitTimer(Reactor& reactor, const ForeignLoopRun& runLoop,
+                                 const ForeignLoopQuit& quit,
+                                 const std::function<int()>& toolkitTicks);
+
 // A 256 KiB TCP echo through torsion's listenTCP/connectTCP while the
 // toolkit's loop is the program's main loop, then the port and the server's
 // connection shut down, each waited for inside that loop.

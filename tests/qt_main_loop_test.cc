@@ -10,10 +10,8 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "core/qt_reactor.h"
 #include "gtest/gtest.h"
@@ -82,30 +80,8 @@ struct QtTicker {
 // order and never early, beside Qt's own timers.
 TEST_F(QtMainLoopTest, CallLaterRunsInsideExec) {
   QtTicker ticker(5);
-  std::vector<int> order;
-  const double start = reactor().seconds();
-  double fired = 0;
-  // After its own calls ran, torsion waits for Qt's timer to have ticked
-  // three times: both make progress on one loop (how many ticks fit in a
-  // given time depends on the machine's load).
-  std::function<void()> quitOnceQtTicked = [&] {
-    if (ticker.ticks >= 3) {
-      quit();
-    } else {
-      reactor().callLater(0.005s, quitOnceQtTicked);
-    }
-  };
-  reactor().callLater(0.06s, [&] {
-    order.push_back(2);
-    fired = reactor().seconds() - start;
-    quitOnceQtTicked();
-  });
-  reactor().callLater(0.02s, [&] { order.push_back(1); });
-  ASSERT_TRUE(runQtLoop()) << "Qt's own timer ticked " << ticker.ticks
-                           << " time(s) beside torsion; 3 were awaited";
-  EXPECT_EQ(order, (std::vector<int>{1, 2}));
-  EXPECT_GE(fired, 0.06);
-  EXPECT_GE(ticker.ticks, 3);
+  callLaterBesideToolkitTimer(
+      reactor(), [&] { return runQtLoop(); }, [] { quit(); }, [&] { return ticker.ticks; });
 }
 
 // A call scheduled from Qt's side (a Qt timer's slot, outside any torsion
