@@ -5,7 +5,6 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
-
 #include <climits>
 #include <utility>
 
@@ -21,8 +20,9 @@ using Clock = std::chrono::steady_clock;
 // stays, deprecated) and both carry Qt's private tag type, which a program
 // cannot name: deduce it to pick the QSocketDescriptor form for connect().
 template <typename... Tag>
-constexpr auto activatedSignal(
-    void (QSocketNotifier::*signal)(QSocketDescriptor, QSocketNotifier::Type, Tag...)) {
+constexpr auto activatedSignal(void (QSocketNotifier::*signal)(QSocketDescriptor,
+                                                               QSocketNotifier::Type,
+                                                               Tag...)) {
   return signal;
 }
 

@@ -82,9 +82,9 @@ class QtBackend final : public Backend {
  private:
   struct Watch {
     Interest interest = Interest::kNone;
-    std::uint8_t mask = 0;            // internal::reportMask(interest)
-    std::uint8_t pending = 0;         // activations not yet reported
-    std::uint64_t registration = 0;   // tells a new watch of the same fd apart
+    std::uint8_t mask = 0;           // internal::reportMask(interest)
+    std::uint8_t pending = 0;        // activations not yet reported
+    std::uint64_t registration = 0;  // tells a new watch of the same fd apart
     std::unique_ptr<QSocketNotifier> read;
     std::unique_ptr<QSocketNotifier> write;
   };
@@ -112,16 +112,16 @@ class QtBackend final : public Backend {
   QAbstractEventDispatcher* dispatcher_;
   std::unique_ptr<QTimer> timer_;  // poll()'s deadline, or the host's next step
   std::optional<std::chrono::steady_clock::time_point> armedFor_;  // host's
-  std::vector<Watch> fds_;  // indexed by fd
+  std::vector<Watch> fds_;                                         // indexed by fd
   std::vector<Pending> pending_;
   std::vector<Pending> batch_;  // reportReady's copy of pending_, reused
   std::vector<std::unique_ptr<QSocketNotifier>> retired_;
   std::uint64_t registrations_ = 0;
   LoopHost host_;
   bool polling_ = false;
-  bool reporting_ = false;  // inside reportReady: the sink may not poll
+  bool reporting_ = false;       // inside reportReady: the sink may not poll
   bool deadlinePassed_ = false;  // poll()'s timer fired (maybe a little early)
-  bool hostStepping_ = false;  // inside LoopHost::step, from Qt's loop
+  bool hostStepping_ = false;    // inside LoopHost::step, from Qt's loop
   // Set by wakeUp(), taken by poll(): a wake-up ends the wait even in the
   // pass where the deadline timer fired early.
   mutable std::atomic<bool> woken_{false};

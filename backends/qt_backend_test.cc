@@ -5,9 +5,9 @@
 // reactor is the conformance suites' *_qt targets (tests/conformance.bzl).
 #include "backends/qt_backend.h"
 
-#include <QtCore/QCoreApplication>
 #include <unistd.h>
 
+#include <QtCore/QCoreApplication>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -30,8 +30,7 @@ TEST(QtBackendTest, RefusesWithoutAQCoreApplication) {
   ASSERT_EQ(QCoreApplication::instance(), nullptr);
   absl::StatusOr<std::unique_ptr<Backend>> b = QtBackend::create();
   ASSERT_EQ(b.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(std::string(b.status().message()).find("QCoreApplication"),
-            std::string::npos)
+  EXPECT_NE(std::string(b.status().message()).find("QCoreApplication"), std::string::npos)
       << b.status();
 }
 

@@ -1,10 +1,10 @@
 // torsion/core/foreign_loop_steps.h: what a GUI toolkit's loop asks of the
 // reactor it drives (core/glib_reactor.h, core/qt_reactor.h): how long it
-// may wait, and one step; and the options check both factories share. The glib and qt backends call these through their
-// LoopHost.
+// may wait, and one step, which the glib and qt backends call through their
+// LoopHost; and the options check both factories share.
 //
-//   if (absl::Status s = useForeignLoopBackend("createQtReactor", "qt", options); !s.ok())
-//     return s;
+//   absl::Status s = useForeignLoopBackend("createQtReactor", "qt", options);
+//   if (!s.ok()) return s;
 //   return reactorHostedBy(*std::move(backend), std::move(options), "Qt event loop");
 //
 // Thread-safety: as Reactor: the reactor's own thread only.

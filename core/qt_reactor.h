@@ -13,7 +13,8 @@
 //   (*r)->addSystemEventTrigger(torsion::Phase::kAfter, "shutdown",
 //                               [] { QCoreApplication::quit(); });
 //   (*r)->callLater(1s, [&] { (*r)->stop(); });
-//   app.exec();                                         // torsion's timers and I/O run here
+//   app.exec();                                         // torsion's timers and I/O run
+//   here
 //
 // or (*r)->run() as usual, which runs Qt's event processing, so Qt's own
 // timers, posted events and sockets are served inside it. docs/gui.md.

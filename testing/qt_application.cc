@@ -5,7 +5,6 @@
 // last, on the main thread, and needs no display (QCoreApplication, not
 // QGuiApplication).
 #include <QtCore/QCoreApplication>
-
 #include <memory>
 
 #include "gtest/gtest.h"

@@ -54,8 +54,8 @@ void tcpEchoInsideForeignLoop(Reactor& reactor, const ForeignLoopRun& runLoop,
     if (p.received.size() == payload.size()) p.transport()->loseConnection();
   };
   client->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
-  auto connector = net::connectTCP(reactor, "127.0.0.1", (*port)->getHost().port,
-                                   factoryFor(client));
+  auto connector =
+      net::connectTCP(reactor, "127.0.0.1", (*port)->getHost().port, factoryFor(client));
   ASSERT_TRUE(runLoop());
   EXPECT_EQ(client->received, payload);
 

@@ -123,7 +123,8 @@ TEST_F(GlibMainLoopTest, TcpEchoInsideGMainLoopRun) {
 // startRunning, then stop() from a timer: the shutdown triggers run inside
 // GLib's loop, and the thread pool is joined.
 TEST_F(GlibMainLoopTest, StartRunningAndStopInsideGMainLoopRun) {
-  stopInsideForeignLoop(reactor(), [&] { return runGlibLoop(); }, [&] { quit(); });
+  stopInsideForeignLoop(
+      reactor(), [&] { return runGlibLoop(); }, [&] { quit(); });
 }
 
 // The other way round: Reactor::run() on the glib backend iterates the

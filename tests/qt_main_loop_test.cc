@@ -7,7 +7,6 @@
 #include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTimer>
-
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -81,7 +80,8 @@ struct QtTicker {
 TEST_F(QtMainLoopTest, CallLaterRunsInsideExec) {
   QtTicker ticker(5);
   callLaterBesideToolkitTimer(
-      reactor(), [&] { return runQtLoop(); }, [] { quit(); }, [&] { return ticker.ticks; });
+      reactor(), [&] { return runQtLoop(); }, [] { quit(); },
+      [&] { return ticker.ticks; });
 }
 
 // A call scheduled from Qt's side (a Qt timer's slot, outside any torsion
@@ -119,14 +119,16 @@ TEST_F(QtMainLoopTest, CallFromThreadWakesExec) {
 
 // TCP through torsion while Qt's loop is the program's main loop.
 TEST_F(QtMainLoopTest, TcpEchoInsideExec) {
-  tcpEchoInsideForeignLoop(reactor(), [&] { return runQtLoop(); }, [] { quit(); }, 'q');
+  tcpEchoInsideForeignLoop(
+      reactor(), [&] { return runQtLoop(); }, [] { quit(); }, 'q');
 }
 
 // startRunning, then stop() from a thread's call: the shutdown triggers run
 // inside exec(), the thread pool is joined, and the "after" trigger quits
 // Qt's loop, so the program ends through torsion's shutdown.
 TEST_F(QtMainLoopTest, ReactorStopQuitsExec) {
-  stopInsideForeignLoop(reactor(), [&] { return runQtLoop(); }, [] { quit(); });
+  stopInsideForeignLoop(
+      reactor(), [&] { return runQtLoop(); }, [] { quit(); });
 }
 
 // The other way round: Reactor::run() on the qt backend processes Qt's
@@ -153,8 +155,9 @@ TEST_F(QtMainLoopTest, ReactorRunServesQtTimers) {
 // make sure the environment really chose that one.
 TEST(QtDispatcherTest, IsTheOneTheTargetNames) {
   const char* noGlib = std::getenv("QT_NO_GLIB");
-  const std::string expected =
-      noGlib != nullptr && *noGlib != '\0' ? "QEventDispatcherUNIX" : "QEventDispatcherGlib";
+  const std::string expected = noGlib != nullptr && *noGlib != '\0'
+                                   ? "QEventDispatcherUNIX"
+                                   : "QEventDispatcherGlib";
   ASSERT_NE(QAbstractEventDispatcher::instance(), nullptr);
   EXPECT_EQ(QAbstractEventDispatcher::instance()->metaObject()->className(), expected);
 }
