@@ -27,7 +27,7 @@ def torsion_dependencies():
     Rule repositories: rules_cc, rules_java (Debian's offline mocks).
     Libraries, under their upstream names, from Debian's packages:
     com_google_absl, com_google_googletest, com_github_google_benchmark,
-    liburing, openssl (for net/tls), glib (for the opt-in GLib backend), gtk (the GTK example only), and system_peers (libevent, libev, libuv, Asio; only
+    liburing, openssl (for net/tls), glib (for the opt-in GLib backend), gtk (the GTK example only), qt (for the opt-in Qt backend), and system_peers (libevent, libev, libuv, Asio; only
     torsion's benchmarks use them). Plus a stub of remote_coverage_tools,
     which @bazel_tools would otherwise download.
     """

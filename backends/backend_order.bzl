@@ -19,7 +19,7 @@ Columns:
               say); without one the backend is always available
   automatic   optional, True by default: False keeps the backend out of the
               automatic choice, so only its name selects it (glib: a GUI
-              toolkit's loop is something a program asks for)
+              toolkit's loop is something a program asks for; qt too)
 """
 
 # Where a backend builds. `oses` lists @platforms//os constraints; an empty
@@ -61,6 +61,8 @@ BACKENDS = [
     # A GLib GMainContext (docs/gui.md): by name only, and not in //backends:all,
     # so that only programs that ask for it link GLib.
     _row("glib",      50,   LINUX,          "glib",       "GlibBackend::create",      automatic = False),
+    # Qt 5's event dispatcher of the calling thread (docs/gui.md): likewise.
+    _row("qt",        50,   LINUX,          "qt",         "QtBackend::create",        automatic = False),
 ]
 
 # After every row: a test-only build of a backend registered here is never

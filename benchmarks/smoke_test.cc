@@ -1,5 +1,5 @@
-// Runs every workload once at a small size on torsion's backends (glib
-// included on Linux) and the three minimal loops, and fails on any error the drivers
+// Runs every workload once at a small size on torsion's backends (glib and
+// qt included on Linux) and the three minimal loops, and fails on any error the drivers
 // report: a stall, a cancelled timer that fired, a byte lost between pipes, a backend
 // that would not start. The benchmark binaries are tagged manual; this test
 // is what `bazel test //...` builds and runs, so an API change in core/ that
@@ -49,12 +49,13 @@ TEST(BenchmarkSmoke, EveryWorkloadRunsOnTorsionAndTheMinimalLoops) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
 
   EXPECT_THAT(reporter.errors, testing::IsEmpty());
-  // 6 implementations (7 with torsion_glib on Linux) x 4 workloads, plus
-  // torsion_io_uring where the kernel has it.
+  // 6 implementations (8 with torsion_glib and torsion_qt on Linux) x 4
+  // workloads, plus torsion_io_uring where the kernel has it.
   std::vector<std::string> impls = {"torsion_epoll", "torsion_poll", "torsion_select",
                                     "min_epoll",     "min_poll",     "min_select"};
 #if defined(__linux__)
   impls.push_back("torsion_glib");
+  impls.push_back("torsion_qt");
 #endif
   const bool ioUring =
       std::any_of(reporter.names.begin(), reporter.names.end(), [](const std::string& n) {

@@ -1,7 +1,8 @@
 // torsion's Reactor running the shared workloads on each backend
 // (torsion_epoll, torsion_poll, torsion_select, torsion_io_uring where the
-// kernel allows io_uring, and on Linux torsion_glib: the reactor on a
-// GMainContext, what a GTK program pays against epoll), through its public API:
+// kernel allows io_uring, and on Linux torsion_glib and torsion_qt: the
+// reactor on a GMainContext and in Qt 5's event dispatcher, what a GTK or Qt
+// program pays against epoll), through its public API:
 // addReader/removeReader with a FileDescriptor, callLater/DelayedCall.cancel,
 // callSoon, and iterate(0) as one non-blocking pass.
 #include <sys/select.h>
@@ -18,6 +19,7 @@
 
 #if defined(__linux__)
 #include "backends/io_uring_backend.h"
+#include "benchmarks/qt_application.h"
 #endif
 
 namespace torsion::bench {
@@ -117,9 +119,22 @@ bool registerGlib() {
 #endif
 }
 
+// qt likewise (//backends:qt); its loop needs a QCoreApplication, made when
+// the first torsion_qt loop is.
+bool registerQt() {
+#if defined(__linux__)
+  return registerWorkloads("torsion_qt", [] {
+    ensureQtApplication();
+    return TorsionLoop::create("qt");
+  });
+#else
+  return true;
+#endif
+}
+
 const bool kRegistered = registerBackend("epoll") && registerBackend("poll") &&
                          registerBackend("select", LoopLimits{FD_SETSIZE}) &&
-                         registerIoUringIfAvailable() && registerGlib();
+                         registerIoUringIfAvailable() && registerGlib() && registerQt();
 
 }  // namespace
 }  // namespace torsion::bench

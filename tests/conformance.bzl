@@ -1,4 +1,4 @@
-"""One conformance suite, declared once, built as up to three test targets.
+"""One conformance suite, declared once, built as up to five test targets.
 
 Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
 
@@ -9,6 +9,9 @@ Every target runs the same test names (AllBackends/<Suite>.<Case>/<backend>):
   NAME_glib         the same over the GLib backend, running the */glib
                     instances only (Linux; glib is by name only, so it is not
                     among NAME's backends: docs/gui.md)
+  NAME_qt           the same over the Qt 5 backend, running the */qt instances
+                    only, inside a QCoreApplication (Linux, headless; qt is by
+                    name only like glib: docs/gui.md)
   NAME_wine         srcs alone, cross-built for Windows and run under Wine 8,
                     not Windows (docs/windows.md); omitted when wine = False
 
@@ -47,15 +50,20 @@ def conformance_test(
         target_compatible_with = ["@platforms//os:linux"],
         deps = deps + posix_deps + ["//backends:kqueue_on_shim"],
     )
-    cc_test(
-        name = name + "_glib",
-        size = size,
-        srcs = srcs + posix_srcs,
-        args = ["--gtest_filter=*/glib"],
-        shard_count = shard_count,
-        target_compatible_with = ["@platforms//os:linux"],
-        deps = deps + posix_deps + ["//backends:glib"],
-    )
+    # The GUI toolkits' backends, by name only: each runs its own instances.
+    for toolkit, toolkit_deps in [
+        ("glib", ["//backends:glib"]),
+        ("qt", ["//backends:qt", "//testing:qt_application"]),
+    ]:
+        cc_test(
+            name = name + "_" + toolkit,
+            size = size,
+            srcs = srcs + posix_srcs,
+            args = ["--gtest_filter=*/" + toolkit],
+            shard_count = shard_count,
+            target_compatible_with = ["@platforms//os:linux"],
+            deps = deps + posix_deps + toolkit_deps,
+        )
     if wine:
         cc_test(
             name = name + "_wine",

@@ -5,18 +5,13 @@
 // docs/gui.md. Each test has a GMainContext of its own.
 #include <glib.h>
 
-#include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include "core/glib_reactor.h"
 #include "gtest/gtest.h"
-#include "net/tcp.h"
-#include "tests/net/net_test_util.h"
+#include "tests/foreign_loop_cases.h"
 #include "tests/reactor_test_base.h"
 
 namespace torsion::testing {
@@ -109,94 +104,27 @@ struct GlibTicker {
 // g_main_loop_run, in order and never early, beside GLib's own timeouts.
 TEST_F(GlibMainLoopTest, CallLaterRunsInsideGMainLoopRun) {
   GlibTicker ticker(context_, 5);
-  std::vector<int> order;
-  const double start = reactor().seconds();
-  double fired = 0;
-  // After its own calls ran, torsion waits for GLib's source to have ticked
-  // three times: both kinds of source make progress on one loop. How many
-  // ticks fit in a given time depends on the machine's load, so the test
-  // asks for progress, and runGlibLoop's deadline catches a starved source.
-  std::function<void()> quitOnceGlibTicked = [&] {
-    if (ticker.ticks >= 3) {
-      quit();
-    } else {
-      reactor().callLater(0.005s, quitOnceGlibTicked);
-    }
-  };
-  reactor().callLater(0.06s, [&] {
-    order.push_back(2);
-    fired = reactor().seconds() - start;
-    quitOnceGlibTicked();
-  });
-  reactor().callLater(0.02s, [&] { order.push_back(1); });
-  ASSERT_TRUE(runGlibLoop()) << "GLib's own source ticked " << ticker.ticks
-                             << " time(s) beside torsion; 3 were awaited";
-  EXPECT_EQ(order, (std::vector<int>{1, 2}));
-  EXPECT_GE(fired, 0.06);
-  EXPECT_GE(ticker.ticks, 3);
+  callLaterBesideToolkitTimer(
+      reactor(), [&] { return runGlibLoop(); }, [&] { quit(); },
+      [&] { return ticker.ticks; });
 }
 
 TEST_F(GlibMainLoopTest, CallFromThreadWakesGMainLoop) {
-  std::atomic<bool> onLoopThread{false};
-  std::thread worker([&] {
-    std::this_thread::sleep_for(30ms);
-    reactor().callFromThread([&] {
-      onLoopThread = reactor().isInIOThread();
-      quit();
-    });
-  });
-  const bool quitInTime = runGlibLoop(Seconds(5));
-  worker.join();
-  EXPECT_TRUE(quitInTime) << "callFromThread did not wake the GLib loop";
-  EXPECT_TRUE(onLoopThread);
+  callFromThreadWakesForeignLoop(
+      reactor(), [&] { return runGlibLoop(Seconds(5)); }, [&] { quit(); });
 }
 
 // TCP through torsion while GLib's loop is the program's main loop.
 TEST_F(GlibMainLoopTest, TcpEchoInsideGMainLoopRun) {
-  auto serverFactory = std::make_shared<TestFactory>();  // echoes
-  auto port = net::listenTCP(reactor(), 0, serverFactory, {.interface = "127.0.0.1"});
-  ASSERT_TRUE(port.ok()) << port.status();
-  const std::string payload(256 * 1024, 'g');
-  auto client = std::make_shared<RecordingProtocol>();
-  client->onMade = [&](RecordingProtocol& p) { p.transport()->write(payload); };
-  client->onData = [&](RecordingProtocol& p, std::string_view) {
-    if (p.received.size() == payload.size()) p.transport()->loseConnection();
-  };
-  client->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
-  auto connector = net::connectTCP(reactor(), "127.0.0.1", (*port)->getHost().port,
-                                   factoryFor(client));
-  ASSERT_TRUE(runGlibLoop());
-  EXPECT_EQ(client->received, payload);
-
-  bool stopped = false;
-  (*port)->stopListening().addCallback([&] {
-    stopped = true;
-    quit();
-  });
-  if (!stopped) {
-    ASSERT_TRUE(runGlibLoop());
-  }
-  auto echo = serverFactory->protocol();
-  ASSERT_TRUE(echo);
-  if (!echo->lost) {
-    echo->onLost = [&](RecordingProtocol&, const Failure&) { quit(); };
-    ASSERT_TRUE(runGlibLoop());
-  }
+  tcpEchoInsideForeignLoop(
+      reactor(), [&] { return runGlibLoop(); }, [&] { quit(); }, 'g');
 }
 
 // startRunning, then stop() from a timer: the shutdown triggers run inside
 // GLib's loop, and the thread pool is joined.
 TEST_F(GlibMainLoopTest, StartRunningAndStopInsideGMainLoopRun) {
-  reactor().addSystemEventTrigger(Phase::kAfter, "shutdown", [&] { quit(); });
-  reactor().startRunning();
-  std::atomic<bool> ranInThread{false};
-  reactor().callInThread([&] {
-    ranInThread = true;
-    reactor().callFromThread([&] { reactor().stop(); });
-  });
-  ASSERT_TRUE(runGlibLoop());
-  EXPECT_TRUE(ranInThread);
-  EXPECT_FALSE(reactor().running());
+  stopInsideForeignLoop(
+      reactor(), [&] { return runGlibLoop(); }, [&] { quit(); });
 }
 
 // The other way round: Reactor::run() on the glib backend iterates the

@@ -9,6 +9,7 @@ on torsion unchanged.
 
 load("//third_party:glib.bzl", "glib_repository")
 load("//third_party:gtk.bzl", "gtk_repository")
+load("//third_party:qt.bzl", "qt_repository")
 
 def _system_repo_impl(ctx):
     for label, package in ctx.attr.build_files.items():
@@ -74,5 +75,7 @@ def system_deps():
         glib_repository(name = "glib")
     if "gtk" not in existing:
         gtk_repository(name = "gtk")
+    if "qt" not in existing:
+        qt_repository(name = "qt")
     if "remote_coverage_tools" not in existing:
         _coverage_stub(name = "remote_coverage_tools")

@@ -19,7 +19,7 @@ TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 # Display order, and which implementations are peers or reference loops.
 IMPL_ORDER = [
     "torsion", "torsion_epoll", "torsion_poll", "torsion_select", "torsion_io_uring",
-    "torsion_glib",
+    "torsion_glib", "torsion_qt",
     "libevent", "libev", "libuv", "asio", "twisted",
     "min_epoll", "min_poll", "min_select", "plain_anyinvocable",
 ]

@@ -233,7 +233,7 @@ class Report:
 
     def reference_min(self, workload, impl, n, metric):
         """(name, median) of the minimal loop on the same backend as `impl`;
-        min_epoll for a backend without one (io_uring, glib), named as such in
+        min_epoll for a backend without one (io_uring, glib, qt), named as such in
         every cell; None when that loop did not run."""
         backend = bench_data.backend_of(impl)
         if not backend:
@@ -411,9 +411,10 @@ class Report:
                 "by the fastest peer (libevent, libev, libuv, Asio, Twisted) at the same size "
                 "(in W4 chain only the peers that, like torsion, poll between calls: libev, "
                 "libuv, Twisted); *× vs min_<backend>* by the minimal hand-written loop on the "
-                "same backend, the reference limit (io_uring and glib have no minimal loop: "
+                "same backend, the reference limit (io_uring, glib and qt have no minimal loop: "
                 "their cells name min_epoll; torsion_glib, the reactor on a GMainContext as "
-                "in a GTK program, runs W1 and W4 only). Peers use their default backend (epoll on Linux), so for "
+                "in a GTK program, and torsion_qt, in Qt 5's event dispatcher as in a Qt "
+                "program, run W1 and W4 only). Peers use their default backend (epoll on Linux), so for "
                 "torsion_poll and torsion_select the *vs min* ratio is the fair one: poll and "
                 "select cost O(N) per wait by design."]
         if self.ledger:
@@ -552,6 +553,7 @@ Report.w3_goals = w3_goals
 COLOURS = {
     "torsion": "#0b2e6b", "torsion_epoll": "#1f4e9c", "torsion_poll": "#3a8fd9",
     "torsion_select": "#8cc8f2", "torsion_io_uring": "#12a39a", "torsion_glib": "#5d6fb8",
+    "torsion_qt": "#41b3d3",
     "min_epoll": "#222222", "min_poll": "#6e6e6e", "min_select": "#a8a8a8",
     "min_io_uring": "#4a6b68", "plain_anyinvocable": "#555555",
     "libevent": "#d62728", "libev": "#ff7f0e", "libuv": "#2ca02c", "asio": "#9467bd",
