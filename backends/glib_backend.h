@@ -37,9 +37,9 @@
 #include <optional>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
+#include "backends/loop_host.h"
 
 namespace torsion {
 
@@ -47,12 +47,7 @@ class GlibBackend final : public Backend {
  public:
   // What a GLib main loop (not Reactor::run) calls when it dispatches the
   // backend's source: a reactor's timeout() and iterate() (core/glib_reactor.h).
-  struct LoopHost {
-    // How long the loop may wait before step(); nullopt: no limit.
-    absl::AnyInvocable<std::optional<std::chrono::nanoseconds>()> timeout;
-    // One non-blocking step; its poll() reports what the loop saw.
-    absl::AnyInvocable<void()> step;
-  };
+  using LoopHost = torsion::LoopHost;  // backends/loop_host.h
 
   // A backend on the calling thread's thread-default context
   // (g_main_context_ref_thread_default: the global default unless pushed).

@@ -33,6 +33,17 @@ int timerMs(std::chrono::nanoseconds wait) {
   return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 
+// What the qt backend can do (BackendFeatures in backends/backend.h).
+constexpr BackendFeatures kQtFeatures{
+    .regularFilesAlwaysReady = true,  // Qt's dispatchers wait with poll(2)
+    // Qt keeps no kernel object per watch (it polls a list each time); a Qt
+    // application itself does not cross fork(): docs/gui.md.
+    .needsReinitAfterFork = false,
+    // Gathered, then dispatched by the reactor after Qt's pass: user code must
+    // not run inside a notifier's activation.
+    .sinkMayReenter = false,
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Backend>> QtBackend::create() {
@@ -59,7 +70,9 @@ absl::StatusOr<std::unique_ptr<QtBackend>> QtBackend::createInThisThread() {
 }
 
 QtBackend::QtBackend(QAbstractEventDispatcher* dispatcher)
-    : dispatcher_(dispatcher), timer_(std::make_unique<QTimer>()) {
+    : Backend("qt", kQtFeatures),
+      dispatcher_(dispatcher),
+      timer_(std::make_unique<QTimer>()) {
   timer_->setSingleShot(true);
   timer_->setTimerType(Qt::PreciseTimer);
   QObject::connect(timer_.get(), &QTimer::timeout, [this] { onTimer(); });
@@ -72,18 +85,6 @@ QtBackend::QtBackend(QAbstractEventDispatcher* dispatcher)
 }
 
 QtBackend::~QtBackend() = default;
-
-BackendFeatures QtBackend::features() const noexcept {
-  BackendFeatures f;
-  f.regularFilesAlwaysReady = true;  // Qt's dispatchers wait with poll(2)
-  // Qt keeps no kernel object per watch (it polls a list each time); a Qt
-  // application itself does not cross fork(): docs/gui.md.
-  f.needsReinitAfterFork = false;
-  // Gathered, then dispatched by the reactor after Qt's pass: user code must
-  // not run inside a notifier's activation.
-  f.sinkMayReenter = false;
-  return f;
-}
 
 void QtBackend::enable(int fd, std::unique_ptr<QSocketNotifier>& notifier, bool read,
                        bool on) {

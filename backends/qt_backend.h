@@ -37,9 +37,9 @@
 #include <optional>
 #include <vector>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "backends/backend.h"
+#include "backends/loop_host.h"
 
 class QAbstractEventDispatcher;
 class QSocketNotifier;
@@ -52,12 +52,7 @@ class QtBackend final : public Backend {
   // What Qt's own loop (QCoreApplication::exec, QEventLoop::exec), not
   // Reactor::run, calls: a reactor's timeout() and iterate()
   // (core/qt_reactor.h).
-  struct LoopHost {
-    // How long the loop may wait before step(); nullopt: no limit.
-    absl::AnyInvocable<std::optional<std::chrono::nanoseconds>()> timeout;
-    // One non-blocking step; its poll() reports what the loop saw.
-    absl::AnyInvocable<void()> step;
-  };
+  using LoopHost = torsion::LoopHost;  // backends/loop_host.h
 
   // A backend in the calling thread's Qt event dispatcher, as a Backend
   // (what the registry calls). FailedPrecondition without a QCoreApplication.
@@ -67,8 +62,6 @@ class QtBackend final : public Backend {
 
   ~QtBackend() override;
 
-  std::string_view name() const noexcept override { return "qt"; }
-  BackendFeatures features() const noexcept override;
   absl::Status setInterest(int fd, Interest previous, Interest wanted) override;
   void forget(int fd) noexcept override;
   absl::StatusOr<int> poll(std::optional<std::chrono::nanoseconds> timeout,
