@@ -31,12 +31,7 @@ class GlibMainLoopTest : public ::testing::Test {
 
   void TearDown() override {
     if (reactor_) {
-      for (const std::string& problem : dirtyReactorReport(*reactor_))
-        ADD_FAILURE() << problem;
-      cleanReactor(*reactor_);
-      for (const log::Event& e : log_.flushErrors()) {
-        ADD_FAILURE() << "unexpected logged error [" << e.system << "] " << e.message;
-      }
+      expectCleanThenClean(*reactor_, log_);
       reactor_.reset();
     }
     g_main_loop_unref(loop_);

@@ -33,12 +33,7 @@ class QtMainLoopTest : public ::testing::Test {
 
   void TearDown() override {
     if (!reactor_) return;
-    for (const std::string& problem : dirtyReactorReport(*reactor_))
-      ADD_FAILURE() << problem;
-    cleanReactor(*reactor_);
-    for (const log::Event& e : log_.flushErrors()) {
-      ADD_FAILURE() << "unexpected logged error [" << e.system << "] " << e.message;
-    }
+    expectCleanThenClean(*reactor_, log_);
     reactor_.reset();
   }
 

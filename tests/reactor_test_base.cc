@@ -80,15 +80,19 @@ std::string describe(const log::Event& e) {
 
 }  // namespace
 
-void ReactorTest::TearDown() {
-  if (!reactor_) return;
-  for (const std::string& problem : dirtyReactorReport(*reactor_)) {
+void expectCleanThenClean(Reactor& r, log::LogCapture& log) {
+  for (const std::string& problem : dirtyReactorReport(r)) {
     ADD_FAILURE() << problem;
   }
-  cleanReactor(*reactor_);
-  for (const log::Event& e : capture_.flushErrors()) {
+  cleanReactor(r);
+  for (const log::Event& e : log.flushErrors()) {
     ADD_FAILURE() << "unexpected logged error " << describe(e);
   }
+}
+
+void ReactorTest::TearDown() {
+  if (!reactor_) return;
+  expectCleanThenClean(*reactor_, capture_);
   reactor_.reset();
 }
 

@@ -48,6 +48,10 @@ std::vector<std::string> dirtyReactorReport(Reactor& r);
 // connectionLost) and stops the thread pool.
 void cleanReactor(Reactor& r);
 
+// The end of a reactor test: a failure for each thing `r` still holds and
+// for each error `log` caught, then cleanReactor(r).
+void expectCleanThenClean(Reactor& r, log::LogCapture& log);
+
 class ReactorTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override;
