@@ -29,6 +29,8 @@ WORKLOADS = {
     "W2_timers": "W2 timers (N one-shot timers, delays in [0, 1 s), every other cancelled)",
     "W3_pingpong": "W3 TCP echo, ping-pong (64-byte messages, N connections, one in flight each)",
     "W3_bulk": "W3 TCP echo, bulk stream (N MiB through one connection)",
+    "W3_tls_pingpong": "W3 over TLS, ping-pong (64-byte messages, N connections, one in "
+                       "flight each)",
     "W4_chain": "W4 call soon, chain (each call schedules the next)",
     "W4_batch": "W4 call soon, batch (N calls scheduled, then run)",
     "W5": "W5 Deferreds (Twisted's benchmarks/test_deferred.py and more; N per scenario)",
@@ -64,6 +66,14 @@ NOTES = {
                "echoed back. libevent moves evbuffers, libuv writes with uv_try_write, "
                "Asio async_read_some/async_write, libev and the minimal server read "
                "64 KiB and write it back.",
+    "W3_tls_pingpong": "W3's ping-pong over TLS on 127.0.0.1: the same load generator "
+                       "(`echo_loadgen --tls`, OpenSSL on its sockets, handshakes before "
+                       "the untimed warm-up) against torsion's echo server behind net/tls "
+                       "(listenSSL: the protocol wrapper on memory BIOs, epoll) and "
+                       "min_epoll, a minimal epoll loop calling SSL_read/SSL_write on the "
+                       "socket (benchmarks/tls_echo_socket.h), the floor. Both servers use "
+                       "net/tls's server context with a P-256 certificate made at start-up "
+                       "and negotiate the same version and cipher.",
     "W6_throughput": "torsion Reactor::callFromThread; libuv uv_async_send, libev "
                      "ev_async_send and libevent event_active (evthread_use_pthreads) each "
                      "waking a mutex-protected queue; Asio post. Wall time: two threads.",
