@@ -146,6 +146,15 @@ void pipes(benchmark::State& state, const Factory& factory, const std::string& p
   if (events > 0) state.counters["ns_per_event"] = seconds * 1e9 / events;
 }
 
+// W2's n delays, uniform in [0, kTimerSpanSeconds), the same every run.
+inline std::vector<double> timerDelays(std::size_t n) {
+  std::vector<double> delays(n);
+  std::mt19937_64 random(kTimerSeed);
+  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
+  for (double& delay : delays) delay = uniform(random);
+  return delays;
+}
+
 // W2: n one-shot timers with delays in [0, 1 s), every other one cancelled,
 // the rest fired. Instead of measuring a wait, the driver sleeps (untimed)
 // until every deadline has passed, then times the passes that fire them.
@@ -153,10 +162,7 @@ template <typename Factory>
 void timers(benchmark::State& state, const Factory& factory, const std::string& prefix) {
   const std::string name = benchmarkName(prefix, state);
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::vector<double> delays(n);
-  std::mt19937_64 random(kTimerSeed);
-  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
-  for (double& delay : delays) delay = uniform(random);
+  const std::vector<double> delays = timerDelays(n);
 
   auto loop = makeLoop(state, factory);
   if (!loop.ok()) return;
@@ -227,10 +233,7 @@ void timers(benchmark::State& state, const Factory& factory, const std::string& 
 template <typename Factory>
 void timerMemory(benchmark::State& state, const Factory& factory) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::vector<double> delays(n);
-  std::mt19937_64 random(kTimerSeed);
-  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
-  for (double& delay : delays) delay = uniform(random);
+  const std::vector<double> delays = timerDelays(n);
   std::int64_t fired = 0;
   const Callback onFire{&countUp, &fired};
   double bytesPerTimer = -1;
