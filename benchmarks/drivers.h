@@ -6,7 +6,8 @@
 // cpuSeconds): only the measured phases count, and
 // each reports a counter `ns_per_<operation>` (nanoseconds per event, per
 // timer scheduled, cancelled or fired, per call), which is what the report
-// and tools/bench-compare read. The same phases are the cost ledger's
+// and tools/bench-compare read. W2_memory is a count, not a time: the heap
+// bytes per pending timer (`bytes_per_timer`). The same phases are the cost ledger's
 // (ledger.h): instructions, system calls, allocations and context switches
 // per operation, counted by tools/ledger.py.
 //
@@ -145,6 +146,15 @@ void pipes(benchmark::State& state, const Factory& factory, const std::string& p
   if (events > 0) state.counters["ns_per_event"] = seconds * 1e9 / events;
 }
 
+// W2's n delays, uniform in [0, kTimerSpanSeconds), the same every run.
+inline std::vector<double> timerDelays(std::size_t n) {
+  std::vector<double> delays(n);
+  std::mt19937_64 random(kTimerSeed);
+  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
+  for (double& delay : delays) delay = uniform(random);
+  return delays;
+}
+
 // W2: n one-shot timers with delays in [0, 1 s), every other one cancelled,
 // the rest fired. Instead of measuring a wait, the driver sleeps (untimed)
 // until every deadline has passed, then times the passes that fire them.
@@ -152,10 +162,7 @@ template <typename Factory>
 void timers(benchmark::State& state, const Factory& factory, const std::string& prefix) {
   const std::string name = benchmarkName(prefix, state);
   const auto n = static_cast<std::size_t>(state.range(0));
-  std::vector<double> delays(n);
-  std::mt19937_64 random(kTimerSeed);
-  std::uniform_real_distribution<double> uniform(0.0, kTimerSpanSeconds);
-  for (double& delay : delays) delay = uniform(random);
+  const std::vector<double> delays = timerDelays(n);
 
   auto loop = makeLoop(state, factory);
   if (!loop.ok()) return;
@@ -213,6 +220,40 @@ void timers(benchmark::State& state, const Factory& factory, const std::string& 
   state.counters["ns_per_cancel"] =
       cancelSeconds * scale / static_cast<double>(n - static_cast<std::size_t>(expected));
   state.counters["ns_per_fire"] = fireSeconds * scale / static_cast<double>(expected);
+}
+
+// W2 memory: the heap a pending timer holds, at n pending. Counted as this
+// thread's net heap growth (benchmarks/alloc_counter.cc) from before
+// reserveTimers() to after the n-th startTimer(), over n: what the loop
+// allocates (nodes, heap slots, the heap's growth) and what a user must
+// allocate to schedule each timer and cancel it later (the adapter's own
+// per-timer storage: libev's ev_timer, libuv's uv_timer_t, libevent's
+// event pointer, torsion's DelayedCall handle). The timers are then
+// cancelled. One iteration: the count is the same every run.
+template <typename Factory>
+void timerMemory(benchmark::State& state, const Factory& factory) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::vector<double> delays = timerDelays(n);
+  std::int64_t fired = 0;
+  const Callback onFire{&countUp, &fired};
+  double bytesPerTimer = -1;
+  for (auto _ : state) {
+    auto loop = makeLoop(state, factory);
+    if (!loop.ok()) return;
+    if (!ledger::startHeapBytes()) {
+      state.SkipWithError(
+          "W2_memory needs the counting allocator (benchmarks:alloc_counter), which "
+          "this binary does not link");
+      return;
+    }
+    (*loop)->reserveTimers(n);
+    for (std::size_t i = 0; i < n; ++i) (*loop)->startTimer(i, delays[i], &onFire);
+    bytesPerTimer = static_cast<double>(ledger::stopHeapBytes()) / static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) (*loop)->cancelTimer(i);
+    (*loop)->runOnce();
+  }
+  if (fired != 0) state.SkipWithError("W2_memory: a cancelled timer fired");
+  state.counters["bytes_per_timer"] = bytesPerTimer;
 }
 
 // W4 chain: each call schedules the next, n calls a round.
@@ -390,6 +431,13 @@ bool registerWorkloads(const std::string& impl, Factory factory, LoopLimits limi
       ->Arg(1000000)
       ->Iterations(1)
       ->UseManualTime()
+      ->Unit(bm::kMillisecond);
+  // A count, not a time: one repetition whatever --benchmark_repetitions says.
+  bm::RegisterBenchmark(("W2_memory/" + impl).c_str(),
+                        [factory](bm::State& s) { internal::timerMemory(s, factory); })
+      ->Arg(1000000)
+      ->Iterations(1)
+      ->Repetitions(1)
       ->Unit(bm::kMillisecond);
   maybeFixIterations(
       bm::RegisterBenchmark(("W4_chain/" + impl).c_str(),

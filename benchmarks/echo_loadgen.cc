@@ -15,6 +15,11 @@
 // a tenth of the timed ones, at least two per connection); the cost ledger
 // runs two lengths with the same warm-up and subtracts.
 //
+// --tls speaks TLS to the server (echo_client.h connectTls) and names the
+// rows W3_tls_pingpong/<impl>/<connections>; ping-pong only (no --bulk_mib).
+// The handshakes happen before the untimed warm-up, outside every timed
+// phase.
+//
 // --bulk_rcvbuf BYTES gives the bulk client a small receive window, so the
 // server's sends fill up and its write backlog and backpressure are what
 // is measured (on loopback with autotuning every server's send just
@@ -52,6 +57,7 @@ struct Options {
   std::int64_t warmup = -1;  // untimed round trips first; -1: a tenth of the timed ones
   std::int64_t bulkMiB = 0;
   int bulkRcvbuf = 0;  // SO_RCVBUF of the bulk client; 0: the kernel's autotuning
+  bool tls = false;
   int repetitions = 3;
   double maxSeconds = 60;  // per phase
   std::string out;
@@ -182,10 +188,16 @@ class Output {
 const Server* gServer = nullptr;
 double serverCpuNs() { return gServer != nullptr ? gServer->cpuNs() : -1; }
 
+std::string pingPongName(const Options& o, int connections) {
+  return std::string(o.tls ? "W3_tls_pingpong/" : "W3_pingpong/") + o.impl + "/" +
+         std::to_string(connections);
+}
+
 void runPingPong(const Options& o, int port, int connections, std::int64_t roundTrips,
                  Output& out) {
-  const std::string name = "W3_pingpong/" + o.impl + "/" + std::to_string(connections);
-  auto clients = EchoClients::connect(port, connections);
+  const std::string name = pingPongName(o, connections);
+  auto clients = o.tls ? EchoClients::connectTls(port, connections, o.maxSeconds)
+                       : EchoClients::connect(port, connections);
   if (!clients.ok()) return out.error(name, std::string(clients.status().message()));
   // Warm-up, untimed: every connection accepted and served at least twice.
   const std::int64_t warmRoundTrips =
@@ -242,7 +254,7 @@ void runBulk(const Options& o, int port, Output& out) {
 int usage(const char* why) {
   std::cerr << "echo_loadgen: " << why << "\n"
             << "usage: echo_loadgen --impl NAME [--pingpong CONNS=ROUNDTRIPS,...] "
-               "[--warmup ROUNDTRIPS] [--bulk_mib N] [--bulk_rcvbuf BYTES] "
+               "[--warmup ROUNDTRIPS] [--bulk_mib N] [--bulk_rcvbuf BYTES] [--tls] "
                "[--repetitions R] [--max_seconds S] "
                "[--out FILE.json] "
                "(--port P | -- SERVER_COMMAND...)\n";
@@ -257,6 +269,10 @@ int main(int argc, char** argv) {
     if (arg == "--") {
       o.server.assign(argv + i + 1, argv + argc);
       break;
+    }
+    if (arg == "--tls") {
+      o.tls = true;
+      continue;
     }
     if (value == nullptr) return usage(("missing value for " + arg).c_str());
     ++i;
@@ -295,6 +311,7 @@ int main(int argc, char** argv) {
   if ((o.port > 0) == !o.server.empty())
     return usage("give either --port or a server command");
   if (o.bulkRcvbuf < 0) return usage("--bulk_rcvbuf must be 0 or positive");
+  if (o.tls && o.bulkMiB > 0) return usage("--tls runs ping-pong only, not --bulk_mib");
   if (o.repetitions <= 0 || o.maxSeconds <= 0 || o.bulkMiB < 0)
     return usage("--repetitions and --max_seconds must be positive");
 
@@ -304,7 +321,7 @@ int main(int argc, char** argv) {
   if (!o.server.empty()) {
     auto started = Server::start(o.server);
     if (!started.ok()) {
-      out.error("W3_pingpong/" + o.impl + "/1", std::string(started.status().message()));
+      out.error(pingPongName(o, 1), std::string(started.status().message()));
     } else {
       server.emplace(std::move(*started));
       port = server->port();

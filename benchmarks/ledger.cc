@@ -20,6 +20,8 @@
 
 // Defined by benchmarks/alloc_counter.cc in the binaries that link it.
 extern "C" std::int64_t torsionLedgerAllocations() __attribute__((weak));
+extern "C" void torsionHeapBytesTracking(int on) __attribute__((weak));
+extern "C" std::int64_t torsionHeapBytes() __attribute__((weak));
 
 namespace torsion::bench::ledger {
 namespace {
@@ -55,6 +57,18 @@ void marker(const char* text, int length) {
 }
 
 }  // namespace
+
+bool startHeapBytes() {
+  if (torsionHeapBytesTracking == nullptr) return false;
+  torsionHeapBytesTracking(1);
+  return true;
+}
+
+std::int64_t stopHeapBytes() {
+  if (torsionHeapBytesTracking == nullptr) return -1;
+  torsionHeapBytesTracking(0);
+  return torsionHeapBytes();
+}
 
 std::int64_t allocationsSoFar() {
   return torsionLedgerAllocations != nullptr ? torsionLedgerAllocations() : -1;

@@ -55,6 +55,13 @@ inline void end(std::string_view benchmark, std::string_view op, std::int64_t op
 // not link the counting hook (benchmarks/alloc_counter.cc).
 std::int64_t allocationsSoFar();
 
+// This thread's net heap growth in bytes between startHeapBytes() and
+// stopHeapBytes(): what its allocations hold (malloc_usable_size) minus
+// what its frees returned. startHeapBytes() is false, and stopHeapBytes()
+// -1, when the binary does not link the counting hook.
+bool startHeapBytes();
+std::int64_t stopHeapBytes();
+
 }  // namespace torsion::bench::ledger
 
 #endif  // TORSION_BENCHMARKS_LEDGER_H_

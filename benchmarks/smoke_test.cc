@@ -5,7 +5,8 @@
 // is what `bazel test //...` builds and runs, so an API change in core/ that
 // breaks the torsion adapter is caught at once. Peers are left out: their
 // Debian packages are only installed by tools/bench. The W3 tests below run
-// the echo load generator against torsion and the minimal server.
+// the echo load generator against torsion and the minimal server, over TCP
+// and over TLS.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -115,6 +116,42 @@ TEST_P(EchoSmoke, PingPongAndBulkComeBackIntact) {
 
 INSTANTIATE_TEST_SUITE_P(Servers, EchoSmoke,
                          testing::Values("torsion_epoll", "torsion_poll", "min_epoll"));
+
+// W3 over TLS, briefly: the load generator's TLS client (handshake, then
+// ping-pong over 1 and 20 connections) against torsion's TLS echo server
+// (net/tls over epoll) and the minimal OpenSSL loop, each on a thread of
+// this process; bulk over TLS is refused by name.
+class TlsEchoSmoke : public testing::TestWithParam<std::string> {};
+
+TEST_P(TlsEchoSmoke, PingPongComesBackIntact) {
+  auto server = EchoServerThread::start(GetParam());
+  ASSERT_TRUE(server.ok()) << server.status();
+  for (int connections : {1, 20}) {
+    auto clients = EchoClients::connectTls((*server)->port(), connections, 20.0);
+    ASSERT_TRUE(clients.ok()) << clients.status();
+    auto result = (*clients)->pingPong(200, 20.0);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->roundTrips, 200);
+    EXPECT_EQ(result->latencyNs.size(), 200u);
+    auto bulk = (*clients)->bulk(1 << 10, 20.0);
+    ASSERT_FALSE(bulk.ok());
+    EXPECT_THAT(std::string(bulk.status().message()), testing::HasSubstr("not TLS"));
+  }
+  EXPECT_TRUE((*server)->stop().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, TlsEchoSmoke,
+                         testing::Values("torsion_epoll_tls", "min_epoll_tls"));
+
+TEST(TlsEchoSmoke, PlainServerFailsTheHandshakeByName) {
+  auto server = EchoServerThread::start("min_epoll");
+  ASSERT_TRUE(server.ok()) << server.status();
+  // The plain echo server sends the ClientHello back: not a ServerHello.
+  auto clients = EchoClients::connectTls((*server)->port(), 1, 20.0);
+  ASSERT_FALSE(clients.ok());
+  EXPECT_THAT(std::string(clients.status().message()),
+              testing::HasSubstr("TLS handshake failed"));
+}
 
 TEST(EchoSmoke, UnknownServerIsAClearError) {
   auto server = EchoServerThread::start("no_such_loop");

@@ -8,7 +8,8 @@ A benchmark is named `W<k>_<workload>/<impl>/<N>[/...]`, for example
 `W1_pipes/torsion_epoll/1000/manual_time`; its metrics are its counters named
 `ns_per_*` (nanoseconds per event, per timer scheduled, per call...) or
 `*_ns` / `*_ns_per_*` (latency_p99_ns, server_cpu_ns_per_roundtrip, all
-nanoseconds, lower is better), or its real time in nanoseconds when it has
+nanoseconds, lower is better), `bytes_per_*` (W2_memory's heap bytes per
+pending timer, lower is better), or its real time in nanoseconds when it has
 none.
 """
 import collections
@@ -60,7 +61,8 @@ def backend_of(impl):
 
 
 def is_metric(key):
-    return key.startswith("ns_per_") or key.endswith("_ns") or "_ns_per_" in key
+    return (key.startswith("ns_per_") or key.startswith("bytes_per_") or key.endswith("_ns")
+            or "_ns_per_" in key)
 
 
 def impl_rank(impl):
@@ -145,6 +147,8 @@ def metric_label(metric):
     latency_p99_ns -> latency p99."""
     if metric.startswith("ns_per_"):
         return "ns/" + metric[len("ns_per_"):]
+    if metric.startswith("bytes_per_"):
+        return "bytes/" + metric[len("bytes_per_"):]
     if "_ns_per_" in metric:
         what, per = metric.split("_ns_per_", 1)
         return what.replace("server_cpu", "server CPU").replace("_", " ") + " ns/" + per

@@ -27,8 +27,11 @@ import bench_data  # noqa: E402
 WORKLOADS = {
     "W1_pipes": "W1 pipes (libevent's bench.c: 100 active chains, N pairs, N writes)",
     "W2_timers": "W2 timers (N one-shot timers, delays in [0, 1 s), every other cancelled)",
+    "W2_memory": "W2 memory (heap bytes per pending timer, N timers pending)",
     "W3_pingpong": "W3 TCP echo, ping-pong (64-byte messages, N connections, one in flight each)",
     "W3_bulk": "W3 TCP echo, bulk stream (N MiB through one connection)",
+    "W3_tls_pingpong": "W3 over TLS, ping-pong (64-byte messages, N connections, one in "
+                       "flight each)",
     "W4_chain": "W4 call soon, chain (each call schedules the next)",
     "W4_batch": "W4 call soon, batch (N calls scheduled, then run)",
     "W5": "W5 Deferreds (Twisted's benchmarks/test_deferred.py and more; N per scenario)",
@@ -44,6 +47,14 @@ NOTES = {
                  "zero and the skipped heap entries are paid for in fire. Asio's cancelled "
                  "waits still run their handler, inside the fire phase. libuv timers have "
                  "millisecond resolution.",
+    "W2_memory": "The thread's net heap growth (benchmarks/alloc_counter.cc: each block "
+                 "as malloc_usable_size counts it, frees subtracted) from before the timers' "
+                 "storage is reserved to after the N-th is scheduled, over N: the loop's "
+                 "nodes, heap slots and growth, and what a user must allocate to cancel each "
+                 "timer later (libev ev_timer, libuv uv_timer_t, libevent's struct event "
+                 "and its pointer, Asio steady_timer and its wait, torsion's DelayedCall "
+                 "handle). A count: one repetition. Goal (docs/performance.md): torsion at "
+                 "most 64 B.",
     "W4_chain": "libevent (it drains its active queue until empty) and Asio (poll() runs "
                 "handlers posted meanwhile; an io_context with no I/O object has no epoll "
                 "at all) run the whole chain without polling the OS between calls (checked "
@@ -64,6 +75,14 @@ NOTES = {
                "echoed back. libevent moves evbuffers, libuv writes with uv_try_write, "
                "Asio async_read_some/async_write, libev and the minimal server read "
                "64 KiB and write it back.",
+    "W3_tls_pingpong": "W3's ping-pong over TLS on 127.0.0.1: the same load generator "
+                       "(`echo_loadgen --tls`, OpenSSL on its sockets, handshakes before "
+                       "the untimed warm-up) against torsion's echo server behind net/tls "
+                       "(listenSSL: the protocol wrapper on memory BIOs, epoll) and "
+                       "min_epoll, a minimal epoll loop calling SSL_read/SSL_write on the "
+                       "socket (benchmarks/tls_echo_socket.h), the floor. Both servers use "
+                       "net/tls's server context with a P-256 certificate made at start-up "
+                       "and negotiate the same version and cipher.",
     "W6_throughput": "torsion Reactor::callFromThread; libuv uv_async_send, libev "
                      "ev_async_send and libevent event_active (evthread_use_pthreads) each "
                      "waking a mutex-protected queue; Asio post. Wall time: two threads.",
@@ -178,6 +197,11 @@ def fmt_count(x):
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}"
+
+
+def fmt_metric(metric, value):
+    """A metric's value in its unit: bytes for bytes_per_*, else time."""
+    return f"{value:.1f} B" if metric.startswith("bytes_per_") else fmt_ns(value)
 
 
 def fmt_ns(ns):
@@ -295,8 +319,9 @@ class Report:
                         vs_min = f", {mine / ref[1]:.2f}× {ref[0]}" if ref else ""
                         like = (" with the same semantics" if w in COMPARABLE_PEERS else "")
                         line = (f"{w} N={n} {bench_data.metric_label(metric)}: {impl} "
-                                f"{fmt_ns(mine)} is {ratio:.2f}× the best peer{like} "
-                                f"({peer[0]}, {fmt_ns(peer[1])}){vs_min}")
+                                f"{fmt_metric(metric, mine)} is {ratio:.2f}× the best "
+                                f"peer{like} ({peer[0]}, {fmt_metric(metric, peer[1])})"
+                                f"{vs_min}")
                         group = ("short" if ratio > 1 + PAR else
                                  "ahead" if ratio < 1 - PAR else "par")
                         groups[group].append((ratio, line))
@@ -309,7 +334,7 @@ class Report:
         s = self.stats.get((key, metric))
         if not s:
             return "skipped" if key in self.errors else "–"
-        text = (f"{fmt_ns(s['median'])}{fmt_rate(metric, s['median'])} "
+        text = (f"{fmt_metric(metric, s['median'])}{fmt_rate(metric, s['median'])} "
                 f"±{s['iqr_pct']:.0f}% ({s['n']})")
         if bench_data.impl_kind(impl) == "torsion":
             peer = self.best(w, n, metric, "peer")

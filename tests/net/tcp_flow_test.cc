@@ -176,10 +176,11 @@ TEST_P(TcpFlowTest, SlowReaderPausesAndResumesProducer) {
 }
 
 // An echo protocol that registers its transport as a streaming producer of
-// itself (twisted.protocols.portforward's pattern; benchmarks/torsion_echo.cc):
-// while the peer does not read, the write buffer's high-water mark pauses
-// reading, so the echo backlog stays near 64 KiB instead of absorbing all
-// the peer sends; once the peer reads again every byte comes back in order.
+// itself (twisted.protocols.portforward's pattern;
+// benchmarks/torsion_echo_server.cc): while the peer does not read, the
+// write buffer's high-water mark pauses reading, so the echo backlog stays
+// near 64 KiB instead of absorbing all the peer sends; once the peer reads
+// again every byte comes back in order.
 //
 // Small kernel buffers on both ends make the backlog form in user space,
 // not in the kernel. A completion transport (IOCP) is no FileDescriptor;
