@@ -99,8 +99,16 @@ class IoUringPort : public CompletionPort {
   // (docs/io_uring.md).
   virtual std::string featureSummary() const = 0;
 
+  // What the transports keep per port, for as long as the port lives
+  // (net/uring/shutdown_list.h: the connections reactor shutdown closes);
+  // the port only holds it.
+  std::shared_ptr<void>& transportState() noexcept { return transportState_; }
+
  protected:
   ~IoUringPort() = default;
+
+ private:
+  std::shared_ptr<void> transportState_;
 };
 
 // The port behind `port` when it is an io_uring one, else nullptr.
