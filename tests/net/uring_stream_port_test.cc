@@ -19,23 +19,15 @@
 
 #include "backends/io_uring_backend.h"
 #include "backends/io_uring_port.h"
-#include "tests/net/net_test_util.h"
+#include "tests/net/uring_test_util.h"
 
 namespace torsion::testing {
 namespace {
 
 using net::internal::UringStreamPort;
 
-class UringStreamPortTest : public NetTest {
+class UringStreamPortTest : public UringNetTest {
  protected:
-  void SetUp() override {
-    if (absl::Status s = IoUringBackend::probe(); !s.ok()) {
-      GTEST_SKIP() << "io_uring is unavailable here: " << s;
-    }
-    NetTest::SetUp();
-  }
-
-  IoUringPort* port() { return ioUringPortOf(reactor().completionPort()); }
   const IoUringBackend& backend() {
     return dynamic_cast<const IoUringBackend&>(reactor().backend());
   }

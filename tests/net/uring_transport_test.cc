@@ -18,7 +18,7 @@
 #include "core/errors.h"
 #include "core/file_descriptor.h"
 #include "net/uring/uring_stream_connection.h"
-#include "tests/net/net_test_util.h"
+#include "tests/net/uring_test_util.h"
 
 namespace torsion::testing {
 namespace {
@@ -29,17 +29,8 @@ struct Boom : std::runtime_error {
   Boom() : std::runtime_error("boom") {}
 };
 
-class UringTransportTest : public NetTest {
+class UringTransportTest : public UringNetTest {
  protected:
-  void SetUp() override {
-    if (absl::Status s = IoUringBackend::probe(); !s.ok()) {
-      GTEST_SKIP() << "io_uring is unavailable here: " << s;
-    }
-    NetTest::SetUp();
-  }
-
-  IoUringPort* port() { return ioUringPortOf(reactor().completionPort()); }
-
   // A raw client socket connected to `p` (the reactor accepts it), with a
   // small receive buffer so that a server's sends stay in flight.
   int rawClient(const std::shared_ptr<net::ListeningPort>& p, int rcvbuf = 4096) {
