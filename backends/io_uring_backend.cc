@@ -101,6 +101,7 @@ IoUringBackend::IoUringBackend(const internal::PooledRing& ring, internal::Waker
       options_(options) {
   armWaker();  // cannot fail on an empty SQ; submitted with the first poll()
   completions_ = options.completions && completionsAvailable(ring_);
+  acceptMultishot_ = completions_ && !switchedOff("accept_multishot");
 }
 
 IoUringBackend::~IoUringBackend() {

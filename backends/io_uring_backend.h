@@ -38,11 +38,11 @@
 // from seccomp or kernel.io_uring_disabled) or the kernel predates 5.17.
 //
 // Completions: completionPort() is an IoUringPort (io_uring_port.h) when the
-// kernel has IORING_OP_SEND, SENDMSG, RECV and ASYNC_CANCEL (probed once per
-// process); the stream transports then move bytes with those requests
-// (docs/io_uring.md). Without them, or with Options::completions false or
-// TORSION_IO_URING_OFF=completions, it is nullptr (logged once) and the
-// readiness transports serve this backend as they serve epoll.
+// kernel has IORING_OP_SEND, SENDMSG, RECV, ACCEPT and ASYNC_CANCEL (probed
+// once per process); the stream transports then move bytes, and listeners
+// accept, with those requests (docs/io_uring.md). Without them, or with
+// Options::completions false or TORSION_IO_URING_OFF=completions, it is nullptr (logged
+// once) and the readiness transports serve this backend as they serve epoll.
 //
 // Thread-safety: as Backend: only wakeUp() may be called from other threads.
 // poll(), setInterest() and forget() should come from one thread at a time;
@@ -54,8 +54,10 @@
 #include <liburing.h>
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -121,7 +123,13 @@ class IoUringBackend final : public Backend, public IoUringPort {
                                  std::uint32_t bytes) const noexcept override;
   void releaseBuffer(std::uint32_t cqeFlags) noexcept override;
   void multishotRefused() noexcept override;
+  bool multishotAccept() const noexcept override { return acceptMultishot_; }
+  void multishotAcceptRefused() noexcept override;
   std::string featureSummary() const override;
+
+  // Operations of the port started and not yet delivered (for tests: what a
+  // closed transport or listener leaves behind).
+  std::size_t liveOperations() const noexcept { return ops_.size() - freeOps_.size(); }
 
  private:
   // An operation of the port: its slot in ops_ goes into user_data with a
@@ -172,6 +180,9 @@ class IoUringBackend final : public Backend, public IoUringPort {
   // Whether the kernel has every request the port sends (probed once per
   // process on `ring`) and TORSION_IO_URING_OFF does not name "completions".
   static bool completionsAvailable(io_uring& ring);
+  // Whether TORSION_IO_URING_OFF (a comma-separated list) names `feature`.
+  // An unknown name is an error in the environment, reported once.
+  static bool switchedOff(std::string_view feature);
   void setUpBuffers() noexcept;
   void tearDownBuffers() noexcept;
 
@@ -189,7 +200,8 @@ class IoUringBackend final : public Backend, public IoUringPort {
   // Fds with a current CQE in the last gathered batch, in arrival order:
   // dispatched from here, then re-checked or re-armed at the next poll().
   std::vector<int> touched_;
-  bool completions_ = false;  // completionPort() is this
+  bool completions_ = false;      // completionPort() is this
+  bool acceptMultishot_ = false;  // listeners ask for multishot accepts
   std::vector<OpSlot> ops_;
   std::vector<std::uint32_t> freeOps_;
   std::vector<Finished> finished_;

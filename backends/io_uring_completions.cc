@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <new>
 #include <string>
 #include <utility>
@@ -26,22 +28,29 @@ using internal::UserDataKind;
 // rather than assumed, since a seccomp policy or a hardened kernel may
 // refuse single opcodes (io_uring_register(IORING_REGISTER_RESTRICTIONS)).
 constexpr int kNeededOps[] = {IORING_OP_SEND, IORING_OP_SENDMSG, IORING_OP_RECV,
-                              IORING_OP_ASYNC_CANCEL};
+                              IORING_OP_ACCEPT, IORING_OP_ASYNC_CANCEL};
 
-// Whether TORSION_IO_URING_OFF (a comma-separated list) names `feature`.
-// An unknown name is an error in the environment, reported once.
-bool switchedOff(std::string_view feature) {
+// The names TORSION_IO_URING_OFF knows.
+constexpr std::string_view kSwitches[] = {"completions", "recv_multishot",
+                                          "accept_multishot"};
+
+}  // namespace
+
+bool IoUringBackend::switchedOff(std::string_view feature) {
   const char* env = std::getenv("TORSION_IO_URING_OFF");
   if (env == nullptr) return false;
   bool off = false;
-  for (absl::string_view name : absl::StrSplit(env, ',', absl::SkipEmpty())) {
-    if (name == "completions" || name == "recv_multishot") {
-      off = off || feature == std::string_view(name.data(), name.size());
+  for (absl::string_view part : absl::StrSplit(env, ',', absl::SkipEmpty())) {
+    const std::string_view name(part.data(), part.size());
+    if (std::find(std::begin(kSwitches), std::end(kSwitches), name) !=
+        std::end(kSwitches)) {
+      off = off || feature == name;
     } else {
       static const bool reported = [&] {
         log::err("io_uring", "TORSION_IO_URING_OFF: unknown feature '" +
                                  std::string(name) +
-                                 "' (known: completions, recv_multishot)");
+                                 "' (known: completions, recv_multishot, "
+                                 "accept_multishot)");
         return true;
       }();
       (void)reported;
@@ -49,6 +58,8 @@ bool switchedOff(std::string_view feature) {
   }
   return off;
 }
+
+namespace {
 
 // Why the kernel cannot serve the completion port, or "" when it can.
 std::string completionsMissing(io_uring& ring) {
@@ -90,11 +101,13 @@ bool IoUringBackend::completionsAvailable(io_uring& ring) {
 
 std::string IoUringBackend::featureSummary() const {
   if (!completions_) return "readiness";
-  if (buffers_ == Buffers::kOff) return "send,sendmsg,recv";
-  if (buffers_ == Buffers::kNotYet)
-    return "send,sendmsg,recv_multishot (set up at the first receive)";
-  return "send,sendmsg,recv_multishot(" + std::to_string(options_.recvBuffers) + "x" +
-         std::to_string(options_.recvBufferSize) + ")";
+  std::string summary = buffers_ == Buffers::kOff ? "send,sendmsg,recv"
+                        : buffers_ == Buffers::kNotYet
+                            ? "send,sendmsg,recv_multishot (set up at the first receive)"
+                            : "send,sendmsg,recv_multishot(" +
+                                  std::to_string(options_.recvBuffers) + "x" +
+                                  std::to_string(options_.recvBufferSize) + ")";
+  return summary + (acceptMultishot_ ? ",accept_multishot" : ",accept");
 }
 
 std::uint64_t IoUringBackend::start(
@@ -279,6 +292,18 @@ void IoUringBackend::multishotRefused() noexcept {
     log::msg("io_uring",
              "multishot receive refused (it needs Linux 6.0): one receive into each "
              "connection's own buffer at a time");
+    return true;
+  }();
+  (void)logged;
+}
+
+void IoUringBackend::multishotAcceptRefused() noexcept {
+  if (!acceptMultishot_) return;
+  acceptMultishot_ = false;
+  static const bool logged = [] {
+    log::msg("io_uring",
+             "multishot accept refused (it needs Linux 5.19): listeners accept one "
+             "client per request");
     return true;
   }();
   (void)logged;

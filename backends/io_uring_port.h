@@ -1,6 +1,6 @@
 // torsion/backends/io_uring_port.h: the completion port of the io_uring
 // backend, which the io_uring stream transports (net/uring/) start their
-// sends and receives through.
+// sends, receives and accepts through.
 //
 // The io_uring backend stays a readiness backend for addReader/addWriter
 // (multishot poll requests); next to that it offers this port, so that a
@@ -84,12 +84,31 @@ class IoUringPort : public CompletionPort {
   // receiveBufferGroup() is -1 from now on. Logged once.
   virtual void multishotRefused() noexcept = 0;
 
+  // ---- Accepting -----------------------------------------------------------------
+  // Whether a listener should ask for a multishot IORING_OP_ACCEPT (one
+  // request, one CQE per client, Linux 5.19) rather than one accept at a
+  // time: false once the kernel refused one, or with
+  // TORSION_IO_URING_OFF=accept_multishot.
+  virtual bool multishotAccept() const noexcept = 0;
+  // The kernel refused a multishot accept (EINVAL: before Linux 5.19):
+  // multishotAccept() is false from now on. Logged once.
+  virtual void multishotAcceptRefused() noexcept = 0;
+
   // What the port uses, for logs and the benchmark report:
-  // "send,sendmsg,recv_multishot(64x16384)" and so on (docs/io_uring.md).
+  // "send,sendmsg,recv_multishot(64x16384),accept_multishot" and so on
+  // (docs/io_uring.md).
   virtual std::string featureSummary() const = 0;
+
+  // What the transports keep per port, for as long as the port lives
+  // (net/uring/shutdown_list.h: the connections reactor shutdown closes);
+  // the port only holds it.
+  std::shared_ptr<void>& transportState() noexcept { return transportState_; }
 
  protected:
   ~IoUringPort() = default;
+
+ private:
+  std::shared_ptr<void> transportState_;
 };
 
 // The port behind `port` when it is an io_uring one, else nullptr.

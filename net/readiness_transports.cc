@@ -8,8 +8,8 @@
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
+#include "net/stream_connection_for.h"
 #include "net/stream_connector.h"
-#include "net/stream_port.h"
 #include "net/transports_for.h"
 #include "net/udp.h"
 #include "net/udp_port.h"
@@ -36,12 +36,11 @@ class ReadinessTransports final : public TransportFamily {
     absl::StatusOr<int> fd = bindSocket(*address, SOCK_STREAM, interface, port, true);
     if (!fd.ok()) return fd.status();
     if (absl::Status s = listenSocket(*fd, backlog, interface, port); !s.ok()) return s;
-    auto p =
-        std::make_shared<StreamPort>(reactor, *fd, std::move(factory), StreamKind::kTcp);
-    if (absl::Status s = StreamPort::start(p); !s.ok()) {
-      return cannotListen(EINVAL, interface, port, std::string(s.message()));
-    }
-    return std::shared_ptr<ListeningPort>(std::move(p));
+    absl::StatusOr<std::shared_ptr<ListeningPort>> p =
+        startStreamPort(reactor, *fd, std::move(factory), StreamKind::kTcp);
+    if (!p.ok())
+      return cannotListen(EINVAL, interface, port, std::string(p.status().message()));
+    return p;
   }
 
   std::shared_ptr<Connector> connectTCP(Reactor& reactor, std::string_view host,

@@ -16,8 +16,8 @@
 #include "net/listen_socket.h"
 #include "net/socket_address.h"
 #include "net/socket_ops.h"
+#include "net/stream_connection_for.h"
 #include "net/stream_connector.h"
-#include "net/stream_port.h"
 
 namespace torsion::net {
 
@@ -90,12 +90,12 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> listenUNIX(
     ::unlink(p.c_str());
     return s;
   }
-  auto port = std::make_shared<internal::StreamPort>(
+  absl::StatusOr<std::shared_ptr<ListeningPort>> port = internal::startStreamPort(
       reactor, *fd, std::move(factory), internal::StreamKind::kUnix, p, std::move(*lock));
-  if (absl::Status s = internal::StreamPort::start(port); !s.ok()) {
-    return internal::cannotListen(EINVAL, p, 0, std::string(s.message()));
+  if (!port.ok()) {
+    return internal::cannotListen(EINVAL, p, 0, std::string(port.status().message()));
   }
-  return std::shared_ptr<ListeningPort>(std::move(port));
+  return port;
 #endif
 }
 

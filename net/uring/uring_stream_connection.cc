@@ -32,17 +32,19 @@ UringStreamConnection::UringStreamConnection(Reactor& reactor, IoUringPort& port
 UringStreamConnection::~UringStreamConnection() {
   // Reached with an open socket only when start() never ran or the reactor
   // went away first: no request can be live (each one holds us).
+  if (shutdownList_) shutdownList_->leave(*this);
   if (fd_ >= 0) closeSocket(fd_);
 }
 
 absl::Status UringStreamConnection::beginIo() {
-  shutdownHook_.arm(reactor_, [weak = std::weak_ptr<UringStreamConnection>(shared())] {
-    if (auto c = weak.lock()) {
-      c->shutdownHook_.fired();
-      c->closeNow(std::make_exception_ptr(ConnectionLost()));
-    }
-  });
+  shutdownList_ = ShutdownList::of(reactor_, port_);
+  shutdownList_->join(*this);
   return absl::OkStatus();
+}
+
+void UringStreamConnection::reactorShutdown() {
+  std::shared_ptr<UringStreamConnection> self = shared();
+  closeNow(std::make_exception_ptr(ConnectionLost()));
 }
 
 std::string UringStreamConnection::logPrefix() const {
@@ -50,18 +52,17 @@ std::string UringStreamConnection::logPrefix() const {
          "Connection(io_uring, fd=" + std::to_string(fd_) + ")";
 }
 
+template <void (UringStreamConnection::*Done)(std::uint32_t, std::uint32_t)>
 std::uint64_t UringStreamConnection::startOp(
-    void (UringStreamConnection::*done)(std::uint32_t, std::uint32_t),
     absl::FunctionRef<void(io_uring_sqe&)> prepare) {
   ++inFlight_;
-  return port_.start(
-      std::make_unique<CompletionOperation>(
-          *this,
-          [self = shared(), done](std::uint32_t error, std::uint32_t bytes) {
-            --self->inFlight_;
-            ((*self).*done)(error, bytes);
-          }),
-      prepare);
+  return port_.start(std::make_unique<CompletionOperation>(
+                         *this,
+                         [self = shared()](std::uint32_t error, std::uint32_t bytes) {
+                           --self->inFlight_;
+                           ((*self).*Done)(error, bytes);
+                         }),
+                     prepare);
 }
 
 // ---- Reading ---------------------------------------------------------------------
@@ -77,7 +78,7 @@ void UringStreamConnection::startRead() {
   if (multishot_) {
     // Goes on until it fails, the peer closes, or the shared buffers run
     // out (ENOBUFS: asked again at once, the bytes wait in the socket).
-    readId_ = startOp(&UringStreamConnection::readDone, [&](io_uring_sqe& sqe) {
+    readId_ = startOp<&UringStreamConnection::readDone>([&](io_uring_sqe& sqe) {
       io_uring_prep_recv_multishot(&sqe, fd_, nullptr, 0, 0);
       sqe.flags |= IOSQE_BUFFER_SELECT;
       sqe.buf_group = static_cast<std::uint16_t>(group);
@@ -85,7 +86,7 @@ void UringStreamConnection::startRead() {
     return;
   }
   if (!readBuffer_) readBuffer_.reset(new char[kReadSize]);
-  readId_ = startOp(&UringStreamConnection::readDone, [this](io_uring_sqe& sqe) {
+  readId_ = startOp<&UringStreamConnection::readDone>([this](io_uring_sqe& sqe) {
     io_uring_prep_recv(&sqe, fd_, readBuffer_.get(), kReadSize, 0);
   });
 }
@@ -124,10 +125,10 @@ void UringStreamConnection::readDone(std::uint32_t error, std::uint32_t bytes) {
   if (readPaused_ || held_) {
     // Paused while a receive was out: keep what it brought, in order,
     // until resumeProducing.
-    heldData_.append(data);
-    heldEnd_ = end;
-    heldError_ = error;
-    held_ = true;
+    if (!held_) held_ = std::make_unique<Held>();
+    held_->data.append(data);
+    held_->end = end;
+    held_->error = error;
     return;
   }
   deliver(error, data);
@@ -181,20 +182,20 @@ void UringStreamConnection::deliverHeld() {
   // cancellation took effect. Hand it over a read's worth at a time and
   // stop as soon as the protocol pauses again, as a readiness transport
   // stops reading: its write buffer's backlog stays as bounded there.
-  while (heldOffset_ < heldData_.size()) {
+  Held& h = *held_;  // closeIo empties it but keeps it until we are done
+  while (h.offset < h.data.size()) {
     if (lost_ || readPaused_) return;  // the rest waits for the next resume
-    const std::size_t n = std::min(kReadSize, heldData_.size() - heldOffset_);
-    const std::string_view piece(heldData_.data() + heldOffset_, n);
-    heldOffset_ += n;
+    const std::size_t n = std::min(kReadSize, h.data.size() - h.offset);
+    const std::string_view piece(h.data.data() + h.offset, n);
+    h.offset += n;
     deliver(0, piece);
   }
   if (lost_ || readPaused_) return;
-  heldData_.clear();
-  heldOffset_ = 0;
-  held_ = false;
-  if (heldEnd_) {
-    heldEnd_ = false;
-    deliver(heldError_, {});
+  const bool end = h.end;
+  const std::uint32_t error = h.error;
+  held_.reset();
+  if (end) {
+    deliver(error, {});
     return;
   }
   startRead();
@@ -204,24 +205,30 @@ void UringStreamConnection::deliverHeld() {
 
 void UringStreamConnection::startSend() {
   if (sending_ || buffer_.empty() || lost_ || fd_ < 0) return;
-  const int n = buffer_.gather(sendPieces_, kMaxPieces);
+  // The common case, one piece, takes the cheaper SEND: its SQE names the
+  // bytes, which stay put in the write buffer until the completion.
+  iovec first[2];
+  if (buffer_.gather(first, 2) == 1) {
+    sending_ = true;
+    sendId_ = startOp<&UringStreamConnection::sendDone>([&](io_uring_sqe& sqe) {
+      io_uring_prep_send(&sqe, fd_, first[0].iov_base, first[0].iov_len, MSG_NOSIGNAL);
+    });
+    return;
+  }
+  if (!sendVector_) sendVector_ = std::make_unique<SendVector>();
+  SendVector& v = *sendVector_;
+  v.header = msghdr{};
+  v.header.msg_iov = v.pieces;
+  v.header.msg_iovlen = static_cast<std::size_t>(buffer_.gather(v.pieces, kMaxPieces));
   sending_ = true;
-  sendId_ = startOp(&UringStreamConnection::sendDone, [&](io_uring_sqe& sqe) {
-    // The common case, one piece, takes the cheaper SEND.
-    if (n == 1) {
-      io_uring_prep_send(&sqe, fd_, sendPieces_[0].iov_base, sendPieces_[0].iov_len,
-                         MSG_NOSIGNAL);
-      return;
-    }
-    sendHeader_ = msghdr{};
-    sendHeader_.msg_iov = sendPieces_;
-    sendHeader_.msg_iovlen = static_cast<std::size_t>(n);
-    io_uring_prep_sendmsg(&sqe, fd_, &sendHeader_, MSG_NOSIGNAL);
+  sendId_ = startOp<&UringStreamConnection::sendDone>([&](io_uring_sqe& sqe) {
+    io_uring_prep_sendmsg(&sqe, fd_, &v.header, MSG_NOSIGNAL);
   });
 }
 
 void UringStreamConnection::sendDone(std::uint32_t error, std::uint32_t bytes) {
   sending_ = false;
+  sendVector_.reset();  // the kernel is done with it
   if (lost_ || fd_ < 0 || aborting_) {
     // The bytes were in flight until now; they may go.
     buffer_.clear();
@@ -243,7 +250,7 @@ void UringStreamConnection::shutdownWriteSide() { shutdownWrite(fd_); }
 // ---- Closing ---------------------------------------------------------------------
 
 void UringStreamConnection::closeIo() {
-  shutdownHook_.disarm();
+  if (shutdownList_) shutdownList_->leave(*this);
   if (fd_ >= 0) {
     if (reading_ || sending_) {
       // A live request holds the file: without this, close() would leave
@@ -262,9 +269,13 @@ void UringStreamConnection::closeIo() {
   }
   // Bytes of a send in flight stay until its (cancelled) completion.
   if (!sending_) buffer_.clear();
-  held_ = false;
-  heldData_.clear();
-  heldOffset_ = 0;
+  if (held_) {
+    // Emptied, not freed: deliverHeld may be reading it further up the
+    // stack (a protocol that aborts from dataReceived).
+    held_->data.clear();
+    held_->offset = 0;
+    held_->end = false;
+  }
 }
 
 }  // namespace torsion::net::internal

@@ -43,10 +43,12 @@
 #include "net/completion_support.h"
 #include "net/protocol.h"
 #include "net/stream_transport.h"
+#include "net/uring/shutdown_list.h"
 
 namespace torsion::net::internal {
 
-class UringStreamConnection final : public CompletionStreamTransport {
+class UringStreamConnection final : public CompletionStreamTransport,
+                                    public ShutdownList::Member {
  public:
   // Bytes asked of one single-shot receive (without provided buffers):
   // the connection's own buffer, since the kernel fills it while other
@@ -82,13 +84,17 @@ class UringStreamConnection final : public CompletionStreamTransport {
   void cancelIo() override {}
   void closeIo() override;
   void shutdownWriteSide() override;
+  // ---- ShutdownList::Member --------------------------------------------------------
+  void reactorShutdown() override;
 
   std::shared_ptr<UringStreamConnection> shared() {
     return std::static_pointer_cast<UringStreamConnection>(shared_from_this());
   }
-  // Queues one request whose completion runs `done` on this connection.
-  std::uint64_t startOp(void (UringStreamConnection::*done)(std::uint32_t, std::uint32_t),
-                        absl::FunctionRef<void(io_uring_sqe&)> prepare);
+  // Queues one request whose completion runs `Done` on this connection. A
+  // template argument, so that the callback holds nothing but the
+  // connection and fits the operation without an allocation of its own.
+  template <void (UringStreamConnection::*Done)(std::uint32_t, std::uint32_t)>
+  std::uint64_t startOp(absl::FunctionRef<void(io_uring_sqe&)> prepare);
   void startRead();
   void readDone(std::uint32_t error, std::uint32_t bytes);
   // One result for the protocol: bytes, end of file (empty) or an error.
@@ -99,12 +105,17 @@ class UringStreamConnection final : public CompletionStreamTransport {
 
   IoUringPort& port_;
   int fd_;
-  ShutdownHook shutdownHook_;
+  std::shared_ptr<ShutdownList> shutdownList_;  // joined from beginIo to closeIo
   std::unique_ptr<char[]> readBuffer_;
-  // What the SENDMSG in flight names; the kernel may read it until the
-  // request completes.
-  iovec sendPieces_[kMaxPieces];
-  msghdr sendHeader_{};
+  // What a SENDMSG names; the kernel may read it until the request
+  // completes. Allocated for that request only: an idle connection, or one
+  // whose pending bytes fit one block (a SEND), does not carry 1 KiB of
+  // iovecs.
+  struct SendVector {
+    msghdr header{};
+    iovec pieces[kMaxPieces];
+  };
+  std::unique_ptr<SendVector> sendVector_;
 
   int inFlight_ = 0;
   std::uint64_t readId_ = 0;  // the receive in flight (reading_)
@@ -113,12 +124,15 @@ class UringStreamConnection final : public CompletionStreamTransport {
   bool multishot_ = false;   // the receive in flight is multishot
   bool cancelling_ = false;  // and stopReading() cancelled it
   // What receives brought while paused, in order, then maybe the end (EOF
-  // or an error): delivered on resume.
-  bool held_ = false;
-  std::string heldData_;
-  std::size_t heldOffset_ = 0;  // delivered already
-  bool heldEnd_ = false;
-  std::uint32_t heldError_ = 0;
+  // or an error): delivered on resume. On the heap while there is some:
+  // most connections never have any.
+  struct Held {
+    std::string data;
+    std::size_t offset = 0;  // delivered already
+    bool end = false;
+    std::uint32_t error = 0;
+  };
+  std::unique_ptr<Held> held_;  // null: nothing held
 };
 
 }  // namespace torsion::net::internal
