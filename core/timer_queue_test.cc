@@ -88,14 +88,19 @@ TEST(TimerQueueTest, NeverRunsBeforeDeadline) {
   EXPECT_TRUE(ran);
 }
 
-TEST(TimerQueueTest, CallsScheduledDuringPassWaitForNextPass) {
-  FakeTime t;
-  std::vector<std::string> order;
+// A and C due now; A schedules B, also due now, while the pass runs.
+void scheduleACThenBFromA(FakeTime& t, std::vector<std::string>& order) {
   t.callLater(0s, [&] {
     order.push_back("A");
     t.callLater(0s, [&] { order.push_back("B"); });
   });
   t.callLater(0s, [&] { order.push_back("C"); });
+}
+
+TEST(TimerQueueTest, CallsScheduledDuringPassWaitForNextPass) {
+  FakeTime t;
+  std::vector<std::string> order;
+  scheduleACThenBFromA(t, order);
   t.pass();
   EXPECT_EQ(order, (std::vector<std::string>{"A", "C"}));
   t.pass();
@@ -105,11 +110,7 @@ TEST(TimerQueueTest, CallsScheduledDuringPassWaitForNextPass) {
 TEST(TimerQueueTest, SamePassModeRunsNewDueCalls) {
   FakeTime t;
   std::vector<std::string> order;
-  t.callLater(0s, [&] {
-    order.push_back("A");
-    t.callLater(0s, [&] { order.push_back("B"); });
-  });
-  t.callLater(0s, [&] { order.push_back("C"); });
+  scheduleACThenBFromA(t, order);
   t.pass(Mode::kSamePass);
   EXPECT_EQ(order, (std::vector<std::string>{"A", "C", "B"}));
 }
