@@ -19,7 +19,7 @@ from twisted.internet import epollreactor
 
 epollreactor.install()
 from twisted.internet import reactor  # noqa: E402  (must follow install())
-from twisted_results import write_results  # noqa: E402
+from twisted_results import repetition_entry, write_results  # noqa: E402
 
 IMPL = "twisted"
 # Same parameters as benchmarks/workload.h.
@@ -128,19 +128,8 @@ def main():
         for rep in range(args.repetitions):
             print(f"  {name} repetition {rep + 1}/{args.repetitions}", file=sys.stderr)
             seconds, counters = workload(n)
-            entries.append({
-                "name": name,
-                "run_name": name,
-                "run_type": "iteration",
-                "repetitions": args.repetitions,
-                "repetition_index": rep,
-                "threads": 1,
-                "iterations": 1,
-                "real_time": seconds * scale[unit],
-                "cpu_time": seconds * scale[unit],
-                "time_unit": unit,
-                **counters,
-            })
+            entries.append(repetition_entry(name, args.repetitions, rep, 1,
+                                            seconds * scale[unit], unit, **counters))
     write_results("benchmarks/twisted_bench.py", {"reactor": type(reactor).__name__}, entries, args.out)
 
 

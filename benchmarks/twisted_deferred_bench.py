@@ -17,7 +17,7 @@ import timeit
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred, DeferredList, ensureDeferred, gatherResults, succeed
-from twisted_results import write_results
+from twisted_results import repetition_entry, write_results
 
 IMPL = "twisted"
 
@@ -246,19 +246,8 @@ def main():
             print(f"  {name} repetition {rep + 1}/{args.repetitions}", file=sys.stderr)
             seconds = timer.timeit(number)
             per_run_ns = seconds * 1e9 / number
-            entries.append({
-                "name": name,
-                "run_name": name,
-                "run_type": "iteration",
-                "repetitions": args.repetitions,
-                "repetition_index": rep,
-                "threads": 1,
-                "iterations": number,
-                "real_time": per_run_ns,
-                "cpu_time": per_run_ns,
-                "time_unit": "ns",
-                "ns_per_op": per_run_ns,
-            })
+            entries.append(repetition_entry(name, args.repetitions, rep, number, per_run_ns,
+                                            "ns", ns_per_op=per_run_ns))
     write_results("benchmarks/twisted_deferred_bench.py", {"debugging": defer.getDebugging()}, entries, args.out)
 
 

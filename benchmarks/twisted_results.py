@@ -9,6 +9,25 @@ import platform
 import twisted
 
 
+def repetition_entry(name, repetitions, index, iterations, time, unit, **counters):
+    """One repetition as Google Benchmark's JSON writes it, so that
+    tools/bench reads Twisted's rows like the C++ ones: `time` (real and CPU
+    time alike) in `unit`, and the row's counters."""
+    return {
+        "name": name,
+        "run_name": name,
+        "run_type": "iteration",
+        "repetitions": repetitions,
+        "repetition_index": index,
+        "threads": 1,
+        "iterations": iterations,
+        "real_time": time,
+        "cpu_time": time,
+        "time_unit": unit,
+        **counters,
+    }
+
+
 def write_results(executable, context, entries, out_path):
     """Writes {"context", "benchmarks"} to out_path, or prints it when None.
 
