@@ -16,6 +16,7 @@
 #include "backends/registry.h"
 #include "gtest/gtest.h"
 #include "testing/loopback_pair_win.h"
+#include "testing/recording_sink.h"
 
 namespace torsion {
 namespace {
@@ -106,15 +107,9 @@ TEST_F(IocpBackendTest, PollTimesOutWithoutCompletions) {
 }
 
 // A poll() blocked without a limit returns when another thread wakes it.
+// The wake-up packet is not a completion.
 TEST_F(IocpBackendTest, WakeUpFromAnotherThreadEndsABlockedPoll) {
-  std::thread waker([this] {
-    std::this_thread::sleep_for(milliseconds(30));
-    backend_->wakeUp();
-  });
-  absl::StatusOr<int> n = backend_->poll(std::nullopt, sink_);
-  waker.join();
-  ASSERT_TRUE(n.ok()) << n.status();
-  EXPECT_EQ(*n, 0);  // the wake-up packet is not a completion
+  testing::expectWakeUpEndsBlockedPoll(*backend_);
 }
 
 // Wake-ups before the poll coalesce into one packet; after it is consumed

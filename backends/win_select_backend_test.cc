@@ -99,14 +99,7 @@ TEST_F(WinSelectBackendTest, PeerCloseIsReadable) {
 }
 
 TEST_F(WinSelectBackendTest, WakeUpFromAnotherThreadEndsABlockedPoll) {
-  std::thread waker([this] {
-    std::this_thread::sleep_for(milliseconds(30));
-    backend_->wakeUp();
-  });
-  absl::StatusOr<int> n = backend_->poll(std::nullopt, sink_);
-  waker.join();
-  ASSERT_TRUE(n.ok()) << n.status();
-  EXPECT_EQ(*n, 0);  // the waker is never reported
+  testing::expectWakeUpEndsBlockedPoll(*backend_);  // the waker is never reported
   // Drained: the next poll does not return at once because of it.
   EXPECT_EQ(*backend_->poll(std::chrono::nanoseconds(0), sink_), 0);
 }

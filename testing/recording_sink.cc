@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "gtest/gtest.h"
@@ -26,6 +27,19 @@ RecordingSink pollNow(Backend& backend) {
   absl::StatusOr<int> n = backend.poll(std::chrono::nanoseconds(0), sink);
   EXPECT_TRUE(n.ok()) << n.status();
   return sink;
+}
+
+void expectWakeUpEndsBlockedPoll(Backend& backend) {
+  std::thread waker([&backend] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    backend.wakeUp();
+  });
+  RecordingSink sink;
+  absl::StatusOr<int> n = backend.poll(std::nullopt, sink);
+  waker.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(sink.events().empty());
 }
 
 std::string describeBits(std::uint8_t bits) {

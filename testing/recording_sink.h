@@ -41,6 +41,12 @@ class RecordingSink : public ReadinessSink {
 // failed poll fails the current test.
 RecordingSink pollNow(Backend& backend);
 
+// Blocks in backend.poll() without a time limit while another thread calls
+// wakeUp() 30 ms later: the poll must return, reporting nothing (the
+// wake-up is the backend's own, never an event). Failures fail the current
+// test.
+void expectWakeUpEndsBlockedPoll(Backend& backend);
+
 // "readable|hangup" for failure messages; "none" for 0.
 std::string describeBits(std::uint8_t bits);
 
