@@ -30,15 +30,16 @@ absl::StatusOr<std::shared_ptr<ListeningPort>> startStreamPort(
     std::string unlinkPath, std::shared_ptr<void> releaseAfterUnlink) {
 #ifdef __linux__
   if (IoUringPort* port = ioUringPortOf(reactor.completionPort())) {
-    auto p = std::make_shared<UringStreamPort>(reactor, *port, fd, std::move(factory), kind,
-                                               std::move(unlinkPath),
+    auto p = std::make_shared<UringStreamPort>(reactor, *port, fd, std::move(factory),
+                                               kind, std::move(unlinkPath),
                                                std::move(releaseAfterUnlink));
     if (absl::Status s = UringStreamPort::start(p); !s.ok()) return s;
     return std::shared_ptr<ListeningPort>(std::move(p));
   }
 #endif
-  auto p = std::make_shared<StreamPort>(reactor, fd, std::move(factory), kind,
-                                        std::move(unlinkPath), std::move(releaseAfterUnlink));
+  auto p =
+      std::make_shared<StreamPort>(reactor, fd, std::move(factory), kind,
+                                   std::move(unlinkPath), std::move(releaseAfterUnlink));
   if (absl::Status s = StreamPort::start(p); !s.ok()) return s;
   return std::shared_ptr<ListeningPort>(std::move(p));
 }

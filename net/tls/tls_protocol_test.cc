@@ -72,8 +72,10 @@ struct Pair {
   IOPump pump;
 };
 
-Pair connectTLS(std::shared_ptr<ContextFactory> serverCtx, std::shared_ptr<ContextFactory> clientCtx,
-                std::shared_ptr<Recorder> serverApp, std::shared_ptr<Recorder> clientApp) {
+Pair connectTLS(std::shared_ptr<ContextFactory> serverCtx,
+                std::shared_ptr<ContextFactory> clientCtx,
+                std::shared_ptr<Recorder> serverApp,
+                std::shared_ptr<Recorder> clientApp) {
   auto server = std::make_shared<TLSMemoryBIOProtocol>(serverCtx, serverApp);
   auto client = std::make_shared<TLSMemoryBIOProtocol>(clientCtx, clientApp);
   IOPump pump = connect(server, client, /*greet=*/false);
@@ -112,30 +114,35 @@ TEST_F(TLSProtocolTest, EchoesAfterTheHandshakeWithWritesMadeBeforeIt) {
 }
 
 TEST_F(TLSProtocolTest, VerifiesAnIpLiteralAgainstTheIpSubjectAltName) {
-  auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca, "127.0.0.1"),
-                      std::make_shared<Echo>(), std::make_shared<Recorder>("ip"));
+  auto p =
+      connectTLS(serverContext(ca.issue("localhost")), clientContext(ca, "127.0.0.1"),
+                 std::make_shared<Echo>(), std::make_shared<Recorder>("ip"));
   p.pump.flush();
   EXPECT_EQ(p.clientApp->received, "ip");
   EXPECT_FALSE(p.clientApp->lost);
 }
 
 TEST_F(TLSProtocolTest, LoseConnectionSendsCloseNotifyAfterTheData) {
-  auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca),
-                      std::make_shared<Recorder>(), std::make_shared<Recorder>("last words"));
+  auto p =
+      connectTLS(serverContext(ca.issue("localhost")), clientContext(ca),
+                 std::make_shared<Recorder>(), std::make_shared<Recorder>("last words"));
   p.clientApp->transport()->loseConnection();  // before the handshake even ran
   EXPECT_TRUE(p.clientApp->transport()->disconnecting());
   p.pump.flush();
   EXPECT_EQ(p.serverApp->received, "last words");
   ASSERT_TRUE(p.serverApp->lost);
-  EXPECT_TRUE(p.serverApp->lostReason.check<ConnectionDone>()) << p.serverApp->lostReason.str();
+  EXPECT_TRUE(p.serverApp->lostReason.check<ConnectionDone>())
+      << p.serverApp->lostReason.str();
   ASSERT_TRUE(p.clientApp->lost);
-  EXPECT_TRUE(p.clientApp->lostReason.check<ConnectionDone>()) << p.clientApp->lostReason.str();
+  EXPECT_TRUE(p.clientApp->lostReason.check<ConnectionDone>())
+      << p.clientApp->lostReason.str();
 }
 
 TEST_F(TLSProtocolTest, HalfCloseDeliversCloseNotifyAsReadConnectionLost) {
   auto serverApp = std::make_shared<Recorder>("", /*halfClose=*/true);
   auto clientApp = std::make_shared<Recorder>("question", /*halfClose=*/true);
-  auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca), serverApp, clientApp);
+  auto p = connectTLS(serverContext(ca.issue("localhost")), clientContext(ca), serverApp,
+                      clientApp);
   p.pump.flush();
   clientApp->transport()->loseWriteConnection();
   clientApp->transport()->write("ignored after the half-close");
@@ -180,7 +187,8 @@ TEST_F(TLSProtocolTest, StreamingProducerIsPausedWhileTheHandshakeHoldsItsOutput
   EXPECT_TRUE(flood->done);
   EXPECT_EQ(p.serverApp->received.size(), 1024u * 1024);
   EXPECT_TRUE(p.serverApp->lost);
-  EXPECT_TRUE(p.serverApp->lostReason.check<ConnectionDone>()) << p.serverApp->lostReason.str();
+  EXPECT_TRUE(p.serverApp->lostReason.check<ConnectionDone>())
+      << p.serverApp->lostReason.str();
 }
 
 // A failure on the client's side of the handshake: the client's reason
@@ -189,7 +197,8 @@ void expectRejected(Pair& p, std::string_view clientReason) {
   p.pump.flush();
   ASSERT_TRUE(p.clientApp->lost);
   ASSERT_TRUE(p.clientApp->lostReason.check<TLSError>()) << p.clientApp->lostReason.str();
-  EXPECT_NE(p.clientApp->lostReason.getErrorMessage().find(clientReason), std::string::npos)
+  EXPECT_NE(p.clientApp->lostReason.getErrorMessage().find(clientReason),
+            std::string::npos)
       << p.clientApp->lostReason.getErrorMessage();
   EXPECT_NE(p.clientApp->lostReason.getErrorMessage().find("certificate verify failed"),
             std::string::npos);
@@ -221,7 +230,8 @@ TEST_F(TLSProtocolTest, CertificateFromAnotherAuthorityFailsTheConnection) {
 }
 
 TEST_F(TLSProtocolTest, ExpiredCertificateFailsTheConnection) {
-  auto expired = ca.issue("localhost", {.validFromSeconds = -7200, .validForSeconds = 3600});
+  auto expired =
+      ca.issue("localhost", {.validFromSeconds = -7200, .validForSeconds = 3600});
   auto p = connectTLS(serverContext(expired), clientContext(ca), std::make_shared<Echo>(),
                       std::make_shared<Recorder>("secret"));
   expectRejected(p, "certificate has expired");
@@ -229,13 +239,15 @@ TEST_F(TLSProtocolTest, ExpiredCertificateFailsTheConnection) {
 
 TEST_F(TLSProtocolTest, GarbageFromThePeerFailsTheHandshake) {
   auto serverApp = std::make_shared<Recorder>();
-  auto server = std::make_shared<TLSMemoryBIOProtocol>(serverContext(ca.issue("localhost")), serverApp);
+  auto server = std::make_shared<TLSMemoryBIOProtocol>(
+      serverContext(ca.issue("localhost")), serverApp);
   auto plain = std::make_shared<Recorder>("GET / HTTP/1.0\r\n\r\n");
   IOPump pump = connect(server, plain, /*greet=*/false);
   pump.flush();
   ASSERT_TRUE(serverApp->lost);
   ASSERT_TRUE(serverApp->lostReason.check<TLSError>());
-  EXPECT_NE(serverApp->lostReason.getErrorMessage().find("handshake failed"), std::string::npos)
+  EXPECT_NE(serverApp->lostReason.getErrorMessage().find("handshake failed"),
+            std::string::npos)
       << serverApp->lostReason.getErrorMessage();
 }
 
@@ -270,7 +282,8 @@ TEST_F(TLSProtocolTest, StartTLSSwitchesAPlaintextConnection) {
   pump.flush();
   EXPECT_EQ(serverApp->received, "STARTTLS\r\n");
   serverApp->transport()->write("220 go ahead\r\n");
-  ASSERT_TRUE(startTLS(serverApp->transport(), serverContext(ca.issue("localhost"))).ok());
+  ASSERT_TRUE(
+      startTLS(serverApp->transport(), serverContext(ca.issue("localhost"))).ok());
   pump.flush();
   EXPECT_EQ(clientApp->received, "220 go ahead\r\n");
   ASSERT_TRUE(startTLS(clientApp->transport(), clientContext(ca)).ok());
@@ -297,15 +310,19 @@ TEST(TLSContextTest, BadInputsSayWhatFailed) {
   auto other = ca.issue("localhost");
   auto noCert = CertificateOptions::fromPem("not a certificate", cert.privateKeyPem);
   EXPECT_EQ(noCert.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(noCert.status().message().find("cannot load the certificate"), std::string::npos);
+  EXPECT_NE(noCert.status().message().find("cannot load the certificate"),
+            std::string::npos);
   auto noKey = CertificateOptions::fromPem(cert.certificatePem, "not a key");
-  EXPECT_NE(noKey.status().message().find("cannot load the private key"), std::string::npos);
+  EXPECT_NE(noKey.status().message().find("cannot load the private key"),
+            std::string::npos);
   auto wrongKey = CertificateOptions::fromPem(cert.certificatePem, other.privateKeyPem);
   EXPECT_NE(wrongKey.status().message().find("does not match"), std::string::npos)
       << wrongKey.status();
-  auto missing = CertificateOptions::fromFiles("/nonexistent/cert.pem", "/nonexistent/key.pem");
-  EXPECT_NE(missing.status().message().find("cannot read certificate /nonexistent/cert.pem"),
-            std::string::npos);
+  auto missing =
+      CertificateOptions::fromFiles("/nonexistent/cert.pem", "/nonexistent/key.pem");
+  EXPECT_NE(
+      missing.status().message().find("cannot read certificate /nonexistent/cert.pem"),
+      std::string::npos);
   EXPECT_EQ(optionsForClientTLS("").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(optionsForClientTLS(std::string_view("a\0b", 3)).status().code(),
             absl::StatusCode::kInvalidArgument);

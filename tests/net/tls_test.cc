@@ -1,8 +1,6 @@
 // TLS over real loopback TCP on every backend (AllBackends/TlsTest.<Case>/
 // <backend>): listenSSL / connectSSL with certificates made in the test.
 // The exact protocol cases run over iosim in net/tls/tls_protocol_test.cc.
-#include "net/tls/ssl.h"
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +10,7 @@
 #include "core/errors.h"
 #include "gtest/gtest.h"
 #include "net/flooding_protocol.h"
+#include "net/tls/ssl.h"
 #include "net/tls/test_certificates.h"
 #include "net/tls/tls_protocol.h"
 #include "tests/net/net_test_util.h"
@@ -23,7 +22,8 @@ class TlsTest : public NetTest {
  protected:
   std::shared_ptr<net::ListeningPort> listenTLS(std::shared_ptr<net::Factory> factory,
                                                 const net::tls::CertificateAndKey& cert) {
-    auto context = net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
+    auto context =
+        net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
     EXPECT_TRUE(context.ok()) << context.status();
     auto port = net::tls::listenSSL(reactor(), 0, std::move(factory), *context,
                                     {.interface = "127.0.0.1"});
@@ -33,7 +33,8 @@ class TlsTest : public NetTest {
     return *port;
   }
   void connectTLS(const std::shared_ptr<net::ListeningPort>& port,
-                  std::shared_ptr<net::ClientFactory> factory, std::string_view hostname) {
+                  std::shared_ptr<net::ClientFactory> factory,
+                  std::string_view hostname) {
     auto context = net::tls::optionsForClientTLS(hostname, ca.certificatePem());
     ASSERT_TRUE(context.ok()) << context.status();
     net::tls::connectSSL(reactor(), "127.0.0.1", port->getHost().port, std::move(factory),
@@ -95,7 +96,8 @@ TEST_P(TlsTest, SlowReaderPausesTheSendersProducer) {
   auto sender =
       std::make_shared<net::FloodingProtocol<RecordingProtocol>>(kTotal, 64 * 1024);
   connectTLS(port, factoryFor(sender), "localhost");
-  ASSERT_TRUE(iterateUntil([&] { return sender->paused && serverFactory->protocol() != nullptr; }));
+  ASSERT_TRUE(iterateUntil(
+      [&] { return sender->paused && serverFactory->protocol() != nullptr; }));
   EXPECT_LT(sender->sent, kTotal);
   serverFactory->protocol()->transport()->resumeProducing();
   ASSERT_TRUE(iterateUntil([&] { return serverFactory->protocol()->lost; }));
@@ -163,7 +165,8 @@ TEST_P(TlsTest, TcpCloseWithoutCloseNotifyIsAnError) {
   connectTLS(port, factoryFor(client), "localhost");
   ASSERT_TRUE(iterateUntil([&] { return client->lost; }));
   ASSERT_TRUE(client->reason.check<net::tls::TLSError>()) << client->reason.str();
-  EXPECT_NE(client->reason.getErrorMessage().find("without close_notify"), std::string::npos)
+  EXPECT_NE(client->reason.getErrorMessage().find("without close_notify"),
+            std::string::npos)
       << client->reason.getErrorMessage();
   ASSERT_TRUE(iterateUntil([&] { return serverFactory->protocol()->lost; }));
 }
@@ -171,7 +174,8 @@ TEST_P(TlsTest, TcpCloseWithoutCloseNotifyIsAnError) {
 // startTLS over real TCP: a plaintext greeting, then TLS both ways.
 TEST_P(TlsTest, StartTLS) {
   auto cert = ca.issue("localhost");
-  auto serverContext = net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
+  auto serverContext =
+      net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
   ASSERT_TRUE(serverContext.ok());
   auto serverFactory = std::make_shared<TestFactory>([&] {
     auto p = std::make_shared<RecordingProtocol>();
@@ -210,10 +214,11 @@ TEST_P(TlsTest, WrongContextKindIsRefused) {
   auto port = net::tls::listenSSL(reactor(), 0, std::make_shared<TestFactory>(), *client);
   EXPECT_EQ(port.status().code(), absl::StatusCode::kInvalidArgument);
   auto cert = ca.issue("localhost");
-  auto server = net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
+  auto server =
+      net::tls::CertificateOptions::fromPem(cert.certificatePem, cert.privateKeyPem);
   ASSERT_TRUE(server.ok());
-  EXPECT_THROW(net::tls::connectSSL(reactor(), "127.0.0.1", 1, std::make_shared<TestFactory>(),
-                                    *server),
+  EXPECT_THROW(net::tls::connectSSL(reactor(), "127.0.0.1", 1,
+                                    std::make_shared<TestFactory>(), *server),
                std::invalid_argument);
 }
 
