@@ -65,7 +65,8 @@ class SSL4ServerEndpoint : public StreamServerEndpoint {
  public:
   SSL4ServerEndpoint(std::shared_ptr<StreamNetwork> network, TcpServerSpec spec,
                      std::shared_ptr<ContextFactory> context);
-  Deferred<std::shared_ptr<ListeningPort>> listen(std::shared_ptr<Factory> factory) override;
+  Deferred<std::shared_ptr<ListeningPort>> listen(
+      std::shared_ptr<Factory> factory) override;
 
  private:
   TCP4ServerEndpoint tcp_;

@@ -48,7 +48,8 @@ TEST(TlsEndpointsParseTest, TlsClientPositionalAndKeywordForms) {
   EXPECT_EQ(spec->tcp.port, 443);
   EXPECT_EQ(spec->tcp.timeout, Seconds(5));
   EXPECT_EQ(spec->trustRoots, "/etc/roots");
-  auto keywords = parseTlsClientSpec("tls:host=localhost:port=8443:bindAddress=127.0.0.1");
+  auto keywords =
+      parseTlsClientSpec("tls:host=localhost:port=8443:bindAddress=127.0.0.1");
   ASSERT_TRUE(keywords.ok()) << keywords.status();
   EXPECT_EQ(keywords->tcp.host, "localhost");
   EXPECT_EQ(keywords->tcp.port, 8443);
@@ -67,7 +68,8 @@ TEST(TlsEndpointsParseTest, BadDescriptionsQuoteWhatWasWritten) {
            Case{"ssl:443:privateKey=", "privateKey is empty"},
            Case{"tls:example.com", "missing the port"},
            Case{"tls:port=443", "missing the host"},
-           Case{"tls:example.com:443:certificate=c.pem", "'certificate' is not supported"},
+           Case{"tls:example.com:443:certificate=c.pem",
+                "'certificate' is not supported"},
            Case{"tls:example.com:99999", "port"},
            Case{"tcp:example.com:443", "not a tls: description"},
        }) {
@@ -75,7 +77,8 @@ TEST(TlsEndpointsParseTest, BadDescriptionsQuoteWhatWasWritten) {
     absl::Status status = server ? parseSslServerSpec(c.description).status()
                                  : parseTlsClientSpec(c.description).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.description;
-    EXPECT_NE(message(status).find(std::string("'") + c.description + "'"), std::string::npos)
+    EXPECT_NE(message(status).find(std::string("'") + c.description + "'"),
+              std::string::npos)
         << message(status);
     EXPECT_NE(message(status).find(c.says), std::string::npos) << message(status);
     if (c.description[1] != 'c') {
@@ -128,10 +131,12 @@ TEST_F(TlsEndpointsTest, ServerAndClientStringsMakeAVerifiedConnection) {
   (*server)->listen(std::make_shared<internal::SimpleFactory<Greeter, ServerFactory>>());
   ASSERT_EQ(reactor->tcpServers.size(), 1u);
   EXPECT_EQ(reactor->tcpServers[0].spec.port, 8443);
-  auto* serverFactory = dynamic_cast<TLSMemoryBIOFactory*>(reactor->tcpServers[0].factory.get());
+  auto* serverFactory =
+      dynamic_cast<TLSMemoryBIOFactory*>(reactor->tcpServers[0].factory.get());
   ASSERT_NE(serverFactory, nullptr);
 
-  auto client = tls::clientFromString(reactor, "tls:localhost:8443:trustRoots=" + path("roots"));
+  auto client =
+      tls::clientFromString(reactor, "tls:localhost:8443:trustRoots=" + path("roots"));
   ASSERT_TRUE(client.ok()) << client.status();
   std::shared_ptr<Protocol> connected;
   (*client)
@@ -158,16 +163,20 @@ TEST_F(TlsEndpointsTest, OnePemFileHoldsCertificateAndKey) {
 }
 
 TEST_F(TlsEndpointsTest, FilesThatDoNotLoadAreNamed) {
-  auto missing = tls::serverFromString(reactor, "ssl:443:privateKey=/nonexistent/key.pem");
+  auto missing =
+      tls::serverFromString(reactor, "ssl:443:privateKey=/nonexistent/key.pem");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(message(missing.status()).find("cannot read certKey /nonexistent/key.pem"),
             std::string::npos)
       << missing.status();
-  auto wrongKey = tls::serverFromString(
-      reactor, "ssl:443:privateKey=" + path("roots/ignored.txt") + ":certKey=" + path("cert.pem"));
-  EXPECT_NE(message(wrongKey.status()).find("cannot load the private key"), std::string::npos)
+  auto wrongKey =
+      tls::serverFromString(reactor, "ssl:443:privateKey=" + path("roots/ignored.txt") +
+                                         ":certKey=" + path("cert.pem"));
+  EXPECT_NE(message(wrongKey.status()).find("cannot load the private key"),
+            std::string::npos)
       << wrongKey.status();
-  auto noRoots = tls::clientFromString(reactor, "tls:localhost:443:trustRoots=/nonexistent");
+  auto noRoots =
+      tls::clientFromString(reactor, "tls:localhost:443:trustRoots=/nonexistent");
   EXPECT_NE(message(noRoots.status()).find("cannot read trustRoots"), std::string::npos)
       << noRoots.status();
 }
@@ -175,7 +184,8 @@ TEST_F(TlsEndpointsTest, FilesThatDoNotLoadAreNamed) {
 TEST_F(TlsEndpointsTest, OtherTypesArePassedOn) {
   EXPECT_TRUE(tls::serverFromString(reactor, "tcp:80").ok());
   EXPECT_TRUE(tls::clientFromString(reactor, "tcp:example.com:80").ok());
-  EXPECT_NE(message(tls::serverFromString(reactor, "ftl:1").status()).find("Unknown endpoint type"),
+  EXPECT_NE(message(tls::serverFromString(reactor, "ftl:1").status())
+                .find("Unknown endpoint type"),
             std::string::npos);
   // The system's CA store when no trustRoots are given.
   EXPECT_TRUE(tls::clientFromString(reactor, "tls:example.com:443").ok());

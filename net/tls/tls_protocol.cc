@@ -8,9 +8,8 @@
 #include <algorithm>
 #include <climits>
 #include <stdexcept>
-#include <utility>
-
 #include <string>
+#include <utility>
 
 namespace torsion::net::tls {
 
@@ -90,7 +89,8 @@ bool TLSMemoryBIOProtocol::setUpTLS() {
     BIO_free(incoming_);
     BIO_free(outgoing_);
     incoming_ = outgoing_ = nullptr;
-    error_ = TLSError("TLSError: cannot create the connection: " + drainErrors("out of memory"));
+    error_ = TLSError("TLSError: cannot create the connection: " +
+                      drainErrors("out of memory"));
     failed_ = true;
     return false;
   }
@@ -102,7 +102,8 @@ bool TLSMemoryBIOProtocol::setUpTLS() {
 
 absl::Status TLSMemoryBIOProtocol::startTLS(std::shared_ptr<ContextFactory> context) {
   if (context == nullptr) return absl::InvalidArgumentError("startTLS needs a context");
-  if (context_ != nullptr) return absl::FailedPreconditionError("startTLS: TLS has already started");
+  if (context_ != nullptr)
+    return absl::FailedPreconditionError("startTLS: TLS has already started");
   if (lost_ || transport() == nullptr || disconnecting_ || writeShutdownRequested_) {
     return absl::FailedPreconditionError("startTLS: the connection is closing or gone");
   }
@@ -201,16 +202,17 @@ void TLSMemoryBIOProtocol::readConnectionLost() {
     return;
   }
   if (!peerClosed_ && !failed_) {
-    error_ = TLSError(handshakeDone_
-                          ? "TLSError: the peer closed the connection without close_notify"
-                          : "TLSError: the connection closed during the handshake");
+    error_ = TLSError(
+        handshakeDone_ ? "TLSError: the peer closed the connection without close_notify"
+                       : "TLSError: the connection closed during the handshake");
     failed_ = true;
   }
   transport()->loseConnection();
 }
 
 void TLSMemoryBIOProtocol::writeConnectionLost() {
-  if ((writeShutdownRequested_ || context_ == nullptr) && wrapped_->halfCloseable() && wrapped_->transport() != nullptr) {
+  if ((writeShutdownRequested_ || context_ == nullptr) && wrapped_->halfCloseable() &&
+      wrapped_->transport() != nullptr) {
     wrapped_->writeConnectionLost();
   }
 }
@@ -376,7 +378,8 @@ std::size_t TLSMemoryBIOProtocol::writeBufferSize() const {
 }
 
 void TLSMemoryBIOProtocol::registerProducer(Producer* producer, bool streaming) {
-  if (gate_ != nullptr) throw std::logic_error("registerProducer: a producer is already registered");
+  if (gate_ != nullptr)
+    throw std::logic_error("registerProducer: a producer is already registered");
   if (transport() == nullptr) {
     producer->stopProducing();
     return;
@@ -412,7 +415,8 @@ TLSMemoryBIOFactory::TLSMemoryBIOFactory(std::shared_ptr<ContextFactory> context
     : context_(std::move(context)),
       wrapped_(std::move(wrapped)),
       wrappedClient_(dynamic_cast<ClientFactory*>(wrapped_.get())) {
-  if (wrapped_ == nullptr) throw std::invalid_argument("TLSMemoryBIOFactory needs a factory");
+  if (wrapped_ == nullptr)
+    throw std::invalid_argument("TLSMemoryBIOFactory needs a factory");
 }
 
 std::shared_ptr<TLSMemoryBIOFactory> TLSMemoryBIOFactory::startTLSCapable(
@@ -435,11 +439,14 @@ void TLSMemoryBIOFactory::startedConnecting(Connector* connector) {
   if (wrappedClient_ != nullptr) wrappedClient_->startedConnecting(connector);
 }
 
-void TLSMemoryBIOFactory::clientConnectionFailed(Connector* connector, const Failure& reason) {
-  if (wrappedClient_ != nullptr) wrappedClient_->clientConnectionFailed(connector, reason);
+void TLSMemoryBIOFactory::clientConnectionFailed(Connector* connector,
+                                                 const Failure& reason) {
+  if (wrappedClient_ != nullptr)
+    wrappedClient_->clientConnectionFailed(connector, reason);
 }
 
-void TLSMemoryBIOFactory::clientConnectionLost(Connector* connector, const Failure& reason) {
+void TLSMemoryBIOFactory::clientConnectionLost(Connector* connector,
+                                               const Failure& reason) {
   if (wrappedClient_ != nullptr) wrappedClient_->clientConnectionLost(connector, reason);
 }
 

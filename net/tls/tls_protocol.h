@@ -170,7 +170,8 @@ class TLSMemoryBIOFactory : public ClientFactory {
   // A factory whose connections are plaintext until startTLS (Twisted
   // gives every TCP transport startTLS; here the factory opts in, so the
   // transports stay as they are).
-  static std::shared_ptr<TLSMemoryBIOFactory> startTLSCapable(std::shared_ptr<Factory> wrapped);
+  static std::shared_ptr<TLSMemoryBIOFactory> startTLSCapable(
+      std::shared_ptr<Factory> wrapped);
 
  private:
   std::shared_ptr<ContextFactory> context_;
